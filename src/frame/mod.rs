@@ -1,0 +1,290 @@
+//! The event frame: one row per [`Event`], one typed column per field.
+//!
+//! [`FrameBuilder`] is filled by one rayon worker per chunk and finished into a
+//! polars [`DataFrame`]; the chunk frames are stacked in input order. The
+//! column names, types and meanings live in [`SCHEMA`] only: the README's
+//! schema table and `--group-by`'s validation are generated from it.
+
+use polars::prelude::*;
+
+use crate::parse::fields::domain_of;
+use crate::parse::Event;
+use crate::restriction;
+
+/// Column names, one const each, so that reports never spell them twice.
+pub mod col {
+    pub const TS: &str = "ts";
+    pub const HOST: &str = "host";
+    pub const INSTANCE: &str = "instance";
+    pub const DAEMON: &str = "daemon";
+    pub const PID: &str = "pid";
+    pub const KIND: &str = "kind";
+    pub const ACTION: &str = "action";
+    pub const QUEUE_ID: &str = "queue_id";
+    pub const STAGE: &str = "stage";
+    pub const CLIENT_NAME: &str = "client_name";
+    pub const CLIENT_IP: &str = "client_ip";
+    pub const CLIENT_PORT: &str = "client_port";
+    pub const CODE: &str = "code";
+    pub const ENHANCED: &str = "enhanced";
+    pub const ADDRESS: &str = "address";
+    pub const REASON: &str = "reason";
+    pub const RESTRICTION: &str = "restriction";
+    pub const TEXT: &str = "text";
+    pub const FROM: &str = "from";
+    pub const FROM_DOMAIN: &str = "from_domain";
+    pub const TO: &str = "to";
+    pub const TO_DOMAIN: &str = "to_domain";
+    pub const ORIG_TO: &str = "orig_to";
+    pub const PROTO: &str = "proto";
+    pub const HELO: &str = "helo";
+    pub const SASL_METHOD: &str = "sasl_method";
+    pub const SASL_USERNAME: &str = "sasl_username";
+    pub const RELAY_HOST: &str = "relay_host";
+    pub const RELAY_IP: &str = "relay_ip";
+    pub const RELAY_PORT: &str = "relay_port";
+    pub const CONN_USE: &str = "conn_use";
+    pub const DELAY: &str = "delay";
+    pub const DELAY_BEFORE_QMGR: &str = "delay_before_qmgr";
+    pub const DELAY_IN_QMGR: &str = "delay_in_qmgr";
+    pub const DELAY_CONNECT: &str = "delay_connect";
+    pub const DELAY_TRANSMIT: &str = "delay_transmit";
+    pub const TLS: &str = "tls";
+    pub const DSN: &str = "dsn";
+    pub const STATUS: &str = "status";
+    pub const REMOTE_COMMAND: &str = "remote_command";
+    pub const SIZE: &str = "size";
+    pub const NRCPT: &str = "nrcpt";
+    pub const UID: &str = "uid";
+    pub const MESSAGE_ID: &str = "message_id";
+    pub const RELATED_QUEUE_ID: &str = "related_queue_id";
+}
+
+/// (column, type, meaning), in frame order.
+pub const SCHEMA: &[(&str, &str, &str)] = &[
+    (col::TS, "datetime[μs, UTC]", "time of the log line, converted to UTC"),
+    (col::HOST, "str", "host name from the syslog header"),
+    (col::INSTANCE, "str", "syslog_name and service: `postfix`, `postfix/submission`, `postfix-out`"),
+    (col::DAEMON, "str", "Postfix program: `smtpd`, `postscreen`, `cleanup`, `qmgr`, `smtp`, `local`, …"),
+    (col::PID, "u32", "process id"),
+    (col::KIND, "str", "event kind: reject, reject_warning, hold, discard, filter, redirect, milter_reject, milter_hold, milter_discard, content_check, proxy_accept, proxy_reject, delivery, queued, removed, expired, client, pickup, message_id, notification, warning, error, fatal, panic"),
+    (col::ACTION, "str", "action word as logged (`reject`, `milter-reject`, `replace`, …)"),
+    (col::QUEUE_ID, "str", "queue id; null for NOQUEUE"),
+    (col::STAGE, "str", "SMTP stage of an action: CONNECT, HELO, EHLO, MAIL, RCPT, DATA, BDAT, END-OF-MESSAGE, VRFY, header, body"),
+    (col::CLIENT_NAME, "str", "SMTP client host name (`unknown` without reverse DNS)"),
+    (col::CLIENT_IP, "str", "SMTP client address"),
+    (col::CLIENT_PORT, "u16", "SMTP client port (postscreen, smtpd_client_port_logging)"),
+    (col::CODE, "u16", "SMTP reply code: ours for actions, the remote server's for deliveries"),
+    (col::ENHANCED, "str", "enhanced status code of the reply (`5.1.1`)"),
+    (col::ADDRESS, "str", "the `<address>` a reject reply names"),
+    (col::REASON, "str", "reply text without codes and address; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups"),
+    (col::RESTRICTION, "str", "restriction inferred from the reply: `reject_unlisted_recipient`, `reject_rbl_client zen.spamhaus.org`, …; `unknown` if no rule matched"),
+    (col::TEXT, "str", "full text as logged: the reply of an action, the `(…)` of a delivery, a warning's message"),
+    (col::FROM, "str", "envelope sender as logged; empty string for the null sender `<>`"),
+    (col::FROM_DOMAIN, "str", "sender domain, lower-cased"),
+    (col::TO, "str", "recipient as logged"),
+    (col::TO_DOMAIN, "str", "recipient domain, lower-cased"),
+    (col::ORIG_TO, "str", "original recipient before aliasing"),
+    (col::PROTO, "str", "SMTP or ESMTP"),
+    (col::HELO, "str", "HELO/EHLO name the client gave"),
+    (col::SASL_METHOD, "str", "SASL mechanism of an authenticated client"),
+    (col::SASL_USERNAME, "str", "SASL user of an authenticated client"),
+    (col::RELAY_HOST, "str", "next hop host name, or `none`, `local`, `virtual`, a pipe transport"),
+    (col::RELAY_IP, "str", "next hop address (or `private/socket`)"),
+    (col::RELAY_PORT, "u16", "next hop port"),
+    (col::CONN_USE, "u32", "connection reuse count"),
+    (col::DELAY, "f32", "seconds from arrival to this delivery attempt"),
+    (col::DELAY_BEFORE_QMGR, "f32", "delays a: before the queue manager"),
+    (col::DELAY_IN_QMGR, "f32", "delays b: in the queue manager"),
+    (col::DELAY_CONNECT, "f32", "delays c: connection setup"),
+    (col::DELAY_TRANSMIT, "f32", "delays d: transmission"),
+    (col::TLS, "str", "TLS feature status of a delivery (Postfix 3.11 `tls=`)"),
+    (col::DSN, "str", "delivery status notification code (`5.1.1`)"),
+    (col::STATUS, "str", "sent, deferred, bounced, expired, force-expired, SOFTBOUNCE, deliverable, undeliverable, …"),
+    (col::REMOTE_COMMAND, "str", "SMTP command a remote reply answered (`RCPT TO`, `end of DATA`)"),
+    (col::SIZE, "u64", "message size in bytes (qmgr)"),
+    (col::NRCPT, "u32", "number of recipients (qmgr)"),
+    (col::UID, "u32", "submitting user id (pickup)"),
+    (col::MESSAGE_ID, "str", "Message-ID header (cleanup)"),
+    (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`"),
+];
+
+type StrB = StringChunkedBuilder;
+type U16B = PrimitiveChunkedBuilder<UInt16Type>;
+type U32B = PrimitiveChunkedBuilder<UInt32Type>;
+type U64B = PrimitiveChunkedBuilder<UInt64Type>;
+type F32B = PrimitiveChunkedBuilder<Float32Type>;
+
+/// Declares the builder struct, its constructor and `finish` from one list,
+/// so a column cannot be added in one place and forgotten in another.
+macro_rules! builders {
+    ($( $field:ident : $ty:ident = $name:expr ),* $(,)?) => {
+        /// Column builders for one chunk of input.
+        pub struct FrameBuilder {
+            ts: PrimitiveChunkedBuilder<Int64Type>,
+            $( $field: $ty, )*
+            rows: usize,
+            /// Reused buffers: lower-cased domains, normalized reasons.
+            scratch: String,
+        }
+
+        impl FrameBuilder {
+            pub fn with_capacity(capacity: usize) -> Self {
+                FrameBuilder {
+                    ts: PrimitiveChunkedBuilder::new(col::TS.into(), capacity),
+                    $( $field: <$ty>::new($name.into(), capacity), )*
+                    rows: 0,
+                    scratch: String::new(),
+                }
+            }
+
+            /// The frame of this chunk, columns in [`SCHEMA`] order.
+            pub fn finish(self) -> DataFrame {
+                let ts = self
+                    .ts
+                    .finish()
+                    .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                    .into_column();
+                let mut columns = vec![ts $(, self.$field.finish().into_column() )*];
+                let order = |c: &Column| SCHEMA.iter().position(|(n, _, _)| *n == c.name().as_str());
+                columns.sort_by_key(order);
+                DataFrame::new(self.rows, columns).expect("every column has one value per row")
+            }
+        }
+    };
+}
+
+builders! {
+    host: StrB = col::HOST,
+    instance: StrB = col::INSTANCE,
+    daemon: StrB = col::DAEMON,
+    pid: U32B = col::PID,
+    kind: StrB = col::KIND,
+    action: StrB = col::ACTION,
+    queue_id: StrB = col::QUEUE_ID,
+    stage: StrB = col::STAGE,
+    client_name: StrB = col::CLIENT_NAME,
+    client_ip: StrB = col::CLIENT_IP,
+    client_port: U16B = col::CLIENT_PORT,
+    code: U16B = col::CODE,
+    enhanced: StrB = col::ENHANCED,
+    address: StrB = col::ADDRESS,
+    reason: StrB = col::REASON,
+    restriction: StrB = col::RESTRICTION,
+    text: StrB = col::TEXT,
+    from: StrB = col::FROM,
+    from_domain: StrB = col::FROM_DOMAIN,
+    to: StrB = col::TO,
+    to_domain: StrB = col::TO_DOMAIN,
+    orig_to: StrB = col::ORIG_TO,
+    proto: StrB = col::PROTO,
+    helo: StrB = col::HELO,
+    sasl_method: StrB = col::SASL_METHOD,
+    sasl_username: StrB = col::SASL_USERNAME,
+    relay_host: StrB = col::RELAY_HOST,
+    relay_ip: StrB = col::RELAY_IP,
+    relay_port: U16B = col::RELAY_PORT,
+    conn_use: U32B = col::CONN_USE,
+    delay: F32B = col::DELAY,
+    delay_a: F32B = col::DELAY_BEFORE_QMGR,
+    delay_b: F32B = col::DELAY_IN_QMGR,
+    delay_c: F32B = col::DELAY_CONNECT,
+    delay_d: F32B = col::DELAY_TRANSMIT,
+    tls: StrB = col::TLS,
+    dsn: StrB = col::DSN,
+    status: StrB = col::STATUS,
+    remote_command: StrB = col::REMOTE_COMMAND,
+    size: U64B = col::SIZE,
+    nrcpt: U32B = col::NRCPT,
+    uid: U32B = col::UID,
+    message_id: StrB = col::MESSAGE_ID,
+    related_queue_id: StrB = col::RELATED_QUEUE_ID,
+}
+
+impl FrameBuilder {
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn push(&mut self, e: &Event<'_>) {
+        self.rows += 1;
+        self.ts.append_value(e.ts);
+        self.host.append_value(e.host);
+        self.instance.append_value(e.instance);
+        self.daemon.append_value(e.daemon);
+        self.pid.append_option(e.pid);
+        self.kind.append_value(e.kind.as_str());
+        self.action.append_option(e.action);
+        self.queue_id.append_option(e.queue_id);
+        self.stage.append_option(e.stage);
+        self.client_name.append_option(e.client_name);
+        self.client_ip.append_option(e.client_ip);
+        self.client_port.append_option(e.client_port);
+        self.code.append_option(e.code);
+        self.enhanced.append_option(e.enhanced);
+        self.address.append_option(e.address);
+        self.text.append_option(e.text);
+        self.from.append_option(e.from);
+        self.to.append_option(e.to);
+        self.orig_to.append_option(e.orig_to);
+        self.proto.append_option(e.proto);
+        self.helo.append_option(e.helo);
+        self.sasl_method.append_option(e.sasl_method);
+        self.sasl_username.append_option(e.sasl_username);
+        self.relay_host.append_option(e.relay_host);
+        self.relay_ip.append_option(e.relay_ip);
+        self.relay_port.append_option(e.relay_port);
+        self.conn_use.append_option(e.conn_use);
+        self.delay.append_option(e.delay);
+        let delays = e.delays;
+        self.delay_a.append_option(delays.map(|d| d[0]));
+        self.delay_b.append_option(delays.map(|d| d[1]));
+        self.delay_c.append_option(delays.map(|d| d[2]));
+        self.delay_d.append_option(delays.map(|d| d[3]));
+        self.tls.append_option(e.tls);
+        self.dsn.append_option(e.dsn);
+        self.status.append_option(e.status);
+        self.remote_command.append_option(e.remote_command);
+        self.size.append_option(e.size);
+        self.nrcpt.append_option(e.nrcpt);
+        self.uid.append_option(e.uid);
+        self.message_id.append_option(e.message_id);
+        self.related_queue_id.append_option(e.related_queue_id);
+
+        let scratch = &mut self.scratch;
+        append_domain(&mut self.from_domain, e.from, scratch);
+        append_domain(&mut self.to_domain, e.to, scratch);
+
+        match e.reason {
+            Some(reason) if restriction::normalize_reason(reason, scratch) => {
+                self.reason.append_value(scratch.as_str())
+            }
+            other => self.reason.append_option(other),
+        }
+        if e.kind.is_policy_action() {
+            restriction::infer(e.kind, e.stage, e.reason.unwrap_or("")).write_to(scratch);
+            self.restriction.append_value(scratch.as_str());
+        } else {
+            self.restriction.append_null();
+        }
+    }
+}
+
+/// Appends the lower-cased domain of `address` (null if it has none).
+fn append_domain(builder: &mut StrB, address: Option<&str>, scratch: &mut String) {
+    match address.and_then(domain_of) {
+        Some(domain) if domain.bytes().any(|b| b.is_ascii_uppercase()) => {
+            scratch.clear();
+            scratch.push_str(domain);
+            scratch.make_ascii_lowercase();
+            builder.append_value(scratch.as_str());
+        }
+        Some(domain) => builder.append_value(domain),
+        None => builder.append_null(),
+    }
+}
+
+/// An empty frame with the full schema, for inputs without events.
+pub fn empty() -> DataFrame {
+    FrameBuilder::with_capacity(0).finish()
+}

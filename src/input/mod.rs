@@ -1,0 +1,178 @@
+//! Getting bytes to parse: regular files are memory-mapped when that is safe,
+//! everything else (stdin, `.gz`, live logs) is read into memory.
+//!
+//! A problem with one input never stops the others: [`load`] returns what it
+//! could read together with the problem, and the caller reports both.
+
+pub mod chunks;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// When to memory-map a regular file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MmapPolicy {
+    /// Map files not modified in the last [`LIVE_WINDOW`]; read the others.
+    Auto,
+    /// Always map regular files.
+    Always,
+    /// Never map: read every file into memory.
+    Never,
+}
+
+/// A file modified this recently may be a live log that logrotate's
+/// `copytruncate` shrinks under us; reading a mapped page past the new end
+/// raises SIGBUS, so such files are read, not mapped.
+pub const LIVE_WINDOW: Duration = Duration::from_secs(120);
+
+/// Upper bound on decompressed `.gz` input, against decompression bombs.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 16 << 30;
+
+pub enum Source {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Source {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Source::Mapped(map) => map,
+            Source::Owned(bytes) => bytes,
+        }
+    }
+}
+
+pub struct Input {
+    /// The name to show: the path as given, or `-` for stdin.
+    pub name: String,
+    pub data: Source,
+    /// Modification time, for the year of BSD timestamps.
+    pub mtime: Option<SystemTime>,
+}
+
+/// A problem with one input, reported as `maillog-report: NAME: MESSAGE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub name: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name, self.message)
+    }
+}
+
+/// Loads one input. Returns the bytes it could get (possibly a prefix, as for
+/// a truncated `.gz`) and the problem, if any.
+pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> (Option<Input>, Option<Problem>) {
+    let problem = |message: String| Problem {
+        name: name.to_string(),
+        message,
+    };
+    if name == "-" {
+        let mut bytes = Vec::new();
+        return match io::stdin().lock().read_to_end(&mut bytes) {
+            Ok(_) => (Some(owned(name, bytes, None)), None),
+            Err(e) => (Some(owned(name, bytes, None)), Some(problem(describe(&e)))),
+        };
+    }
+    let path = Path::new(name);
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return (None, Some(problem(describe(&e)))),
+    };
+    if metadata.is_dir() {
+        return (None, Some(problem("is a directory".to_string())));
+    }
+    let mtime = metadata.modified().ok();
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return (None, Some(problem(describe(&e)))),
+    };
+    if name.ends_with(".gz") {
+        let limit = max_decompressed;
+        let mut bytes = Vec::new();
+        let decoder = flate2::read::MultiGzDecoder::new(file);
+        let result = decoder.take(limit + 1).read_to_end(&mut bytes);
+        let mut issue = match result {
+            Ok(_) => None,
+            Err(e) => Some(problem(format!("gzip data is damaged or truncated ({e}); reporting the {} bytes before that", bytes.len()))),
+        };
+        if bytes.len() as u64 > limit {
+            bytes.truncate(limit as usize);
+            issue = Some(problem(format!("decompresses to more than {limit} bytes; reporting the first {limit}")));
+        }
+        // Drop a partial last line: it was cut by the damage, not by the log.
+        if issue.is_some() {
+            let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+            bytes.truncate(keep);
+        }
+        return (Some(owned(name, bytes, mtime)), issue);
+    }
+    let recently_modified = mtime
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_none_or(|age| age < LIVE_WINDOW);
+    let map_it = metadata.is_file()
+        && metadata.len() > 0
+        && match mmap {
+            MmapPolicy::Always => true,
+            MmapPolicy::Never => false,
+            MmapPolicy::Auto => !recently_modified,
+        };
+    if map_it {
+        // SAFETY: the map is read-only and private to this process. If another
+        // process truncates the file while it is mapped, reading the lost pages
+        // raises SIGBUS. `Auto` maps only files left alone for LIVE_WINDOW
+        // (rotated logs), which nothing writes or truncates any more; `Always`
+        // is the user's explicit choice, documented in --help.
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => {
+                #[cfg(unix)]
+                let _ = map.advise(memmap2::Advice::Sequential);
+                return (
+                    Some(Input {
+                        name: name.to_string(),
+                        data: Source::Mapped(map),
+                        mtime,
+                    }),
+                    None,
+                );
+            }
+            Err(_) => {} // fall back to reading, e.g. on file systems without mmap
+        }
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    match file.read_to_end(&mut bytes) {
+        Ok(_) => (Some(owned(name, bytes, mtime)), None),
+        Err(e) => (Some(owned(name, bytes, mtime)), Some(problem(describe(&e)))),
+    }
+}
+
+fn owned(name: &str, bytes: Vec<u8>, mtime: Option<SystemTime>) -> Input {
+    Input {
+        name: name.to_string(),
+        data: Source::Owned(bytes),
+        mtime,
+    }
+}
+
+/// A short, lower-case description of an I/O error, without the `(os error
+/// N)` noise.
+fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    }
+}

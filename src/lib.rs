@@ -1,0 +1,159 @@
+//! maillog-report: Postfix mail logs in, answers out.
+//!
+//! The pipeline, one module per step, data flowing one way:
+//!
+//! ```text
+//! input (mmap | read | gunzip) -> scan (chunks on rayon: parse -> frame builders)
+//!     -> frame (one polars DataFrame) -> report (group, sort) -> render (table|json|csv|markdown)
+//! ```
+//!
+//! - [`input`]: opening files and standard input, and cutting them into chunks;
+//! - [`parse`]: one line to one event, without allocating;
+//! - [`restriction`]: which restriction a reply came from, and what to change;
+//! - [`frame`]: the event frame's schema and per-chunk column builders;
+//! - [`scan`]: the parallel phase and the line accounting;
+//! - [`report`]: the tables, and how they are printed.
+
+pub mod cli;
+pub mod frame;
+pub mod input;
+pub mod output;
+pub mod parse;
+pub mod report;
+pub mod restriction;
+pub mod scan;
+
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+
+use cli::{Config, ReportName};
+use parse::EventKind;
+use report::{render, tables, Report};
+
+/// Exit statuses, as documented in `--help` and the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INPUT_PROBLEM: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const OUTPUT_PROBLEM: u8 = 3;
+}
+
+/// A usage error found after argument parsing (bad column name, …).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Runs one invocation: reads every input, prints the reports to `out` and
+/// problems to `err`; returns the exit status.
+pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    validate(config)?;
+    let mut status = exit::OK;
+    let mut inputs = Vec::new();
+    for name in &config.files {
+        let (input, problem) = input::load(name, config.mmap, input::DEFAULT_MAX_DECOMPRESSED);
+        if let Some(problem) = problem {
+            writeln!(err, "maillog-report: {problem}")?;
+            status = exit::INPUT_PROBLEM;
+        }
+        inputs.extend(input);
+    }
+
+    let options = scan::ScanOptions {
+        chunks: config.threads * 4,
+        year: config.year,
+        bsd_utc_offset_secs: config.utc_offset_secs,
+        max_line: config.max_line,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("starting worker threads")?;
+    let scanned = pool.install(|| scan::scan(&inputs, &options));
+
+    let mut frame = scanned.frame;
+    if !config.events.is_empty() {
+        let kinds: Vec<&str> = config.events.iter().map(String::as_str).collect();
+        frame = report::rows_where(&frame, frame::col::KIND, &kinds)?;
+    }
+    let reports = build_reports(config, &frame, &scanned.counts)?;
+    render::render(&reports, config.format, config.color, out)?;
+    out.flush()?;
+
+    if let Some(path) = &config.unparsed {
+        let written = output::write_unparsed(path, &inputs, &scanned.unrecognized);
+        if let Err(e) = written {
+            writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
+            status = exit::OUTPUT_PROBLEM;
+        }
+    }
+    Ok(status)
+}
+
+fn validate(config: &Config) -> Result<()> {
+    for kind in &config.events {
+        if !EventKind::ALL.iter().any(|k| k.as_str() == kind) {
+            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+            bail!(UsageError(format!("--event {kind}: no such event kind; one of {}", known.join(", "))));
+        }
+    }
+    for key in &config.group_by {
+        let known = frame::SCHEMA.iter().any(|(name, _, _)| name == key)
+            || tables::DERIVED.iter().any(|(name, _)| name == key);
+        if !known || key == frame::col::TS {
+            bail!(UsageError(format!(
+                "--group-by {key}: no such column; see the schema in the README (or use hour, day)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn build_reports(config: &Config, df: &DataFrame, counts: &scan::LineCounts) -> PolarsResult<Vec<Report>> {
+    let limit = |mut r: Report| {
+        if config.top > 0 {
+            r.frame = r.frame.head(Some(config.top));
+        }
+        r
+    };
+    if !config.group_by.is_empty() {
+        return Ok(vec![limit(tables::group_by(df, &config.group_by)?)]);
+    }
+    let mut reports = Vec::new();
+    for which in &config.reports {
+        match which {
+            ReportName::Overview => {
+                reports.push(tables::overview(df, counts)?);
+                reports.push(tables::time_range(df)?);
+            }
+            ReportName::Findings => {
+                let rejects = tables::actions_by_domain(df, &["reject"], "rejects", "")?;
+                let top = if config.top == 0 { usize::MAX } else { config.top.min(10) };
+                reports.push(report::findings::findings(df, &rejects.frame, top)?);
+            }
+            ReportName::Rejects => reports.push(limit(tables::actions_by_domain(
+                df,
+                &["reject"],
+                "rejects",
+                "Rejects by recipient domain, code, enhanced code and restriction",
+            )?)),
+            ReportName::Warnings => reports.push(limit(tables::actions_by_domain(
+                df,
+                &["reject_warning"],
+                "reject_warnings",
+                "Reject warnings (warn_if_reject: would have been rejected)",
+            )?)),
+            ReportName::Failed => reports.push(limit(tables::failed_deliveries(df)?)),
+            ReportName::Deliveries => reports.push(limit(tables::deliveries_by_domain(df)?)),
+        }
+    }
+    Ok(reports)
+}

@@ -1,0 +1,46 @@
+//! The `maillog-report` binary: parse arguments, run, map the outcome to an
+//! exit status. Everything else lives in the library.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use maillog_report::cli::{Args, Config};
+use maillog_report::{exit, run, UsageError};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let stdout = io::stdout();
+    let config = match Config::from_args(args, stdout.is_terminal()) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("maillog-report: {message}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    match run(&config, &mut out, &mut err) {
+        Ok(status) => ExitCode::from(status),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
+        Err(e) => {
+            let _ = out.flush();
+            let _ = writeln!(err, "maillog-report: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::from(exit::OUTPUT_PROBLEM)
+            }
+        }
+    }
+}
+
+/// `maillog-report big.log | head` must end quietly.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,145 @@
+//! Delivery records of every delivery agent (smtp, lmtp, local, virtual, pipe,
+//! error, discard, and master.cf clones such as `relay/smtp`), written by
+//! Postfix's `global/log_adhoc.c`:
+//!
+//! ```text
+//! QID: to=<r>, orig_to=<o>, relay=mx[203.0.113.5]:25, conn_use=2, delay=1.2, delays=0.1/0/0.5/0.6, tls=may, dsn=5.1.1, status=bounced (host mx[203.0.113.5] said: 550 5.1.1 <r>: User unknown (in reply to RCPT TO command))
+//! ```
+//!
+//! `orig_to`, `conn_use`, `tls` (Postfix 3.11) are optional; pre-2.3 logs
+//! lack `delays` and `dsn`. The text in parentheses may be a remote reply, a
+//! local result or a connection error; its code and the command it answered
+//! are split out when it is a reply.
+
+use super::fields;
+use super::{Event, EventKind};
+
+/// Parses `rest` (the message after `QID: `); `None` if it is not a delivery.
+pub fn parse(rest: &str) -> Option<Event<'_>> {
+    if !rest.starts_with("to=") {
+        return None;
+    }
+    let mut event = Event {
+        kind: EventKind::Delivery,
+        ..Event::default()
+    };
+    let mut s = rest;
+    loop {
+        let eq = memchr::memchr(b'=', s.as_bytes())?;
+        let key = &s[..eq];
+        let after = &s[eq + 1..];
+        if key == "status" {
+            let end = after.find(' ').unwrap_or(after.len());
+            event.status = Some(&after[..end]);
+            let text = after[end..].trim_start_matches(' ');
+            if let Some(inner) = text.strip_prefix('(') {
+                let inner = inner.strip_suffix(')').unwrap_or(inner);
+                set_text(&mut event, inner);
+            }
+            return Some(event);
+        }
+        let (value, next) = if let Some(inner) = after.strip_prefix('<') {
+            let end = fields::bracket_end(inner)?;
+            (&inner[..end], &inner[end + 1..])
+        } else {
+            let end = after.find(", ").unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        match key {
+            "to" => event.to = Some(value),
+            "orig_to" => event.orig_to = Some(value),
+            "relay" => set_relay(&mut event, value),
+            "conn_use" => event.conn_use = value.parse().ok(),
+            "delay" => event.delay = value.parse().ok(),
+            "delays" => event.delays = parse_delays(value),
+            "tls" => event.tls = Some(value),
+            "dsn" => event.dsn = Some(value),
+            _ => return None,
+        }
+        s = next.strip_prefix(", ")?;
+    }
+}
+
+fn set_relay<'a>(event: &mut Event<'a>, relay: &'a str) {
+    match fields::peer(relay) {
+        Some((peer, _)) => {
+            event.relay_host = peer.name;
+            event.relay_ip = peer.addr;
+            event.relay_port = peer.port;
+        }
+        // `none`, `local`, `virtual`, or a pipe transport name (`dovecot`).
+        None => event.relay_host = Some(relay),
+    }
+}
+
+/// `a/b/c/d`: before the queue manager, in it, connection setup, transmission.
+fn parse_delays(value: &str) -> Option<[f32; 4]> {
+    let mut out = [0f32; 4];
+    let mut parts = value.split('/');
+    for slot in &mut out {
+        *slot = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// Splits the parenthesised text: remote reply, `queued as`, or plain text.
+fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
+    event.text = Some(text);
+    event.reason = Some(text);
+    if let Some(after_host) = text.strip_prefix("host ") {
+        // `host H[A] said: 550 5.1.1 … (in reply to RCPT TO command)` or
+        // `host H[A] refused to talk to me: 421 …`.
+        let reply_at = after_host
+            .find("] said: ")
+            .map(|i| i + 8)
+            .or_else(|| after_host.find("] refused to talk to me: ").map(|i| i + 25));
+        if let Some(at) = reply_at {
+            let mut reply_text = &after_host[at..];
+            if let Some(open) = reply_text.rfind(" (in reply to ") {
+                let command = &reply_text[open + 14..];
+                event.remote_command = Some(command.strip_suffix(" command)").unwrap_or(command));
+                reply_text = &reply_text[..open];
+            }
+            let reply = fields::reply(reply_text);
+            event.code = reply.code;
+            event.enhanced = reply.enhanced;
+            event.address = reply.address;
+            event.reason = Some(reply.reason);
+        }
+        return;
+    }
+    let reply = fields::reply(text);
+    if reply.code.is_some() {
+        event.code = reply.code;
+        event.enhanced = reply.enhanced;
+        event.reason = Some(reply.reason);
+    }
+    if let Some(at) = text.rfind("queued as ") {
+        event.related_queue_id = Some(text[at + 10..].trim_end_matches(')'));
+    } else if let Some(id) = text.strip_prefix("forwarded as ") {
+        event.related_queue_id = Some(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_reply_is_split() {
+        let e = parse("to=<a@b.example>, relay=mx.b.example[127.0.0.12]:25, delay=0.05, delays=0.01/0/0.02/0.02, dsn=5.1.1, status=bounced (host mx.b.example[127.0.0.12] said: 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown (in reply to RCPT TO command))").unwrap();
+        assert_eq!(e.to, Some("a@b.example"));
+        assert_eq!((e.relay_host, e.relay_ip, e.relay_port), (Some("mx.b.example"), Some("127.0.0.12"), Some(25)));
+        assert_eq!(e.delays, Some([0.01, 0.0, 0.02, 0.02]));
+        assert_eq!((e.dsn, e.status), (Some("5.1.1"), Some("bounced")));
+        assert_eq!((e.code, e.enhanced, e.address), (Some(550), Some("5.1.1"), Some("a@b.example")));
+        assert_eq!(e.reason, Some("Recipient address rejected: User unknown"));
+        assert_eq!(e.remote_command, Some("RCPT TO"));
+    }
+
+    #[test]
+    fn not_a_delivery() {
+        assert_eq!(parse("from=<a@b>, size=1, nrcpt=1 (queue active)"), None);
+        assert_eq!(parse("to=<a@b>, bogus=1, status=sent (x)"), None);
+    }
+}

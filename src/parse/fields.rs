@@ -1,0 +1,318 @@
+//! Small pieces of Postfix's log grammar shared by several daemons: queue ids,
+//! `name[addr]:port`, `<address>`, SMTP replies and the `from=<…> to=<…>
+//! proto=… helo=<…>` trailer of policy actions.
+
+/// Splits a leading `QID: ` (or `NOQUEUE: `) off a message.
+///
+/// Classic ids are upper-case hex; long ids (`enable_long_queue_ids`) use a
+/// base-52 alphabet without vowels and contain a `z`, so ordinary words such
+/// as `reject:` or `warning:` are never mistaken for one.
+pub fn split_queue_id(message: &str) -> (Option<&str>, &str) {
+    let Some(colon) = memchr::memchr(b':', message.as_bytes()) else {
+        return (None, message);
+    };
+    let token = &message[..colon];
+    if !is_queue_id(token) {
+        return (None, message);
+    }
+    let rest = &message[colon + 1..];
+    (Some(token), rest.trim_start_matches(' '))
+}
+
+pub fn is_queue_id(token: &str) -> bool {
+    let b = token.as_bytes();
+    if token == "NOQUEUE" {
+        return true;
+    }
+    if b.len() < 5 || b.len() > 20 {
+        return false;
+    }
+    let hex = b.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+    if hex {
+        return true;
+    }
+    let long = b.iter().all(|c| c.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(c));
+    long && b.contains(&b'z')
+}
+
+/// A peer as Postfix writes it: `name[addr]`, `name[addr]:port`,
+/// `[addr]:port` (postscreen) or `name[private/socket]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Peer<'a> {
+    pub name: Option<&'a str>,
+    pub addr: Option<&'a str>,
+    pub port: Option<u16>,
+}
+
+/// Parses a peer at the start of `s`; returns it and the rest after it.
+pub fn peer(s: &str) -> Option<(Peer<'_>, &str)> {
+    let open = memchr::memchr(b'[', s.as_bytes())?;
+    if s[..open].contains(' ') {
+        return None;
+    }
+    let close = open + memchr::memchr(b']', &s.as_bytes()[open..])?;
+    let name = (open > 0).then(|| &s[..open]);
+    let addr = &s[open + 1..close];
+    let mut rest = &s[close + 1..];
+    let mut port = None;
+    if let Some(after) = rest.strip_prefix(':') {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            port = after[..digits].parse().ok();
+            rest = &after[digits..];
+        }
+    }
+    Some((
+        Peer {
+            name,
+            addr: Some(addr),
+            port,
+        },
+        rest,
+    ))
+}
+
+/// An SMTP reply split into code, enhanced status code and text:
+/// `550 5.1.1 <x@y>: Recipient address rejected: …`, `4.7.1 Greylisting …`
+/// (milters may omit the code), `554 Service unavailable` (no enhanced code),
+/// and the multi-line `550-5.7.26 …` form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reply<'a> {
+    pub code: Option<u16>,
+    pub enhanced: Option<&'a str>,
+    pub address: Option<&'a str>,
+    /// Text after code, enhanced code and `<address>: `.
+    pub reason: &'a str,
+}
+
+pub fn reply(text: &str) -> Reply<'_> {
+    let mut rest = text.trim_start_matches(' ');
+    let mut reply = Reply::default();
+    let b = rest.as_bytes();
+    if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && (b[3] == b' ' || b[3] == b'-') {
+        reply.code = rest[..3].parse().ok();
+        rest = &rest[4..];
+    }
+    let enhanced_len = enhanced_code_len(rest.as_bytes());
+    if enhanced_len > 0 {
+        reply.enhanced = Some(&rest[..enhanced_len]);
+        rest = rest[enhanced_len..].trim_start_matches(' ');
+    }
+    if let Some(inner) = rest.strip_prefix('<') {
+        // `<addr>: reason`; the address may itself hold `<…>` (`<<1F4@bs>>`).
+        if let Some(end) = inner.find(">:") {
+            reply.address = Some(&inner[..end]);
+            rest = inner[end + 2..].trim_start_matches(' ');
+        }
+    }
+    reply.reason = rest;
+    reply
+}
+
+/// Length of an RFC 3463 enhanced status code (`5.1.1`, `4.7.25`) at the
+/// start of `b` when followed by a space or the end; 0 if there is none.
+fn enhanced_code_len(b: &[u8]) -> usize {
+    if b.len() < 5 || !matches!(b[0], b'2' | b'4' | b'5') || b[1] != b'.' {
+        return 0;
+    }
+    let mut at = 2;
+    for part in 0..2 {
+        let start = at;
+        while at < b.len() && b[at].is_ascii_digit() && at - start < 3 {
+            at += 1;
+        }
+        if at == start {
+            return 0;
+        }
+        if part == 0 {
+            if b.get(at) != Some(&b'.') {
+                return 0;
+            }
+            at += 1;
+        }
+    }
+    match b.get(at) {
+        None | Some(b' ') | Some(b',') | Some(b';') => at,
+        _ => 0,
+    }
+}
+
+/// The `from=<s> to=<r> proto=P helo=<h>` trailer of a policy action
+/// (space-separated from smtpd and cleanup, comma-separated from postscreen).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Trailer<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub proto: Option<&'a str>,
+    pub helo: Option<&'a str>,
+    pub sasl_method: Option<&'a str>,
+    pub sasl_username: Option<&'a str>,
+    /// cleanup's `: text` after the trailer (the reply of a header check).
+    pub tail: Option<&'a str>,
+}
+
+const TRAILER_KEYS: [&str; 4] = ["from=<", "to=<", "proto=", "helo=<"];
+
+/// Finds where the trailer starts: the last `;` followed by one of its keys.
+/// Returns (text before the `;`, trailer text).
+pub fn split_trailer(s: &str) -> Option<(&str, &str)> {
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while let Some(semi) = memchr::memrchr(b';', &bytes[..end]) {
+        let after = s[semi + 1..].trim_start_matches(' ');
+        if TRAILER_KEYS.iter().any(|k| after.starts_with(k)) {
+            return Some((&s[..semi], after));
+        }
+        end = semi;
+    }
+    None
+}
+
+/// Parses the trailer's fields in their fixed order.
+pub fn trailer(mut s: &str) -> Trailer<'_> {
+    let mut t = Trailer::default();
+    loop {
+        s = s.trim_start_matches([' ', ',']);
+        if s.is_empty() {
+            break;
+        }
+        let Some(eq) = memchr::memchr(b'=', s.as_bytes()) else {
+            break;
+        };
+        let key = &s[..eq];
+        let after = &s[eq + 1..];
+        let (value, rest) = if let Some(inner) = after.strip_prefix('<') {
+            match bracket_end(inner) {
+                Some(end) => (&inner[..end], &inner[end + 1..]),
+                None => (inner, ""),
+            }
+        } else {
+            let end = after.find([' ', ',']).unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        match key {
+            "from" => t.from = Some(value),
+            "to" => t.to = Some(value),
+            "proto" => t.proto = Some(value),
+            "helo" => t.helo = Some(value),
+            "sasl_method" => t.sasl_method = Some(value),
+            "sasl_username" => t.sasl_username = Some(value),
+            "sasl_sender" => {}
+            _ => break,
+        }
+        s = rest;
+        if let Some(tail) = s.strip_prefix(": ") {
+            t.tail = Some(tail);
+            break;
+        }
+    }
+    t
+}
+
+/// End of a `<…>` value whose opening `<` was already consumed: the first `>`
+/// followed by the end, a space, a comma or `:` (so `<<1F4@bs>>` keeps its
+/// inner brackets).
+pub fn bracket_end(inner: &str) -> Option<usize> {
+    let b = inner.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'>', &b[from..]) {
+        let at = from + i;
+        match b.get(at + 1) {
+            None | Some(b' ') | Some(b',') | Some(b':') | Some(b';') => return Some(at),
+            _ => from = at + 1,
+        }
+    }
+    None
+}
+
+/// The domain of an address (after the last `@`), if it has one.
+pub fn domain_of(address: &str) -> Option<&str> {
+    let at = memchr::memrchr(b'@', address.as_bytes())?;
+    let domain = &address[at + 1..];
+    (!domain.is_empty()).then_some(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_ids() {
+        for id in ["NOQUEUE", "4104E3D", "C6E0DDB74006", "3E29030F8637E", "4PbC4x469Jz3tBr", "3p7RMT0zrYz20p", "1234567890A"] {
+            assert!(is_queue_id(id), "{id}");
+        }
+        for word in ["reject", "warning", "connect", "Deleted", "request", "status", "ABC", "master_notify"] {
+            assert!(!is_queue_id(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn peers() {
+        let cases = [
+            ("unknown[192.168.1.1]: rest", Some("unknown"), "192.168.1.1", None, ": rest"),
+            ("[82.165.159.12]:37687: 550", None, "82.165.159.12", Some(37687), ": 550"),
+            ("unknown[2a02:8109:b240::15c8]", Some("unknown"), "2a02:8109:b240::15c8", None, ""),
+            ("mail.example[private/dovecot-lmtp], x", Some("mail.example"), "private/dovecot-lmtp", None, ", x"),
+            ("mx.example.org[203.0.113.5]:25, delay", Some("mx.example.org"), "203.0.113.5", Some(25), ", delay"),
+        ];
+        for (s, name, addr, port, rest) in cases {
+            let (p, r) = peer(s).unwrap();
+            assert_eq!((p.name, p.addr, p.port, r), (name, Some(addr), port, rest), "{s}");
+        }
+        assert_eq!(peer("no brackets here"), None);
+    }
+
+    #[test]
+    fn replies() {
+        let r = reply("550 5.1.1 <jdoe@erg.school>: Recipient address rejected: User unknown in virtual mailbox table");
+        assert_eq!(r.code, Some(550));
+        assert_eq!(r.enhanced, Some("5.1.1"));
+        assert_eq!(r.address, Some("jdoe@erg.school"));
+        assert_eq!(r.reason, "Recipient address rejected: User unknown in virtual mailbox table");
+
+        let r = reply("4.7.1 Greylisting in action, try again later");
+        assert_eq!((r.code, r.enhanced, r.address), (None, Some("4.7.1"), None));
+        assert_eq!(r.reason, "Greylisting in action, try again later");
+
+        let r = reply("554 Service unavailable");
+        assert_eq!((r.code, r.enhanced, r.reason), (Some(554), None, "Service unavailable"));
+
+        let r = reply("550-5.7.26 This mail is unauthenticated");
+        assert_eq!((r.code, r.enhanced), (Some(550), Some("5.7.26")));
+
+        let r = reply("450 4.1.2 <<1F4@bs>>:       Recipient address rejected: Domain not found");
+        assert_eq!(r.address, Some("<1F4@bs>"));
+        assert_eq!(r.reason, "Recipient address rejected: Domain not found");
+
+        let r = reply("too many connections");
+        assert_eq!((r.code, r.enhanced, r.reason), (None, None, "too many connections"));
+    }
+
+    #[test]
+    fn trailers() {
+        let (head, tail) = split_trailer("550 5.7.1 Service unavailable; client [82.165.159.12] blocked using zen.spamhaus.org; from=<>, to=<user01.test@uhu-banane.net>, proto=ESMTP, helo=<mout-xforward.gmx.net>").unwrap();
+        assert_eq!(head, "550 5.7.1 Service unavailable; client [82.165.159.12] blocked using zen.spamhaus.org");
+        let t = trailer(tail);
+        assert_eq!(t.from, Some(""));
+        assert_eq!(t.to, Some("user01.test@uhu-banane.net"));
+        assert_eq!(t.proto, Some("ESMTP"));
+        assert_eq!(t.helo, Some("mout-xforward.gmx.net"));
+
+        let t = trailer("proto=SMTP");
+        assert_eq!((t.from, t.to, t.proto), (None, None, Some("SMTP")));
+
+        let t = trailer("from=<a@b> to=<c@d> proto=ESMTP helo=<[172.18.0.2]>: Received: from x");
+        assert_eq!(t.helo, Some("[172.18.0.2]"));
+        assert_eq!(t.tail, Some("Received: from x"));
+
+        assert_eq!(split_trailer("Relay access denied"), None);
+    }
+
+    #[test]
+    fn domains() {
+        assert_eq!(domain_of("jdoe@erg.school"), Some("erg.school"));
+        assert_eq!(domain_of("root"), None);
+        assert_eq!(domain_of(""), None);
+        assert_eq!(domain_of("a@b@Example.COM"), Some("Example.COM"));
+    }
+}

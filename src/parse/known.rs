@@ -1,0 +1,156 @@
+//! Postfix lines we recognise but do not turn into events: session
+//! bookkeeping, TLS, postscreen tests, master and postfix-script status,
+//! statistics, and the traces of `-v` (verbose) daemons.
+//!
+//! A line listed here counts as *known* in the line accounting; anything else
+//! that no parser took is *unrecognized* and shows up in `--unparsed`. Keep
+//! the lists tight: a shape added here is a shape we promise to understand.
+
+/// Session and per-attempt lines of any daemon (smtpd, smtp, lmtp, …).
+const ANY_DAEMON: &[&str] = &[
+    "connect from ",
+    "disconnect from ",
+    "lost connection after ",
+    "timeout after ",
+    "too many errors after ",
+    "improper command pipelining after ",
+    "Anonymous TLS connection established ",
+    "Trusted TLS connection established ",
+    "Verified TLS connection established ",
+    "Untrusted TLS connection established ",
+    "SSL_accept error from ",
+    "SSL_connect error to ",
+    "setting up TLS connection ",
+    "connect to ",
+    "lost connection with ",
+    "conversation with ",
+    "enabling PIX workarounds ",
+    "host ",
+    "client=",
+    "statistics: ",
+    "SSL_accept:",
+    "SSL_connect:",
+    "certificate verification ",
+    "server certificate verification ",
+    "Host offered STARTTLS",
+    "initializing the server-side TLS engine",
+    "initializing the client-side TLS engine",
+    "mail_queue_enter: ",
+    "discarding EHLO keywords",
+];
+
+/// Lines of postscreen, dnsblog and tlsproxy (the postscreen front end).
+const POSTSCREEN: &[&str] = &[
+    "CONNECT from ",
+    "PASS NEW ",
+    "PASS OLD ",
+    "DNSBL rank ",
+    "PREGREET ",
+    "HANGUP after ",
+    "DISCONNECT ",
+    "COMMAND TIME LIMIT ",
+    "COMMAND COUNT LIMIT ",
+    "COMMAND LENGTH LIMIT ",
+    "COMMAND PIPELINING ",
+    "BARE NEWLINE ",
+    "NON-SMTP COMMAND ",
+    "WHITELISTED ",
+    "WHITELIST VETO ",
+    "ALLOWLISTED ",
+    "ALLOWLIST VETO ",
+    "BLACKLISTED ",
+    "DENYLISTED ",
+    "cache ",
+    "addr ",
+    "TLS handshake failed",
+];
+
+/// master(8), postfix-script and postsuper status lines.
+const MASTER: &[&str] = &[
+    "daemon started -- ",
+    "reload -- ",
+    "terminating on signal ",
+    "daemon waiting for exit",
+    "starting the Postfix mail system",
+    "stopping the Postfix mail system",
+    "refreshing the Postfix mail system",
+    "waiting for the Postfix mail system to terminate",
+    "the Postfix mail system is running",
+    "the Postfix mail system is not running",
+    "Postfix is running with backwards-compatible default settings",
+    "See http://www.postfix.org/COMPATIBILITY_README.html",
+    "To disable backwards compatibility use",
+    "Deleted: ",
+    "Requeued: ",
+    "Placed on hold: ",
+    "Released from hold: ",
+];
+
+/// With a queue id: per-message lines that are not events.
+const WITH_QUEUE_ID: &[&str] = &[
+    "resent-message-id=",
+    "requeued",
+    "placed on hold",
+    "released from hold",
+    "skipped, still being delivered",
+    "host ",
+    "lost connection with ",
+    "conversation with ",
+    "enabling PIX workarounds",
+    "Cannot start TLS",
+    "client=",
+];
+
+pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
+    let starts = |list: &[&str]| list.iter().any(|p| rest.starts_with(p));
+    if has_queue_id && starts(WITH_QUEUE_ID) {
+        return true;
+    }
+    if starts(ANY_DAEMON) || starts(MASTER) {
+        return true;
+    }
+    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && starts(POSTSCREEN) {
+        return true;
+    }
+    if daemon == "postfix-script" {
+        return true;
+    }
+    is_verbose_trace(rest)
+}
+
+/// Traces of daemons run with `-v` (`debug_peer_list`, master.cf `-v`):
+/// internal function names and attribute exchanges, e.g.
+///
+/// ```text
+/// qmgr_scan_start: start incoming queue scan
+/// send attr sender =
+/// input attribute name: status
+/// private/rewrite socket: wanted attribute: flags
+/// ```
+fn is_verbose_trace(rest: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "send attr ",
+        "input attribute ",
+        "private/",
+        "public/",
+        "request: ",
+        "request ignored",
+        "done incoming queue scan",
+        "done deferred queue scan",
+        "start sorted recipient list",
+        "end sorted recipient list",
+        "connection established",
+        "watchdog_",
+        "> ",
+        "< ",
+    ];
+    if PHRASES.iter().any(|p| rest.starts_with(p)) {
+        return true;
+    }
+    // `function_name: …`: a C identifier with an underscore, then a colon.
+    let ident_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    ident_len > 2 && rest[..ident_len].contains('_') && rest[ident_len..].starts_with(": ")
+}

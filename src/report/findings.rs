@@ -1,0 +1,98 @@
+//! Findings: the rejects table read out as sentences an admin can act on —
+//! who is hit, with which reply, since when, and what to change.
+//!
+//! ```text
+//! all 400 recipients at erg.school that were tried were rejected with `550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table` (reject_unlisted_recipient, 422 times, …): erg.school is in virtual_mailbox_domains, …
+//! ```
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{rows_where, Report};
+use crate::frame::col;
+use crate::restriction;
+
+/// Up to `top` findings from the rejects report (`rejects`, as built by
+/// [`super::tables::actions_by_domain`]) and the whole frame.
+pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult<Report> {
+    let sent = sent_recipients_by_domain(df)?;
+    let domain = rejects.column(col::TO_DOMAIN)?.str()?;
+    let code = rejects.column(col::CODE)?.u16()?;
+    let enhanced = rejects.column(col::ENHANCED)?.str()?;
+    let restriction_col = rejects.column(col::RESTRICTION)?.str()?;
+    let reason = rejects.column(col::REASON)?.str()?;
+    let count = rejects.column("count")?.u64()?;
+    let recipients = rejects.column("recipients")?.u64()?;
+    let first = rejects.column("first_seen")?.datetime()?.physical().clone();
+    let last = rejects.column("last_seen")?.datetime()?.physical().clone();
+
+    let mut severity = Vec::new();
+    let mut text = Vec::new();
+    for i in 0..rejects.height().min(top) {
+        let d = domain.get(i);
+        let reply = [
+            code.get(i).map(|c| c.to_string()),
+            enhanced.get(i).map(str::to_string),
+            reason.get(i).map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let r = restriction_col.get(i).unwrap_or("unknown");
+        let n = count.get(i).unwrap_or(0);
+        let span = format!("{} to {}", stamp(first.get(i)), stamp(last.get(i)));
+        let who = match d {
+            Some(d) => {
+                let rcpts = recipients.get(i).unwrap_or(0);
+                let delivered = sent.get(d).copied().unwrap_or(0);
+                if delivered == 0 {
+                    format!("all {rcpts} recipients at {d} that were tried were rejected")
+                } else {
+                    format!("{rcpts} recipients at {d} were rejected (while {delivered} at {d} were delivered)")
+                }
+            }
+            None => "connections were rejected before any recipient".to_string(),
+        };
+        let hint = restriction::hint(r, reason.get(i).unwrap_or(""))
+            .replace("{domain}", d.unwrap_or("the domain"));
+        let mut sentence = format!("{who} with `{reply}` ({r}, {n} times, {span})");
+        if !hint.is_empty() {
+            sentence.push_str(": ");
+            sentence.push_str(&hint);
+        }
+        severity.push(if code.get(i).is_some_and(|c| c >= 500) { "permanent" } else { "temporary" });
+        text.push(sentence);
+    }
+    let frame = DataFrame::new_infer_height(vec![
+        Column::new("severity".into(), severity),
+        Column::new("finding".into(), text),
+    ])?;
+    Ok(Report {
+        name: "findings",
+        title: "Findings".into(),
+        frame,
+    })
+}
+
+fn stamp(us: Option<i64>) -> String {
+    us.and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Distinct recipients with a `status=sent` delivery, per recipient domain.
+fn sent_recipients_by_domain(df: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
+    let deliveries = rows_where(df, col::KIND, &["delivery"])?;
+    let sent = rows_where(&deliveries, col::STATUS, &["sent"])?;
+    let mut seen: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    let domains = sent.column(col::TO_DOMAIN)?.str()?;
+    let tos = sent.column(col::TO)?.str()?;
+    for (d, t) in domains.iter().zip(tos.iter()) {
+        if let (Some(d), Some(t)) = (d, t) {
+            seen.entry(d.to_string()).or_default().insert(t.to_string());
+        }
+    }
+    Ok(seen.into_iter().map(|(d, s)| (d, s.len() as u64)).collect())
+}

@@ -1,0 +1,98 @@
+//! Reports: each one a function from the event frame (and the line counts) to
+//! a small, sorted [`Report`]. `render` is the only place that knows how a
+//! report is printed.
+
+pub mod findings;
+pub mod render;
+pub mod tables;
+
+use polars::prelude::*;
+
+/// One titled table.
+pub struct Report {
+    /// Short machine name (`rejects`), used as the JSON key and CSV section.
+    pub name: &'static str,
+    pub title: String,
+    pub frame: DataFrame,
+}
+
+/// A row filter: `kind` equals one of `kinds`, and (for deliveries) `status`
+/// one of `statuses` when given.
+pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<DataFrame> {
+    let col = df.column(column)?.str()?;
+    let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
+    for value in values {
+        let hit = col.equal(*value);
+        mask = &mask | &hit;
+    }
+    // Nulls in the column compare as null: treat them as "no".
+    let mask = mask.fill_null_with_values(false)?;
+    df.filter(&mask)
+}
+
+/// Aggregates of [`grouped`]: each a column name in the input and the name of
+/// the result column.
+pub struct Aggregates<'a> {
+    /// `n_unique` of these columns (nulls not counted).
+    pub distinct: &'a [(&'a str, &'a str)],
+    /// First value (in log order) of these columns: an example.
+    pub first: &'a [(&'a str, &'a str)],
+    /// Add `first_seen`/`last_seen` from `ts`.
+    pub times: bool,
+}
+
+/// Groups `df` by `keys` and computes `count` plus the [`Aggregates`], sorted
+/// by count (descending), then by the keys: the same input always gives the
+/// same output.
+///
+/// Uses polars' eager group-by aggregations, deprecated in favour of the lazy
+/// API: the `lazy` feature would roughly double the build (see Cargo.toml),
+/// and the version is pinned.
+#[allow(deprecated)]
+pub fn grouped(df: &DataFrame, keys: &[&str], aggs: &Aggregates<'_>) -> PolarsResult<DataFrame> {
+    use crate::frame::col;
+    // n_unique counts null as a value: a per-source "is null" flag, whose max
+    // per group is 1 when the group holds a null, corrects for that.
+    let mut flags = Vec::new();
+    for (source, _) in aggs.distinct {
+        let is_null = df.column(source)?.is_null().cast(&DataType::UInt64)?;
+        flags.push(Column::new(format!("__null_{source}").into(), is_null));
+    }
+    let work = df.hstack(&flags)?;
+    let groups = work.group_by_stable(keys.iter().copied())?;
+    let agg = |columns: &[&str], f: fn(GroupBy<'_>) -> PolarsResult<DataFrame>, name: &str| {
+        let result = f(groups.clone().select(columns.iter().copied()))?;
+        let mut c = result.columns().last().expect("an aggregate column").clone();
+        c.rename(name.into());
+        PolarsResult::Ok(c)
+    };
+    let mut columns: Vec<Column> = groups.keys();
+    columns.push(agg(&[col::TS], |g| g.count(), "count")?.cast(&DataType::UInt64)?);
+    for (source, name) in aggs.distinct {
+        let with_null = agg(&[source], |g| g.n_unique(), name)?.cast(&DataType::UInt64)?;
+        let flag = format!("__null_{source}");
+        let has_null = agg(&[flag.as_str()], |g| g.max(), name)?;
+        let mut distinct = (with_null.as_materialized_series() - has_null.as_materialized_series())?;
+        distinct.rename((*name).into());
+        columns.push(distinct.into_column());
+    }
+    for (source, name) in aggs.first {
+        columns.push(agg(&[source], |g| g.first(), name)?);
+    }
+    if aggs.times {
+        columns.push(agg(&[col::TS], |g| g.min(), "first_seen")?);
+        columns.push(agg(&[col::TS], |g| g.max(), "last_seen")?);
+    }
+    let out = DataFrame::new_infer_height(columns)?;
+    let mut by = vec!["count"];
+    by.extend_from_slice(keys);
+    let mut descending = vec![false; by.len()];
+    descending[0] = true;
+    out.sort(
+        by,
+        SortMultipleOptions::default()
+            .with_order_descending_multi(descending)
+            .with_nulls_last(true)
+            .with_maintain_order(true),
+    )
+}

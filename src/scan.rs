@@ -1,0 +1,214 @@
+//! The parallel phase: every input is cut into chunks on line boundaries,
+//! rayon parses the chunks independently into per-chunk frames and line
+//! counts, and the results are stacked in input order. Chunks never depend
+//! on each other (the year rule is decided per input beforehand), so the frame
+//! is the same for any number of chunks or threads.
+
+use std::ops::Range;
+use std::time::SystemTime;
+
+use chrono::{Datelike, Utc};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::frame::{self, FrameBuilder};
+use crate::input::{chunks, Input};
+use crate::parse::syslog::bsd_month;
+use crate::parse::{self, EventKind, LineOutcome, Skip, TimeContext, YearRule};
+
+/// Lines longer than this are counted as too long and not parsed. Postfix
+/// itself keeps log records far below it (`line_length_limit` 2048, syslog
+/// and `maillog_file` records of a few kB).
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
+
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    /// Chunks per input; more chunks than threads balance the load.
+    pub chunks: usize,
+    /// `--year`: the year of the last BSD-stamped line of each input.
+    pub year: Option<i32>,
+    pub bsd_utc_offset_secs: i32,
+    pub max_line: usize,
+}
+
+/// Where every input line went. The buckets add up to `lines`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    pub lines: u64,
+    pub events: u64,
+    pub known: u64,
+    pub other_program: u64,
+    pub no_syslog_header: u64,
+    pub unrecognized: u64,
+    pub too_long: u64,
+    /// Lines with bytes that are not UTF-8 (parsed with U+FFFD in their
+    /// place); they are also counted in one of the buckets above.
+    pub invalid_utf8: u64,
+    pub by_kind: [u64; EventKind::ALL.len()],
+}
+
+impl LineCounts {
+    fn add(&mut self, other: &LineCounts) {
+        self.lines += other.lines;
+        self.events += other.events;
+        self.known += other.known;
+        self.other_program += other.other_program;
+        self.no_syslog_header += other.no_syslog_header;
+        self.unrecognized += other.unrecognized;
+        self.too_long += other.too_long;
+        self.invalid_utf8 += other.invalid_utf8;
+        for (a, b) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *a += b;
+        }
+    }
+
+    /// Postfix lines: the ones a parser gap could hide in.
+    pub fn postfix_lines(&self) -> u64 {
+        self.events + self.known + self.unrecognized
+    }
+
+    pub fn kind(&self, kind: EventKind) -> u64 {
+        self.by_kind[kind.index()]
+    }
+}
+
+/// The result of scanning all inputs.
+pub struct Scan {
+    pub frame: DataFrame,
+    pub counts: LineCounts,
+    /// Byte ranges of unrecognized lines, per input (same order as inputs).
+    pub unrecognized: Vec<Vec<Range<usize>>>,
+}
+
+struct ChunkResult {
+    frame: DataFrame,
+    counts: LineCounts,
+    unrecognized: Vec<Range<usize>>,
+}
+
+pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
+    let mut frames = Vec::new();
+    let mut counts = LineCounts::default();
+    let mut unrecognized = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let data: &[u8] = &input.data;
+        let time = TimeContext {
+            year: year_rule(data, input.mtime, options.year),
+            bsd_utc_offset_secs: options.bsd_utc_offset_secs,
+        };
+        let pieces = chunks::split(data, options.chunks);
+        let results: Vec<ChunkResult> = pieces
+            .par_iter()
+            .map(|chunk| {
+                let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
+                parse_chunk(chunk, offset, &time, options.max_line)
+            })
+            .collect();
+        let mut ranges = Vec::new();
+        for result in results {
+            counts.add(&result.counts);
+            ranges.extend(result.unrecognized);
+            if result.frame.height() > 0 {
+                frames.push(result.frame);
+            }
+        }
+        unrecognized.push(ranges);
+    }
+    Scan {
+        frame: stack(frames),
+        counts,
+        unrecognized,
+    }
+}
+
+fn stack(frames: Vec<DataFrame>) -> DataFrame {
+    let mut frames = frames.into_iter();
+    let Some(mut all) = frames.next() else {
+        return frame::empty();
+    };
+    for f in frames {
+        all.vstack_mut_owned(f)
+            .expect("chunk frames share one schema");
+    }
+    all.rechunk_mut_par();
+    all
+}
+
+fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, max_line: usize) -> ChunkResult {
+    let mut builder = FrameBuilder::with_capacity(chunk.len() / 600);
+    let mut counts = LineCounts::default();
+    let mut unrecognized = Vec::new();
+    for line in chunks::lines(chunk) {
+        counts.lines += 1;
+        if line.len() > max_line {
+            counts.too_long += 1;
+            continue;
+        }
+        let lossy;
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => text,
+            Err(_) => {
+                counts.invalid_utf8 += 1;
+                lossy = String::from_utf8_lossy(line);
+                &lossy
+            }
+        };
+        match parse::parse_line(text, time) {
+            LineOutcome::Event(event) => {
+                counts.events += 1;
+                counts.by_kind[event.kind.index()] += 1;
+                builder.push(&event);
+            }
+            LineOutcome::Skipped(Skip::Known) => counts.known += 1,
+            LineOutcome::Skipped(Skip::OtherProgram) => counts.other_program += 1,
+            LineOutcome::Skipped(Skip::NoSyslogHeader) => counts.no_syslog_header += 1,
+            LineOutcome::Skipped(Skip::Unrecognized) => {
+                counts.unrecognized += 1;
+                let start = offset + (line.as_ptr() as usize - chunk.as_ptr() as usize);
+                unrecognized.push(start..start + line.len());
+            }
+        }
+    }
+    ChunkResult {
+        frame: builder.finish(),
+        counts,
+        unrecognized,
+    }
+}
+
+/// Decides the year of BSD timestamps for one input (see [`YearRule`]): the
+/// reference month is that of the input's last BSD-stamped line, the
+/// reference year `--year`, else the year of the file's modification time
+/// (one less if that time is in an earlier month than the last line, as when
+/// a December log is rotated on January 1st), else the current year.
+pub fn year_rule(data: &[u8], mtime: Option<SystemTime>, year: Option<i32>) -> YearRule {
+    let written = mtime
+        .map(chrono::DateTime::<Utc>::from)
+        .unwrap_or_else(Utc::now);
+    let last_month = last_bsd_month(data).unwrap_or(written.month());
+    let year = match year {
+        Some(y) => y,
+        None if last_month > written.month() => written.year() - 1,
+        None => written.year(),
+    };
+    YearRule {
+        year,
+        month: last_month,
+    }
+}
+
+/// The month of the last BSD-stamped line among the last few hundred lines.
+fn last_bsd_month(data: &[u8]) -> Option<u32> {
+    let mut end = data.len();
+    for _ in 0..512 {
+        if end == 0 {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &data[..end - 1]).map_or(0, |i| i + 1);
+        if let Some(month) = bsd_month(&data[start..end]) {
+            return Some(month);
+        }
+        end = start;
+    }
+    None
+}
