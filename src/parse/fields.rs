@@ -24,7 +24,7 @@ pub fn is_queue_id(token: &str) -> bool {
     if token == "NOQUEUE" {
         return true;
     }
-    if b.len() < 5 || b.len() > 20 {
+    if b.len() < 5 || b.len() > 24 {
         return false;
     }
     let hex = b.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));

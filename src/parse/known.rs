@@ -18,13 +18,15 @@ const ANY_DAEMON: &[&str] = &[
     "Trusted TLS connection established ",
     "Verified TLS connection established ",
     "Untrusted TLS connection established ",
+    "TLS connection established ",
+    "bare <LF> received after ",
     "SSL_accept error from ",
     "SSL_connect error to ",
     "setting up TLS connection ",
     "connect to ",
     "lost connection with ",
     "conversation with ",
-    "enabling PIX workarounds ",
+    "enabling PIX ",
     "host ",
     "client=",
     "statistics: ",
@@ -37,6 +39,7 @@ const ANY_DAEMON: &[&str] = &[
     "initializing the client-side TLS engine",
     "mail_queue_enter: ",
     "discarding EHLO keywords",
+    "table ",
 ];
 
 /// Lines of postscreen, dnsblog and tlsproxy (the postscreen front end).
@@ -69,6 +72,7 @@ const POSTSCREEN: &[&str] = &[
 const MASTER: &[&str] = &[
     "daemon started -- ",
     "reload -- ",
+    "reload configuration ",
     "terminating on signal ",
     "daemon waiting for exit",
     "starting the Postfix mail system",
@@ -93,11 +97,14 @@ const WITH_QUEUE_ID: &[&str] = &[
     "placed on hold",
     "released from hold",
     "skipped, still being delivered",
+    "recipient limit ",
     "host ",
     "lost connection with ",
     "conversation with ",
-    "enabling PIX workarounds",
+    "enabling PIX ",
     "Cannot start TLS",
+    "SASL authentication failed; ",
+    "SASL [CACHED] authentication failed; ",
     "client=",
 ];
 
@@ -110,6 +117,9 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
         return true;
     }
     if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && starts(POSTSCREEN) {
+        return true;
+    }
+    if daemon == "verify" && rest.starts_with("cache ") {
         return true;
     }
     if daemon == "postfix-script" {
@@ -143,7 +153,33 @@ fn is_verbose_trace(rest: &str) -> bool {
         "watchdog_",
         "> ",
         "< ",
+        ">>> ",
+        "initial envelope ",
+        "extracted envelope ",
+        "mynetworks: ",
+        "process generation: ",
+        "fsspace: ",
+        "idle timeout -- exiting",
+        "master disconnect -- exiting",
+        "connection closed",
+        "Compiled against ",
+        "Run-time linked against ",
+        "start move queue ",
+        "end move queue ",
+        "before input_transp_cleanup: ",
+        "after input_transp_cleanup: ",
+        "cleanup flags = ",
+        "open incoming/",
+        "wakeup ",
+        "pref ",
+        "lookup ",
+        "begin ",
+        "end ",
+        "connecting to ",
     ];
+    if rest.contains(" socket: wanted attribute: ") || rest.ends_with(" stream disconnect") {
+        return true;
+    }
     if PHRASES.iter().any(|p| rest.starts_with(p)) {
         return true;
     }
@@ -152,5 +188,8 @@ fn is_verbose_trace(rest: &str) -> bool {
         .bytes()
         .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
         .count();
-    ident_len > 2 && rest[..ident_len].contains('_') && rest[ident_len..].starts_with(": ")
+    let ident = &rest[..ident_len];
+    let after = &rest[ident_len..];
+    // `function_name: …` traces and `parameter_name = value` config dumps.
+    ident_len > 2 && ident.contains('_') && (after.starts_with(": ") || after.starts_with(" = "))
 }

@@ -138,12 +138,9 @@ fn parse_tag(rest: &str) -> Option<(&str, Option<u32>, &str)> {
             let close = end + 1 + memchr::memchr(b']', &bytes[end + 1..])?;
             let pid = rest[end + 1..close].parse::<u32>().ok()?;
             let after = &rest[close + 1..];
-            let message = after
-                .strip_prefix(": ")
-                .or_else(|| after.strip_prefix(' '))
-                .or_else(|| after.strip_prefix(':'))
-                .unwrap_or(after);
-            Some((program, Some(pid), message))
+            let message = after.strip_prefix(':').unwrap_or(after);
+            // Some templates align messages with extra spaces.
+            Some((program, Some(pid), message.trim_start_matches(' ')))
         }
         b':' => {
             let after = &rest[end + 1..];

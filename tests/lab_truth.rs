@@ -1,0 +1,197 @@
+//! Every count the reports print for a log written by a real Postfix equals
+//! the ground truth computed from what was sent (`truth.json` /
+//! `expected.json`, never derived from the log).
+//!
+//! Checked on: the shared lab run copied into `sample-logs/` (three log
+//! formats of one scenario), and, when `MAILLOG_LAB_OUT` names a folder, a
+//! fresh run of this repository's own lab (`lab/run-lab.sh`, as `.ci/run`
+//! does under CI).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::support;
+
+fn json(args: &[&str]) -> Value {
+    let output = support::run(args);
+    assert!(output.status.success(), "{args:?}: {}", support::stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+fn rows<'a>(v: &'a Value, report: &str) -> &'a Vec<Value> {
+    v[report].as_array().unwrap_or_else(|| panic!("report {report} in {v}"))
+}
+
+fn normalized(reason: &str) -> String {
+    let mut out = String::new();
+    maillog_report::restriction::normalize_reason(reason, &mut out);
+    out
+}
+
+type Key = (String, u64, String, String, String);
+
+/// (domain, code, enhanced, restriction, normalized reason) → count.
+fn truth_actions(lines: &[&Value]) -> BTreeMap<Key, u64> {
+    let mut map = BTreeMap::new();
+    for line in lines {
+        let key = (
+            line["domain"].as_str().unwrap().to_string(),
+            line["code"].as_u64().unwrap(),
+            line["enhanced"].as_str().unwrap().to_string(),
+            line["restriction"].as_str().unwrap().to_string(),
+            normalized(line["reason"].as_str().unwrap()),
+        );
+        *map.entry(key).or_insert(0) += line["count"].as_u64().unwrap();
+    }
+    map
+}
+
+fn reported_actions(rows: &[Value]) -> BTreeMap<Key, u64> {
+    let mut map = BTreeMap::new();
+    for row in rows {
+        let key = (
+            row["to_domain"].as_str().unwrap_or("").to_string(),
+            row["code"].as_u64().unwrap_or(0),
+            row["enhanced"].as_str().unwrap_or("").to_string(),
+            row["restriction"].as_str().unwrap_or("").to_string(),
+            row["reason"].as_str().unwrap_or("").to_string(),
+        );
+        *map.entry(key).or_insert(0) += row["count"].as_u64().unwrap();
+    }
+    map
+}
+
+fn lines_of<'a>(truth: &'a Value, path: &[&str]) -> Vec<&'a Value> {
+    let mut v = truth;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_array().map(|a| a.iter().collect()).unwrap_or_default()
+}
+
+fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
+    let log = log.to_str().unwrap();
+    let reports = json(&["--year", year, "--format", "json", "--top", "0", "--report", "overview,rejects,warnings", log]);
+
+    // Rejects: NOQUEUE and queue-id RCPT rejects together, by domain × code ×
+    // enhanced code × restriction × reason.
+    let mut reject_lines = lines_of(truth, &["smtpd_rejects", "noqueue", "lines"]);
+    reject_lines.extend(lines_of(truth, &["smtpd_rejects", "with_queue_id", "lines"]));
+    assert_eq!(reported_actions(rows(&reports, "rejects")), truth_actions(&reject_lines), "{log}: rejects");
+
+    let warning_lines = lines_of(truth, &["reject_warnings", "lines"]);
+    assert_eq!(
+        reported_actions(rows(&reports, "reject_warnings")),
+        truth_actions(&warning_lines),
+        "{log}: reject warnings"
+    );
+
+    // Rejects per listener: `smtp` is instance `postfix`, `submission` is
+    // `postfix/submission`.
+    let by_listener = json(&["--year", year, "--format", "json", "--top", "0", "--event", "reject", "--group-by", "to_domain,instance", log]);
+    let mut reported = BTreeMap::new();
+    for row in rows(&by_listener, "group_by") {
+        let key = (row["to_domain"].as_str().unwrap().to_string(), row["instance"].as_str().unwrap().to_string());
+        reported.insert(key, row["count"].as_u64().unwrap());
+    }
+    let mut expected = BTreeMap::new();
+    for line in &reject_lines {
+        let instance = match line["listener"].as_str().unwrap() {
+            "smtp" => "postfix".to_string(),
+            other => format!("postfix/{other}"),
+        };
+        *expected.entry((line["domain"].as_str().unwrap().to_string(), instance)).or_insert(0) += line["count"].as_u64().unwrap();
+    }
+    assert_eq!(reported, expected, "{log}: rejects by listener");
+
+    // Deliveries: log lines per domain and status, and distinct (message,
+    // recipient) pairs, which is how the truth counts recipients.
+    let deliveries = json(&["--year", year, "--format", "json", "--top", "0", "--event", "delivery", "--group-by", "to_domain,status,queue_id,to", log]);
+    let mut reported: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    for row in rows(&deliveries, "group_by") {
+        let key = (row["to_domain"].as_str().unwrap().to_string(), row["status"].as_str().unwrap().to_string());
+        let entry = reported.entry(key).or_default();
+        entry.0 += row["count"].as_u64().unwrap();
+        entry.1 += 1;
+    }
+    let mut expected = BTreeMap::new();
+    for line in lines_of(truth, &["deliveries", "by_domain_status"]) {
+        let key = (line["domain"].as_str().unwrap().to_string(), line["status"].as_str().unwrap().to_string());
+        expected.insert(key, (line["log_lines"].as_u64().unwrap(), line["recipients"].as_u64().unwrap()));
+    }
+    assert_eq!(reported, expected, "{log}: deliveries (log lines, message recipients) by domain and status");
+
+    // Expired messages, accepted messages and bounce notifications.
+    let overview: BTreeMap<String, u64> = rows(&reports, "overview")
+        .iter()
+        .filter(|r| r["section"] == "events")
+        .map(|r| (r["item"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(overview.get("expired").copied().unwrap_or(0), truth["expired"]["log_lines"].as_u64().unwrap(), "{log}: expired");
+    assert_eq!(overview.get("client").copied().unwrap_or(0), truth["accepted"]["client_messages"].as_u64().unwrap(), "{log}: messages accepted from clients");
+    assert_eq!(
+        overview.get("notification").copied().unwrap_or(0),
+        truth["accepted"]["bounce_notifications"].as_u64().unwrap(),
+        "{log}: bounce notifications"
+    );
+    let unrecognized = rows(&reports, "overview")
+        .iter()
+        .find(|r| r["item"] == "unrecognized Postfix lines")
+        .and_then(|r| r["count"].as_u64());
+    assert_eq!(unrecognized, Some(0), "{log}: every line of a real Postfix is recognized");
+}
+
+fn truth_at(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("truth JSON")
+}
+
+#[test]
+fn sample_logs_match_their_ground_truth() {
+    let dir = support::repo().join("sample-logs");
+    let truth = truth_at(&dir.join("truth.json"));
+    for log in ["maillog", "mail.log", "mail.rfc3339.log"] {
+        check_log_against_truth(&dir.join(log), &truth, "2026");
+    }
+}
+
+/// The erg.school case the tool exists for: one row, its code, enhanced
+/// code, restriction and counts, in the default human report.
+#[test]
+fn virtual_domain_rejects_are_one_row_in_the_default_report() {
+    let log = support::repo().join("sample-logs/maillog");
+    let out = support::run(&["--year", "2026", log.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = support::stdout(&out);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("erg.school") && l.contains("User unknown in virtual mailbox table") && !l.contains("recipients at"))
+        .collect();
+    assert_eq!(rows.len(), 1, "one row for the erg.school virtual-domain rejects:\n{text}");
+    let cells: Vec<&str> = rows[0].split(['│', '┆']).map(str::trim).filter(|c| !c.is_empty()).collect();
+    // to_domain, code, enhanced, restriction, reason, count, recipients, clients, …
+    assert_eq!(&cells[..4], ["erg.school", "550", "5.1.1", "reject_unlisted_recipient"]);
+    assert_eq!(cells[5], "442", "422 NOQUEUE + 20 queue-id rejects");
+    assert!(text.contains("erg.school is in virtual_mailbox_domains"), "the finding names the fix:\n{text}");
+}
+
+/// A fresh run of `lab/run-lab.sh` (under CI) or its committed output.
+#[test]
+fn repository_lab_output_matches_its_expected_counts() {
+    let dirs: Vec<std::path::PathBuf> = match std::env::var_os("MAILLOG_LAB_OUT") {
+        Some(dir) => vec![dir.into()],
+        None => vec![support::repo().join("lab/out")],
+    };
+    for dir in dirs {
+        let expected = dir.join("expected.json");
+        if !expected.exists() {
+            assert!(std::env::var_os("MAILLOG_LAB_OUT").is_none(), "{} missing after a lab run", expected.display());
+            eprintln!("skipping: {} not there", expected.display());
+            continue;
+        }
+        let truth = truth_at(&expected);
+        let year = truth["year"].as_u64().map(|y| y.to_string()).unwrap_or_else(|| "2026".into());
+        check_log_against_truth(&dir.join("maillog"), &truth, &year);
+    }
+}

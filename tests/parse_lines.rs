@@ -1,0 +1,1 @@
+//! Parser table tests (being written).

@@ -1,0 +1,40 @@
+//! Shared test helpers: where the shared data lives, and running the binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/<sub>` beside the checkout. Under `CI` a missing folder fails
+/// the test; elsewhere the test is skipped with a note on stderr.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let path = repo().join("..").join("shared").join(sub);
+    if path.is_dir() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!("{} is missing, and CI is set: the shared test data must be there", path.display());
+    }
+    eprintln!("skipping: {} is missing", path.display());
+    None
+}
+
+pub fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog-report"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+pub fn run(args: &[&str]) -> Output {
+    binary().args(args).output().expect("the binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}

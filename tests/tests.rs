@@ -1,0 +1,9 @@
+//! One integration-test binary (one link step for all of them). Each module
+//! owns one concern; `support` finds shared test data and the built binary.
+
+mod chunks;
+mod cli;
+mod corpus;
+mod lab_truth;
+mod parse_lines;
+mod support;
