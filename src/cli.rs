@@ -79,7 +79,12 @@ pub struct Args {
     pub year: Option<i32>,
 
     /// Zone of classic-syslog timestamps, as an offset from UTC.
-    #[arg(long, default_value = "+00:00", value_name = "±HH:MM", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value = "+00:00",
+        value_name = "±HH:MM",
+        allow_hyphen_values = true
+    )]
     pub utc_offset: String,
 
     /// Write unrecognized Postfix lines to FILE.

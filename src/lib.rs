@@ -102,7 +102,10 @@ fn validate(config: &Config) -> Result<()> {
     for kind in &config.events {
         if !EventKind::ALL.iter().any(|k| k.as_str() == kind) {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            bail!(UsageError(format!("--event {kind}: no such event kind; one of {}", known.join(", "))));
+            bail!(UsageError(format!(
+                "--event {kind}: no such event kind; one of {}",
+                known.join(", ")
+            )));
         }
     }
     for key in &config.group_by {
@@ -117,7 +120,11 @@ fn validate(config: &Config) -> Result<()> {
     Ok(())
 }
 
-fn build_reports(config: &Config, df: &DataFrame, counts: &scan::LineCounts) -> PolarsResult<Vec<Report>> {
+fn build_reports(
+    config: &Config,
+    df: &DataFrame,
+    counts: &scan::LineCounts,
+) -> PolarsResult<Vec<Report>> {
     let limit = |mut r: Report| {
         if config.top > 0 {
             r.frame = r.frame.head(Some(config.top));
@@ -136,7 +143,11 @@ fn build_reports(config: &Config, df: &DataFrame, counts: &scan::LineCounts) -> 
             }
             ReportName::Findings => {
                 let rejects = tables::actions_by_domain(df, &["reject"], "rejects", "")?;
-                let top = if config.top == 0 { usize::MAX } else { config.top.min(10) };
+                let top = if config.top == 0 {
+                    usize::MAX
+                } else {
+                    config.top.min(10)
+                };
                 reports.push(report::findings::findings(df, &rejects.frame, top)?);
             }
             ReportName::Rejects => reports.push(limit(tables::actions_by_domain(

@@ -12,7 +12,11 @@ use anyhow::{bail, Context, Result};
 use crate::input::Input;
 
 /// Writes `path` atomically with the bytes `fill` produces.
-pub fn write_atomically(path: &Path, inputs: &[Input], fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub fn write_atomically(
+    path: &Path,
+    inputs: &[Input],
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     refuse_input(path, inputs)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

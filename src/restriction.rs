@@ -36,38 +36,110 @@ impl<'a> Restriction<'a> {
 /// Built-in reply texts, as `smtpd_check.c` writes them (matched anywhere in
 /// the reason, case-sensitively, in order).
 const BUILT_IN: &[(&str, &str)] = &[
-    ("Recipient address rejected: User unknown in virtual mailbox table", "reject_unlisted_recipient"),
-    ("Recipient address rejected: User unknown in local recipient table", "reject_unlisted_recipient"),
-    ("Recipient address rejected: User unknown in relay recipient table", "reject_unlisted_recipient"),
-    ("Recipient address rejected: User unknown in virtual alias table", "reject_unlisted_recipient"),
-    ("Recipient address rejected: User unknown", "reject_unlisted_recipient"),
-    ("Sender address rejected: User unknown", "reject_unlisted_sender"),
+    (
+        "Recipient address rejected: User unknown in virtual mailbox table",
+        "reject_unlisted_recipient",
+    ),
+    (
+        "Recipient address rejected: User unknown in local recipient table",
+        "reject_unlisted_recipient",
+    ),
+    (
+        "Recipient address rejected: User unknown in relay recipient table",
+        "reject_unlisted_recipient",
+    ),
+    (
+        "Recipient address rejected: User unknown in virtual alias table",
+        "reject_unlisted_recipient",
+    ),
+    (
+        "Recipient address rejected: User unknown",
+        "reject_unlisted_recipient",
+    ),
+    (
+        "Sender address rejected: User unknown",
+        "reject_unlisted_sender",
+    ),
     ("Relay access denied", "reject_unauth_destination"),
-    ("Helo command rejected: need fully-qualified hostname", "reject_non_fqdn_helo_hostname"),
-    ("Helo command rejected: Invalid name", "reject_invalid_helo_hostname"),
-    ("Helo command rejected: Host not found", "reject_unknown_helo_hostname"),
-    ("Sender address rejected: need fully-qualified address", "reject_non_fqdn_sender"),
-    ("Recipient address rejected: need fully-qualified address", "reject_non_fqdn_recipient"),
-    ("Sender address rejected: Domain not found", "reject_unknown_sender_domain"),
-    ("Recipient address rejected: Domain not found", "reject_unknown_recipient_domain"),
-    ("Sender address rejected: Malformed DNS server reply", "reject_unknown_sender_domain"),
-    ("Client host rejected: cannot find your reverse hostname", "reject_unknown_reverse_client_hostname"),
-    ("Client host rejected: cannot find your hostname", "reject_unknown_client_hostname"),
-    ("Sender address rejected: not owned by user", "reject_sender_login_mismatch"),
-    ("Sender address rejected: not logged in", "reject_unauthenticated_sender_login_mismatch"),
-    ("Improper use of SMTP command pipelining", "reject_unauth_pipelining"),
-    ("Data command rejected: Multi-recipient bounce", "reject_multi_recipient_bounce"),
+    (
+        "Helo command rejected: need fully-qualified hostname",
+        "reject_non_fqdn_helo_hostname",
+    ),
+    (
+        "Helo command rejected: Invalid name",
+        "reject_invalid_helo_hostname",
+    ),
+    (
+        "Helo command rejected: Host not found",
+        "reject_unknown_helo_hostname",
+    ),
+    (
+        "Sender address rejected: need fully-qualified address",
+        "reject_non_fqdn_sender",
+    ),
+    (
+        "Recipient address rejected: need fully-qualified address",
+        "reject_non_fqdn_recipient",
+    ),
+    (
+        "Sender address rejected: Domain not found",
+        "reject_unknown_sender_domain",
+    ),
+    (
+        "Recipient address rejected: Domain not found",
+        "reject_unknown_recipient_domain",
+    ),
+    (
+        "Sender address rejected: Malformed DNS server reply",
+        "reject_unknown_sender_domain",
+    ),
+    (
+        "Client host rejected: cannot find your reverse hostname",
+        "reject_unknown_reverse_client_hostname",
+    ),
+    (
+        "Client host rejected: cannot find your hostname",
+        "reject_unknown_client_hostname",
+    ),
+    (
+        "Sender address rejected: not owned by user",
+        "reject_sender_login_mismatch",
+    ),
+    (
+        "Sender address rejected: not logged in",
+        "reject_unauthenticated_sender_login_mismatch",
+    ),
+    (
+        "Improper use of SMTP command pipelining",
+        "reject_unauth_pipelining",
+    ),
+    (
+        "Data command rejected: Multi-recipient bounce",
+        "reject_multi_recipient_bounce",
+    ),
     ("Message size exceeds fixed limit", "message_size_limit"),
     ("Insufficient system storage", "queue_minfree"),
     ("Server configuration error", "server_configuration_error"),
     ("Server configuration problem", "server_configuration_error"),
-    ("too many connections", "postscreen_client_connection_count_limit"),
+    (
+        "too many connections",
+        "postscreen_client_connection_count_limit",
+    ),
     ("all server ports busy", "postscreen_pre_queue_limit"),
-    ("Service currently unavailable", "postscreen_after_220_tests"),
+    (
+        "Service currently unavailable",
+        "postscreen_after_220_tests",
+    ),
     ("Greylist", "check_policy_service (greylisting)"),
     ("greylist", "check_policy_service (greylisting)"),
-    ("Message rejected due to: SPF fail", "check_policy_service (SPF)"),
-    ("Please see http://www.openspf", "check_policy_service (SPF)"),
+    (
+        "Message rejected due to: SPF fail",
+        "check_policy_service (SPF)",
+    ),
+    (
+        "Please see http://www.openspf",
+        "check_policy_service (SPF)",
+    ),
 ];
 
 /// Class prefixes used by access maps (`REJECT text`, `HOLD`, `FILTER`, …)
@@ -106,7 +178,10 @@ pub fn infer<'a>(kind: EventKind, stage: Option<&str>, reason: &'a str) -> Restr
         _ => {}
     }
     if let Some(at) = reason.find(" blocked using ") {
-        let list = reason[at + 15..].split([';', ',', ' ']).next().unwrap_or("");
+        let list = reason[at + 15..]
+            .split([';', ',', ' '])
+            .next()
+            .unwrap_or("");
         let list = (!list.is_empty()).then_some(list);
         let before = &reason[..at];
         let name = if before.contains("; client [") {
@@ -143,7 +218,9 @@ fn is_ip_bracket(s: &str) -> bool {
     s.rfind("Client host [")
         .map(|at| &s[at + 13..])
         .and_then(|r| r.split(']').next())
-        .is_some_and(|inner| inner.contains(':') || inner.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .is_some_and(|inner| {
+            inner.contains(':') || inner.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        })
 }
 
 /// Replaces the variable parts of a reason (addresses, IP addresses, queue
@@ -207,7 +284,9 @@ fn looks_like_ip(s: &str) -> bool {
     let dots = s.bytes().filter(|&b| b == b'.').count();
     let v4 = dots == 3 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let colons = s.bytes().filter(|&b| b == b':').count();
-    let v6 = colons >= 2 && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    let v6 = colons >= 2
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
     v4 || v6
 }
 
@@ -290,10 +369,22 @@ mod tests {
     fn reasons_are_normalized() {
         let mut out = String::new();
         let cases = [
-            ("Client host rejected: cannot find your hostname, [0.0.0.0]", "Client host rejected: cannot find your hostname, [IP]"),
-            ("connect to mx.example[127.0.0.9]:25: Connection refused", "connect to HOST[IP]:25: Connection refused"),
-            ("250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3", "250 2.0.0 Ok: queued as QID"),
-            ("Mailbox disabled, contact it-desk@xamxam.example", "Mailbox disabled, contact ADDR"),
+            (
+                "Client host rejected: cannot find your hostname, [0.0.0.0]",
+                "Client host rejected: cannot find your hostname, [IP]",
+            ),
+            (
+                "connect to mx.example[127.0.0.9]:25: Connection refused",
+                "connect to HOST[IP]:25: Connection refused",
+            ),
+            (
+                "250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3",
+                "250 2.0.0 Ok: queued as QID",
+            ),
+            (
+                "Mailbox disabled, contact it-desk@xamxam.example",
+                "Mailbox disabled, contact ADDR",
+            ),
         ];
         for (reason, expected) in cases {
             normalize_reason(reason, &mut out);

@@ -28,7 +28,10 @@ fn assert_chunking_invariant(path: &str) {
             many.frame.equals_missing(&one.frame),
             "{path}: frame with {chunks} chunks differs from one chunk"
         );
-        assert_eq!(many.unrecognized, one.unrecognized, "{path}, {chunks} chunks");
+        assert_eq!(
+            many.unrecognized, one.unrecognized,
+            "{path}, {chunks} chunks"
+        );
     }
 }
 
@@ -40,8 +43,13 @@ fn lab_log_frame_is_independent_of_chunking() {
 
 #[test]
 fn real_server_log_frame_is_independent_of_chunking() {
-    let Some(corpus) = support::shared("corpus") else { return };
-    for file in ["pixelpark-postfix-logsums.mail.log", "infohtreasure-Postfix-Maillog-Dump.maillog.log"] {
+    let Some(corpus) = support::shared("corpus") else {
+        return;
+    };
+    for file in [
+        "pixelpark-postfix-logsums.mail.log",
+        "infohtreasure-Postfix-Maillog-Dump.maillog.log",
+    ] {
         assert_chunking_invariant(corpus.join(file).to_str().unwrap());
     }
 }

@@ -1,1 +1,310 @@
-//! CLI tests (being written).
+//! The binary as a user meets it: help, version, stdin, formats, colour, and
+//! bad input that must give a one-line error, the documented exit status,
+//! and still the report of everything readable.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use super::support::{self, binary, run, stderr, stdout};
+
+fn lab_log() -> String {
+    support::repo()
+        .join("sample-logs/maillog")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn overview_count(output: &[u8], item: &str) -> u64 {
+    let v: Value = serde_json::from_slice(output).expect("JSON");
+    v["overview"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["item"] == item)
+        .and_then(|r| r["count"].as_u64())
+        .unwrap_or_else(|| panic!("no {item} in {v}"))
+}
+
+#[test]
+fn version_and_help() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("maillog-report {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for needle in [
+        "Exit status",
+        "--group-by",
+        "--year",
+        "Examples",
+        "Line accounting",
+    ] {
+        assert!(help.contains(needle), "--help mentions {needle}");
+    }
+}
+
+#[test]
+fn stdin_gives_the_same_report_as_the_file() {
+    let args = ["--year", "2026", "--format", "json", "--report", "rejects"];
+    let from_file = run(&[&args[..], &[lab_log().as_str()]].concat());
+    let mut child = binary()
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let data = std::fs::read(lab_log()).unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let from_stdin = child.wait_with_output().unwrap();
+    assert!(from_stdin.status.success());
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+}
+
+#[test]
+fn no_colour_when_not_a_terminal() {
+    let out = run(&["--year", "2026", &lab_log()]);
+    assert!(!out.stdout.contains(&0x1b), "no escape sequences in a pipe");
+}
+
+#[test]
+fn every_format_prints_the_rejects() {
+    for format in ["table", "json", "csv", "markdown"] {
+        let out = run(&[
+            "--year",
+            "2026",
+            "--format",
+            format,
+            "--report",
+            "rejects",
+            &lab_log(),
+        ]);
+        assert!(out.status.success(), "{format}");
+        let text = stdout(&out);
+        assert!(
+            text.contains("erg.school") && text.contains("reject_unlisted_recipient"),
+            "{format}:\n{text}"
+        );
+    }
+    let csv = stdout(&run(&[
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--report",
+        "rejects",
+        &lab_log(),
+    ]));
+    assert!(csv.starts_with("to_domain,code,enhanced,restriction,reason,count,recipients,clients,first_seen,last_seen\n"));
+    assert!(csv.contains("erg.school,550,5.1.1,reject_unlisted_recipient,Recipient address rejected: User unknown in virtual mailbox table,442,"));
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_is_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.log");
+    let out = run(&[
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--report",
+        "overview",
+        missing.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+        &lab_log(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per problem:\n{err}");
+    assert_eq!(
+        lines[0],
+        format!("maillog-report: {}: no such file", missing.display())
+    );
+    assert_eq!(
+        lines[1],
+        format!("maillog-report: {}: is a directory", dir.path().display())
+    );
+    assert_eq!(
+        overview_count(&out.stdout, "read"),
+        4870,
+        "the good file is still reported"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = run(&["--group-by", "nonsense", &lab_log()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--group-by nonsense: no such column"));
+    let out = run(&["--event", "nonsense", &lab_log()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn odd_line_ends_and_bytes_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.log");
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(
+        b"Oct 10 15:59:28 mail postfix/smtpd[1830]: connect from example.com[127.0.0.1]\r\n",
+    );
+    bytes.extend_from_slice(b"Oct 10 15:59:29 mail postfix/smtpd[1830]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 <a@b.example>: Relay access denied; from=<caf\xe9@x.example> to=<a@b.example> proto=ESMTP helo=<h\xff>\n");
+    bytes.extend_from_slice(b"Oct 10 15:59:30 mail postfix/smtpd[1830]: \x00\x01 binary junk\n");
+    bytes.extend_from_slice(
+        b"Oct 10 15:59:31 mail postfix/smtpd[1830]: disconnect from example.com[127.0.0.1]",
+    );
+    std::fs::write(&path, &bytes).unwrap();
+    let unparsed = dir.path().join("unparsed.txt");
+    let out = run(&[
+        "--year",
+        "2024",
+        "--format",
+        "json",
+        "--report",
+        "overview,rejects",
+        "--unparsed",
+        unparsed.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(overview_count(&out.stdout, "read"), 4);
+    assert_eq!(overview_count(&out.stdout, "events"), 1);
+    assert_eq!(overview_count(&out.stdout, "known, not reported"), 2);
+    assert_eq!(overview_count(&out.stdout, "unrecognized Postfix lines"), 1);
+    assert_eq!(
+        overview_count(&out.stdout, "invalid UTF-8 (also counted above)"),
+        1
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rejects"][0]["to_domain"], "b.example");
+    assert_eq!(
+        std::fs::read(&unparsed).unwrap(),
+        b"Oct 10 15:59:30 mail postfix/smtpd[1830]: \x00\x01 binary junk\n"
+    );
+}
+
+#[test]
+fn unparsed_output_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.log");
+    std::fs::copy(lab_log(), &path).unwrap();
+    let out = run(&[
+        "--year",
+        "2026",
+        "--report",
+        "overview",
+        "--unparsed",
+        path.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("is one of the inputs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(lab_log()).unwrap(),
+        "input untouched"
+    );
+}
+
+#[test]
+fn truncated_gzip_reports_its_readable_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("mail.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(&std::fs::read(lab_log()).unwrap())
+        .unwrap();
+    let whole = encoder.finish().unwrap();
+    std::fs::write(&gz, &whole).unwrap();
+    let full = run(&[
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--report",
+        "overview",
+        gz.to_str().unwrap(),
+    ]);
+    assert!(full.status.success());
+    assert_eq!(
+        overview_count(&full.stdout, "read"),
+        4870,
+        "gzip is read directly"
+    );
+
+    std::fs::write(&gz, &whole[..whole.len() / 2]).unwrap();
+    let half = run(&[
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--report",
+        "overview",
+        gz.to_str().unwrap(),
+    ]);
+    assert_eq!(half.status.code(), Some(1));
+    let err = stderr(&half);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "maillog-report: {}: gzip data is damaged or truncated",
+            gz.display()
+        )),
+        "{err}"
+    );
+    let read = overview_count(&half.stdout, "read");
+    assert!(
+        read > 1000 && read < 4870,
+        "a prefix was reported: {read} lines"
+    );
+}
+
+#[test]
+fn empty_input_gives_an_empty_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.log");
+    std::fs::write(&path, b"").unwrap();
+    let out = run(&["--format", "json", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(overview_count(&out.stdout, "read"), 0);
+}
+
+/// The README's schema table is the frame's schema, column for column.
+#[test]
+fn readme_documents_every_frame_column() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let expected: String = maillog_report::frame::SCHEMA
+        .iter()
+        .map(|(name, ty, meaning)| format!("| `{name}` | {ty} | {meaning} |\n"))
+        .collect();
+    assert!(
+        readme.contains(&expected),
+        "README schema table differs; expected:\n{expected}"
+    );
+    let frame = maillog_report::frame::empty();
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    let documented: Vec<&str> = maillog_report::frame::SCHEMA
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect();
+    assert_eq!(names, documented, "frame columns in schema order");
+}

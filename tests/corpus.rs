@@ -27,17 +27,57 @@ const PINNED: &[(&str, u64, u64, u64, u64, u64, u64)] = &[
     ("crowdsec-hub-postfix.log", 18, 16, 2, 0, 0, 0),
     ("digineo-postfix_exporter.mail.log", 53, 46, 7, 0, 0, 0),
     ("fail2ban-postfix.log", 63, 43, 20, 0, 0, 0),
-    ("infohtreasure-Postfix-Maillog-Dump.maillog.log", 13888, 317, 10333, 1939, 1298, 1),
-    ("infohtreasure-Postfix-Maillog-Dump.mailog2.log", 6747, 218, 5230, 0, 1298, 1),
+    (
+        "infohtreasure-Postfix-Maillog-Dump.maillog.log",
+        13888,
+        317,
+        10333,
+        1939,
+        1298,
+        1,
+    ),
+    (
+        "infohtreasure-Postfix-Maillog-Dump.mailog2.log",
+        6747,
+        218,
+        5230,
+        0,
+        1298,
+        1,
+    ),
     ("inqueue-postfix-ecs-pipeline.mail.log", 20, 16, 3, 0, 0, 1),
     ("kumina-postfix_exporter-tests.log", 50, 46, 4, 0, 0, 0),
     ("maillogsentinel-sample_sasl.log", 139, 139, 0, 0, 0, 0),
-    ("mephistophiles-postfix-log-parser-tests.log", 39, 35, 4, 0, 0, 0),
-    ("ministryofjustice-postfix-stats-collector.tests.mail.log", 45, 31, 1, 0, 12, 1),
+    (
+        "mephistophiles-postfix-log-parser-tests.log",
+        39,
+        35,
+        4,
+        0,
+        0,
+        0,
+    ),
+    (
+        "ministryofjustice-postfix-stats-collector.tests.mail.log",
+        45,
+        31,
+        1,
+        0,
+        12,
+        1,
+    ),
     ("modoboa-maillog-tests.mail.log", 519, 149, 182, 188, 0, 0),
     ("msimerson-postfix-parser-tests.log", 11, 8, 2, 0, 0, 1),
     ("ossec-hids-tests.log", 4, 2, 2, 0, 0, 0),
-    ("pixelpark-postfix-logsums.mail.log", 69861, 1965, 67624, 272, 0, 0),
+    (
+        "pixelpark-postfix-logsums.mail.log",
+        69861,
+        1965,
+        67624,
+        272,
+        0,
+        0,
+    ),
     ("pk65-search_postfix_log.mail.log", 25, 19, 5, 0, 0, 1),
     ("postfix-grok-patterns-tests.msg", 178, 76, 101, 0, 0, 1),
     ("postfix-logwatch-TD.msg", 338, 214, 57, 52, 0, 15),
@@ -85,17 +125,29 @@ fn scan_messages(dir: &Path, name: &str) -> LineCounts {
         counts.lines += 1;
         let fields: Vec<&str> = row.split('\t').collect();
         let (daemon, message) = if name.starts_with("postfix-grok") {
-            let pattern = fields[2].trim_start_matches("^%{POSTFIX_").trim_end_matches("}$");
+            let pattern = fields[2]
+                .trim_start_matches("^%{POSTFIX_")
+                .trim_end_matches("}$");
             let daemon = match pattern {
                 "SCRIPT" => "postfix-script".to_string(),
                 other => other.to_ascii_lowercase().replace('_', "-"),
             };
             (daemon, line.to_string())
         } else {
-            let collapsed = line.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+            let collapsed = line
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             let prefix = match fields[4] {
                 "NOQUEUE" => "NOQUEUE: ".to_string(),
-                "QID" => format!("{}: ", fields.get(5).filter(|q| !q.is_empty()).unwrap_or(&"C6E0DDB74006")),
+                "QID" => format!(
+                    "{}: ",
+                    fields
+                        .get(5)
+                        .filter(|q| !q.is_empty())
+                        .unwrap_or(&"C6E0DDB74006")
+                ),
                 _ => String::new(),
             };
             (fields[3].to_string(), format!("{prefix}{collapsed}"))
@@ -121,7 +173,12 @@ fn corpus_counts(dir: &Path) -> Vec<(String, LineCounts)> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("corpus folder")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".log") || n.ends_with(".maillog") || n.ends_with(".txt") || n.ends_with(".msg"))
+        .filter(|n| {
+            n.ends_with(".log")
+                || n.ends_with(".maillog")
+                || n.ends_with(".txt")
+                || n.ends_with(".msg")
+        })
         .collect();
     names.sort();
     names
@@ -140,7 +197,9 @@ fn corpus_counts(dir: &Path) -> Vec<(String, LineCounts)> {
 
 #[test]
 fn corpus_line_accounting_is_pinned() {
-    let Some(dir) = support::shared("corpus") else { return };
+    let Some(dir) = support::shared("corpus") else {
+        return;
+    };
     let actual = corpus_counts(&dir);
     let mut table = String::new();
     for (name, c) in &actual {
@@ -158,7 +217,10 @@ fn corpus_line_accounting_is_pinned() {
         .iter()
         .map(|(n, l, e, k, o, h, u)| format!("    (\"{n}\", {l}, {e}, {k}, {o}, {h}, {u}),\n"))
         .collect();
-    assert_eq!(table, pinned, "per-file counts changed; new table:\n{table}");
+    assert_eq!(
+        table, pinned,
+        "per-file counts changed; new table:\n{table}"
+    );
 
     let postfix: u64 = actual.iter().map(|(_, c)| c.postfix_lines()).sum();
     let unrecognized: u64 = actual.iter().map(|(_, c)| c.unrecognized).sum();

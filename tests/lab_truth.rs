@@ -16,12 +16,18 @@ use super::support;
 
 fn json(args: &[&str]) -> Value {
     let output = support::run(args);
-    assert!(output.status.success(), "{args:?}: {}", support::stderr(&output));
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        support::stderr(&output)
+    );
     serde_json::from_slice(&output.stdout).expect("JSON output")
 }
 
 fn rows<'a>(v: &'a Value, report: &str) -> &'a Vec<Value> {
-    v[report].as_array().unwrap_or_else(|| panic!("report {report} in {v}"))
+    v[report]
+        .as_array()
+        .unwrap_or_else(|| panic!("report {report} in {v}"))
 }
 
 fn normalized(reason: &str) -> String {
@@ -73,13 +79,30 @@ fn lines_of<'a>(truth: &'a Value, path: &[&str]) -> Vec<&'a Value> {
 
 fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
     let log = log.to_str().unwrap();
-    let reports = json(&["--year", year, "--format", "json", "--top", "0", "--report", "overview,rejects,warnings", log]);
+    let reports = json(&[
+        "--year",
+        year,
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--report",
+        "overview,rejects,warnings",
+        log,
+    ]);
 
     // Rejects: NOQUEUE and queue-id RCPT rejects together, by domain × code ×
     // enhanced code × restriction × reason.
     let mut reject_lines = lines_of(truth, &["smtpd_rejects", "noqueue", "lines"]);
-    reject_lines.extend(lines_of(truth, &["smtpd_rejects", "with_queue_id", "lines"]));
-    assert_eq!(reported_actions(rows(&reports, "rejects")), truth_actions(&reject_lines), "{log}: rejects");
+    reject_lines.extend(lines_of(
+        truth,
+        &["smtpd_rejects", "with_queue_id", "lines"],
+    ));
+    assert_eq!(
+        reported_actions(rows(&reports, "rejects")),
+        truth_actions(&reject_lines),
+        "{log}: rejects"
+    );
 
     let warning_lines = lines_of(truth, &["reject_warnings", "lines"]);
     assert_eq!(
@@ -90,10 +113,25 @@ fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
 
     // Rejects per listener: `smtp` is instance `postfix`, `submission` is
     // `postfix/submission`.
-    let by_listener = json(&["--year", year, "--format", "json", "--top", "0", "--event", "reject", "--group-by", "to_domain,instance", log]);
+    let by_listener = json(&[
+        "--year",
+        year,
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--event",
+        "reject",
+        "--group-by",
+        "to_domain,instance",
+        log,
+    ]);
     let mut reported = BTreeMap::new();
     for row in rows(&by_listener, "group_by") {
-        let key = (row["to_domain"].as_str().unwrap().to_string(), row["instance"].as_str().unwrap().to_string());
+        let key = (
+            row["to_domain"].as_str().unwrap().to_string(),
+            row["instance"].as_str().unwrap().to_string(),
+        );
         reported.insert(key, row["count"].as_u64().unwrap());
     }
     let mut expected = BTreeMap::new();
@@ -102,35 +140,77 @@ fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
             "smtp" => "postfix".to_string(),
             other => format!("postfix/{other}"),
         };
-        *expected.entry((line["domain"].as_str().unwrap().to_string(), instance)).or_insert(0) += line["count"].as_u64().unwrap();
+        *expected
+            .entry((line["domain"].as_str().unwrap().to_string(), instance))
+            .or_insert(0) += line["count"].as_u64().unwrap();
     }
     assert_eq!(reported, expected, "{log}: rejects by listener");
 
     // Deliveries: log lines per domain and status, and distinct (message,
     // recipient) pairs, which is how the truth counts recipients.
-    let deliveries = json(&["--year", year, "--format", "json", "--top", "0", "--event", "delivery", "--group-by", "to_domain,status,queue_id,to", log]);
+    let deliveries = json(&[
+        "--year",
+        year,
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--event",
+        "delivery",
+        "--group-by",
+        "to_domain,status,queue_id,to",
+        log,
+    ]);
     let mut reported: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
     for row in rows(&deliveries, "group_by") {
-        let key = (row["to_domain"].as_str().unwrap().to_string(), row["status"].as_str().unwrap().to_string());
+        let key = (
+            row["to_domain"].as_str().unwrap().to_string(),
+            row["status"].as_str().unwrap().to_string(),
+        );
         let entry = reported.entry(key).or_default();
         entry.0 += row["count"].as_u64().unwrap();
         entry.1 += 1;
     }
     let mut expected = BTreeMap::new();
     for line in lines_of(truth, &["deliveries", "by_domain_status"]) {
-        let key = (line["domain"].as_str().unwrap().to_string(), line["status"].as_str().unwrap().to_string());
-        expected.insert(key, (line["log_lines"].as_u64().unwrap(), line["recipients"].as_u64().unwrap()));
+        let key = (
+            line["domain"].as_str().unwrap().to_string(),
+            line["status"].as_str().unwrap().to_string(),
+        );
+        expected.insert(
+            key,
+            (
+                line["log_lines"].as_u64().unwrap(),
+                line["recipients"].as_u64().unwrap(),
+            ),
+        );
     }
-    assert_eq!(reported, expected, "{log}: deliveries (log lines, message recipients) by domain and status");
+    assert_eq!(
+        reported, expected,
+        "{log}: deliveries (log lines, message recipients) by domain and status"
+    );
 
     // Expired messages, accepted messages and bounce notifications.
     let overview: BTreeMap<String, u64> = rows(&reports, "overview")
         .iter()
         .filter(|r| r["section"] == "events")
-        .map(|r| (r["item"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["item"].as_str().unwrap().to_string(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(overview.get("expired").copied().unwrap_or(0), truth["expired"]["log_lines"].as_u64().unwrap(), "{log}: expired");
-    assert_eq!(overview.get("client").copied().unwrap_or(0), truth["accepted"]["client_messages"].as_u64().unwrap(), "{log}: messages accepted from clients");
+    assert_eq!(
+        overview.get("expired").copied().unwrap_or(0),
+        truth["expired"]["log_lines"].as_u64().unwrap(),
+        "{log}: expired"
+    );
+    assert_eq!(
+        overview.get("client").copied().unwrap_or(0),
+        truth["accepted"]["client_messages"].as_u64().unwrap(),
+        "{log}: messages accepted from clients"
+    );
     assert_eq!(
         overview.get("notification").copied().unwrap_or(0),
         truth["accepted"]["bounce_notifications"].as_u64().unwrap(),
@@ -140,11 +220,18 @@ fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
         .iter()
         .find(|r| r["item"] == "unrecognized Postfix lines")
         .and_then(|r| r["count"].as_u64());
-    assert_eq!(unrecognized, Some(0), "{log}: every line of a real Postfix is recognized");
+    assert_eq!(
+        unrecognized,
+        Some(0),
+        "{log}: every line of a real Postfix is recognized"
+    );
 }
 
 fn truth_at(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("truth JSON")
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .expect("truth JSON")
 }
 
 #[test]
@@ -166,14 +253,32 @@ fn virtual_domain_rejects_are_one_row_in_the_default_report() {
     let text = support::stdout(&out);
     let rows: Vec<&str> = text
         .lines()
-        .filter(|l| l.contains("erg.school") && l.contains("User unknown in virtual mailbox table") && !l.contains("recipients at"))
+        .filter(|l| {
+            l.contains("erg.school")
+                && l.contains("User unknown in virtual mailbox table")
+                && !l.contains("recipients at")
+        })
         .collect();
-    assert_eq!(rows.len(), 1, "one row for the erg.school virtual-domain rejects:\n{text}");
-    let cells: Vec<&str> = rows[0].split(['│', '┆']).map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row for the erg.school virtual-domain rejects:\n{text}"
+    );
+    let cells: Vec<&str> = rows[0]
+        .split(['│', '┆'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
     // to_domain, code, enhanced, restriction, reason, count, recipients, clients, …
-    assert_eq!(&cells[..4], ["erg.school", "550", "5.1.1", "reject_unlisted_recipient"]);
+    assert_eq!(
+        &cells[..4],
+        ["erg.school", "550", "5.1.1", "reject_unlisted_recipient"]
+    );
     assert_eq!(cells[5], "442", "422 NOQUEUE + 20 queue-id rejects");
-    assert!(text.contains("erg.school is in virtual_mailbox_domains"), "the finding names the fix:\n{text}");
+    assert!(
+        text.contains("erg.school is in virtual_mailbox_domains"),
+        "the finding names the fix:\n{text}"
+    );
 }
 
 /// A fresh run of `lab/run-lab.sh` (under CI) or its committed output.
@@ -186,12 +291,19 @@ fn repository_lab_output_matches_its_expected_counts() {
     for dir in dirs {
         let expected = dir.join("expected.json");
         if !expected.exists() {
-            assert!(std::env::var_os("MAILLOG_LAB_OUT").is_none(), "{} missing after a lab run", expected.display());
+            assert!(
+                std::env::var_os("MAILLOG_LAB_OUT").is_none(),
+                "{} missing after a lab run",
+                expected.display()
+            );
             eprintln!("skipping: {} not there", expected.display());
             continue;
         }
         let truth = truth_at(&expected);
-        let year = truth["year"].as_u64().map(|y| y.to_string()).unwrap_or_else(|| "2026".into());
+        let year = truth["year"]
+            .as_u64()
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "2026".into());
         check_log_against_truth(&dir.join("maillog"), &truth, &year);
     }
 }

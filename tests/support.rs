@@ -15,7 +15,10 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
-        panic!("{} is missing, and CI is set: the shared test data must be there", path.display());
+        panic!(
+            "{} is missing, and CI is set: the shared test data must be there",
+            path.display()
+        );
     }
     eprintln!("skipping: {} is missing", path.display());
     None

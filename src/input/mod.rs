@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 /// When to memory-map a regular file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum MmapPolicy {
-    /// Map files not modified in the last [`LIVE_WINDOW`]; read the others.
+    /// Map files not modified in the last two minutes (LIVE_WINDOW); read the others.
     Auto,
     /// Always map regular files.
     Always,
@@ -68,7 +68,11 @@ impl std::fmt::Display for Problem {
 
 /// Loads one input. Returns the bytes it could get (possibly a prefix, as for
 /// a truncated `.gz`) and the problem, if any.
-pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> (Option<Input>, Option<Problem>) {
+pub fn load(
+    name: &str,
+    mmap: MmapPolicy,
+    max_decompressed: u64,
+) -> (Option<Input>, Option<Problem>) {
     let problem = |message: String| Problem {
         name: name.to_string(),
         message,
@@ -100,11 +104,16 @@ pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> (Option<Inpu
         let result = decoder.take(limit + 1).read_to_end(&mut bytes);
         let mut issue = match result {
             Ok(_) => None,
-            Err(e) => Some(problem(format!("gzip data is damaged or truncated ({e}); reporting the {} bytes before that", bytes.len()))),
+            Err(e) => Some(problem(format!(
+                "gzip data is damaged or truncated ({e}); reporting the {} bytes before that",
+                bytes.len()
+            ))),
         };
         if bytes.len() as u64 > limit {
             bytes.truncate(limit as usize);
-            issue = Some(problem(format!("decompresses to more than {limit} bytes; reporting the first {limit}")));
+            issue = Some(problem(format!(
+                "decompresses to more than {limit} bytes; reporting the first {limit}"
+            )));
         }
         // Drop a partial last line: it was cut by the damage, not by the log.
         if issue.is_some() {

@@ -129,10 +129,16 @@ mod tests {
     fn remote_reply_is_split() {
         let e = parse("to=<a@b.example>, relay=mx.b.example[127.0.0.12]:25, delay=0.05, delays=0.01/0/0.02/0.02, dsn=5.1.1, status=bounced (host mx.b.example[127.0.0.12] said: 550 5.1.1 <a@b.example>: Recipient address rejected: User unknown (in reply to RCPT TO command))").unwrap();
         assert_eq!(e.to, Some("a@b.example"));
-        assert_eq!((e.relay_host, e.relay_ip, e.relay_port), (Some("mx.b.example"), Some("127.0.0.12"), Some(25)));
+        assert_eq!(
+            (e.relay_host, e.relay_ip, e.relay_port),
+            (Some("mx.b.example"), Some("127.0.0.12"), Some(25))
+        );
         assert_eq!(e.delays, Some([0.01, 0.0, 0.02, 0.02]));
         assert_eq!((e.dsn, e.status), (Some("5.1.1"), Some("bounced")));
-        assert_eq!((e.code, e.enhanced, e.address), (Some(550), Some("5.1.1"), Some("a@b.example")));
+        assert_eq!(
+            (e.code, e.enhanced, e.address),
+            (Some(550), Some("5.1.1"), Some("a@b.example"))
+        );
         assert_eq!(e.reason, Some("Recipient address rejected: User unknown"));
         assert_eq!(e.remote_command, Some("RCPT TO"));
     }

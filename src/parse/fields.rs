@@ -27,11 +27,15 @@ pub fn is_queue_id(token: &str) -> bool {
     if b.len() < 5 || b.len() > 24 {
         return false;
     }
-    let hex = b.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+    let hex = b
+        .iter()
+        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
     if hex {
         return true;
     }
-    let long = b.iter().all(|c| c.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(c));
+    let long = b
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(c));
     long && b.contains(&b'z')
 }
 
@@ -238,10 +242,27 @@ mod tests {
 
     #[test]
     fn queue_ids() {
-        for id in ["NOQUEUE", "4104E3D", "C6E0DDB74006", "3E29030F8637E", "4PbC4x469Jz3tBr", "3p7RMT0zrYz20p", "1234567890A"] {
+        for id in [
+            "NOQUEUE",
+            "4104E3D",
+            "C6E0DDB74006",
+            "3E29030F8637E",
+            "4PbC4x469Jz3tBr",
+            "3p7RMT0zrYz20p",
+            "1234567890A",
+        ] {
             assert!(is_queue_id(id), "{id}");
         }
-        for word in ["reject", "warning", "connect", "Deleted", "request", "status", "ABC", "master_notify"] {
+        for word in [
+            "reject",
+            "warning",
+            "connect",
+            "Deleted",
+            "request",
+            "status",
+            "ABC",
+            "master_notify",
+        ] {
             assert!(!is_queue_id(word), "{word}");
         }
     }
@@ -249,15 +270,49 @@ mod tests {
     #[test]
     fn peers() {
         let cases = [
-            ("unknown[192.168.1.1]: rest", Some("unknown"), "192.168.1.1", None, ": rest"),
-            ("[82.165.159.12]:37687: 550", None, "82.165.159.12", Some(37687), ": 550"),
-            ("unknown[2a02:8109:b240::15c8]", Some("unknown"), "2a02:8109:b240::15c8", None, ""),
-            ("mail.example[private/dovecot-lmtp], x", Some("mail.example"), "private/dovecot-lmtp", None, ", x"),
-            ("mx.example.org[203.0.113.5]:25, delay", Some("mx.example.org"), "203.0.113.5", Some(25), ", delay"),
+            (
+                "unknown[192.168.1.1]: rest",
+                Some("unknown"),
+                "192.168.1.1",
+                None,
+                ": rest",
+            ),
+            (
+                "[82.165.159.12]:37687: 550",
+                None,
+                "82.165.159.12",
+                Some(37687),
+                ": 550",
+            ),
+            (
+                "unknown[2a02:8109:b240::15c8]",
+                Some("unknown"),
+                "2a02:8109:b240::15c8",
+                None,
+                "",
+            ),
+            (
+                "mail.example[private/dovecot-lmtp], x",
+                Some("mail.example"),
+                "private/dovecot-lmtp",
+                None,
+                ", x",
+            ),
+            (
+                "mx.example.org[203.0.113.5]:25, delay",
+                Some("mx.example.org"),
+                "203.0.113.5",
+                Some(25),
+                ", delay",
+            ),
         ];
         for (s, name, addr, port, rest) in cases {
             let (p, r) = peer(s).unwrap();
-            assert_eq!((p.name, p.addr, p.port, r), (name, Some(addr), port, rest), "{s}");
+            assert_eq!(
+                (p.name, p.addr, p.port, r),
+                (name, Some(addr), port, rest),
+                "{s}"
+            );
         }
         assert_eq!(peer("no brackets here"), None);
     }
@@ -268,14 +323,20 @@ mod tests {
         assert_eq!(r.code, Some(550));
         assert_eq!(r.enhanced, Some("5.1.1"));
         assert_eq!(r.address, Some("jdoe@erg.school"));
-        assert_eq!(r.reason, "Recipient address rejected: User unknown in virtual mailbox table");
+        assert_eq!(
+            r.reason,
+            "Recipient address rejected: User unknown in virtual mailbox table"
+        );
 
         let r = reply("4.7.1 Greylisting in action, try again later");
         assert_eq!((r.code, r.enhanced, r.address), (None, Some("4.7.1"), None));
         assert_eq!(r.reason, "Greylisting in action, try again later");
 
         let r = reply("554 Service unavailable");
-        assert_eq!((r.code, r.enhanced, r.reason), (Some(554), None, "Service unavailable"));
+        assert_eq!(
+            (r.code, r.enhanced, r.reason),
+            (Some(554), None, "Service unavailable")
+        );
 
         let r = reply("550-5.7.26 This mail is unauthenticated");
         assert_eq!((r.code, r.enhanced), (Some(550), Some("5.7.26")));
@@ -285,13 +346,19 @@ mod tests {
         assert_eq!(r.reason, "Recipient address rejected: Domain not found");
 
         let r = reply("too many connections");
-        assert_eq!((r.code, r.enhanced, r.reason), (None, None, "too many connections"));
+        assert_eq!(
+            (r.code, r.enhanced, r.reason),
+            (None, None, "too many connections")
+        );
     }
 
     #[test]
     fn trailers() {
         let (head, tail) = split_trailer("550 5.7.1 Service unavailable; client [82.165.159.12] blocked using zen.spamhaus.org; from=<>, to=<user01.test@uhu-banane.net>, proto=ESMTP, helo=<mout-xforward.gmx.net>").unwrap();
-        assert_eq!(head, "550 5.7.1 Service unavailable; client [82.165.159.12] blocked using zen.spamhaus.org");
+        assert_eq!(
+            head,
+            "550 5.7.1 Service unavailable; client [82.165.159.12] blocked using zen.spamhaus.org"
+        );
         let t = trailer(tail);
         assert_eq!(t.from, Some(""));
         assert_eq!(t.to, Some("user01.test@uhu-banane.net"));

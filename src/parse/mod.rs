@@ -262,7 +262,9 @@ pub fn parse_message<'a>(daemon: &str, message: &'a str) -> MessageOutcome<'a> {
                 ..event
             });
         }
-        if let Some(outcome) = queue::parse(daemon, queue_id, rest).filter(|_| queue_id != "NOQUEUE") {
+        if let Some(outcome) =
+            queue::parse(daemon, queue_id, rest).filter(|_| queue_id != "NOQUEUE")
+        {
             return outcome;
         }
     }

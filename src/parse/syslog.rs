@@ -104,7 +104,10 @@ pub fn month_number(abbrev: &[u8]) -> Option<u32> {
     Some(m)
 }
 
-pub fn parse_envelope<'a>(line: &'a str, time: &TimeContext) -> Result<Envelope<'a>, EnvelopeError> {
+pub fn parse_envelope<'a>(
+    line: &'a str,
+    time: &TimeContext,
+) -> Result<Envelope<'a>, EnvelopeError> {
     let bytes = line.as_bytes();
     let (ts, rest) = if bytes.first().is_some_and(u8::is_ascii_digit) {
         parse_rfc3339(line).ok_or(EnvelopeError::NoTimestamp)?
@@ -128,7 +131,9 @@ pub fn parse_envelope<'a>(line: &'a str, time: &TimeContext) -> Result<Envelope<
 /// `prog[pid]: msg`, `prog[pid] msg` or `prog: msg`.
 fn parse_tag(rest: &str) -> Option<(&str, Option<u32>, &str)> {
     let bytes = rest.as_bytes();
-    let end = bytes.iter().position(|&b| b == b'[' || b == b':' || b == b' ')?;
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'[' || b == b':' || b == b' ')?;
     let program = &rest[..end];
     if program.is_empty() {
         return None;
@@ -367,12 +372,22 @@ mod tests {
     fn instance_and_daemon() {
         let cases = [
             ("postfix/submission/smtpd", "postfix/submission", "smtpd"),
-            ("postfix-smo/submission/smtpd", "postfix-smo/submission", "smtpd"),
+            (
+                "postfix-smo/submission/smtpd",
+                "postfix-smo/submission",
+                "smtpd",
+            ),
             ("postfix/smtpd", "postfix", "smtpd"),
             ("postfix", "postfix", "postfix"),
         ];
         for (program, instance, daemon) in cases {
-            let env = Envelope { ts: 0, host: "h", program, pid: None, message: "" };
+            let env = Envelope {
+                ts: 0,
+                host: "h",
+                program,
+                pid: None,
+                message: "",
+            };
             assert_eq!(env.instance_and_daemon(), (instance, daemon));
         }
     }
@@ -380,7 +395,13 @@ mod tests {
     #[test]
     fn year_rollover_inside_a_file() {
         // A log written until January 2025 that starts in December 2024.
-        let ctx = TimeContext { year: YearRule { year: 2025, month: 1 }, bsd_utc_offset_secs: 0 };
+        let ctx = TimeContext {
+            year: YearRule {
+                year: 2025,
+                month: 1,
+            },
+            bsd_utc_offset_secs: 0,
+        };
         let dec = parse_envelope("Dec 31 23:59:59 h postfix/qmgr[1]: x", &ctx).unwrap();
         let jan = parse_envelope("Jan  1 00:00:00 h postfix/qmgr[1]: x", &ctx).unwrap();
         assert_eq!(dec.ts, utc("2024-12-31T23:59:59Z"));
@@ -389,7 +410,10 @@ mod tests {
 
     #[test]
     fn bsd_offset_is_applied() {
-        let ctx = TimeContext { bsd_utc_offset_secs: 3600, ..CTX };
+        let ctx = TimeContext {
+            bsd_utc_offset_secs: 3600,
+            ..CTX
+        };
         let env = parse_envelope("Oct 10 15:59:28 mail postfix/smtpd[1]: x", &ctx).unwrap();
         assert_eq!(env.ts, utc("2024-10-10T14:59:28Z"));
     }

@@ -62,7 +62,11 @@ pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult
             sentence.push_str(": ");
             sentence.push_str(&hint);
         }
-        severity.push(if code.get(i).is_some_and(|c| c >= 500) { "permanent" } else { "temporary" });
+        severity.push(if code.get(i).is_some_and(|c| c >= 500) {
+            "permanent"
+        } else {
+            "temporary"
+        });
         text.push(sentence);
     }
     let frame = DataFrame::new_infer_height(vec![

@@ -62,7 +62,11 @@ pub fn grouped(df: &DataFrame, keys: &[&str], aggs: &Aggregates<'_>) -> PolarsRe
     let groups = work.group_by_stable(keys.iter().copied())?;
     let agg = |columns: &[&str], f: fn(GroupBy<'_>) -> PolarsResult<DataFrame>, name: &str| {
         let result = f(groups.clone().select(columns.iter().copied()))?;
-        let mut c = result.columns().last().expect("an aggregate column").clone();
+        let mut c = result
+            .columns()
+            .last()
+            .expect("an aggregate column")
+            .clone();
         c.rename(name.into());
         PolarsResult::Ok(c)
     };
@@ -72,7 +76,8 @@ pub fn grouped(df: &DataFrame, keys: &[&str], aggs: &Aggregates<'_>) -> PolarsRe
         let with_null = agg(&[source], |g| g.n_unique(), name)?.cast(&DataType::UInt64)?;
         let flag = format!("__null_{source}");
         let has_null = agg(&[flag.as_str()], |g| g.max(), name)?;
-        let mut distinct = (with_null.as_materialized_series() - has_null.as_materialized_series())?;
+        let mut distinct =
+            (with_null.as_materialized_series() - has_null.as_materialized_series())?;
         distinct.rename((*name).into());
         columns.push(distinct.into_column());
     }

@@ -71,13 +71,26 @@ fn rows(frame: &DataFrame) -> Vec<Vec<Value>> {
 }
 
 fn names(frame: &DataFrame) -> Vec<String> {
-    frame.columns().iter().map(|c| c.name().to_string()).collect()
+    frame
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
 }
 
-pub fn render(reports: &[Report], format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    reports: &[Report],
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => {
             for report in reports {
+                if report.name == "findings" {
+                    write_findings(report, out)?;
+                    continue;
+                }
                 let mut table = Table::new();
                 table.load_preset(presets::UTF8_FULL_CONDENSED);
                 table.set_content_arrangement(ContentArrangement::Dynamic);
@@ -110,7 +123,10 @@ pub fn render(reports: &[Report], format: Format, color: bool, out: &mut dyn Wri
                 writeln!(out, "| {} |", names.join(" | "))?;
                 writeln!(out, "|{}", "---|".repeat(names.len()))?;
                 for row in rows(&report.frame) {
-                    let cells: Vec<String> = row.iter().map(|v| table_text(v).replace('|', "\\|")).collect();
+                    let cells: Vec<String> = row
+                        .iter()
+                        .map(|v| table_text(v).replace('|', "\\|"))
+                        .collect();
                     writeln!(out, "| {} |", cells.join(" | "))?;
                 }
                 writeln!(out)?;
@@ -124,7 +140,8 @@ pub fn render(reports: &[Report], format: Format, color: bool, out: &mut dyn Wri
                 if reports.len() > 1 {
                     writeln!(out, "# {}", report.name)?;
                 }
-                let names: Vec<String> = names(&report.frame).iter().map(|n| csv_field(n)).collect();
+                let names: Vec<String> =
+                    names(&report.frame).iter().map(|n| csv_field(n)).collect();
                 writeln!(out, "{}", names.join(","))?;
                 for row in rows(&report.frame) {
                     let cells: Vec<String> = row
@@ -151,7 +168,9 @@ pub fn render(reports: &[Report], format: Format, color: bool, out: &mut dyn Wri
                             .cloned()
                             .zip(row.into_iter().map(|v| match v {
                                 Value::Null => serde_json::Value::Null,
-                                Value::Number(n) => serde_json::from_str(&n).unwrap_or(serde_json::Value::String(n)),
+                                Value::Number(n) => {
+                                    serde_json::from_str(&n).unwrap_or(serde_json::Value::String(n))
+                                }
                                 Value::Text(t) => serde_json::Value::String(t),
                             }))
                             .collect();
@@ -165,6 +184,40 @@ pub fn render(reports: &[Report], format: Format, color: bool, out: &mut dyn Wri
         }
     }
     Ok(())
+}
+
+/// Findings are sentences: a wrapped list reads better than a table.
+fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", report.title)?;
+    if report.frame.height() == 0 {
+        return writeln!(out, "(none)\n");
+    }
+    for row in rows(&report.frame) {
+        let text: Vec<String> = row.iter().map(table_text).collect();
+        let line = format!("[{}] {}", text[0], text[1..].join(" "));
+        for (i, piece) in wrap(&line, 100).iter().enumerate() {
+            let bullet = if i == 0 { "- " } else { "  " };
+            writeln!(out, "{bullet}{piece}")?;
+        }
+    }
+    writeln!(out)
+}
+
+/// Greedy word wrap at `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let current = lines.last_mut().expect("one line at least");
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    lines
 }
 
 fn csv_field(s: &str) -> String {

@@ -28,9 +28,17 @@ pub fn overview(df: &DataFrame, counts: &LineCounts) -> PolarsResult<Report> {
         ("lines", "known, not reported".into(), counts.known),
         ("lines", "other programs".into(), counts.other_program),
         ("lines", "no syslog header".into(), counts.no_syslog_header),
-        ("lines", "unrecognized Postfix lines".into(), counts.unrecognized),
+        (
+            "lines",
+            "unrecognized Postfix lines".into(),
+            counts.unrecognized,
+        ),
         ("lines", "too long, skipped".into(), counts.too_long),
-        ("lines", "invalid UTF-8 (also counted above)".into(), counts.invalid_utf8),
+        (
+            "lines",
+            "invalid UTF-8 (also counted above)".into(),
+            counts.invalid_utf8,
+        ),
     ];
     for kind in EventKind::ALL {
         let n = counts.kind(kind);
@@ -40,11 +48,23 @@ pub fn overview(df: &DataFrame, counts: &LineCounts) -> PolarsResult<Report> {
     }
     let deliveries = rows_where(df, col::KIND, &[EventKind::Delivery.as_str()])?;
     if deliveries.height() > 0 {
-        let by_status = grouped(&deliveries, &[col::STATUS], &Aggregates { distinct: &[], first: &[], times: false })?;
+        let by_status = grouped(
+            &deliveries,
+            &[col::STATUS],
+            &Aggregates {
+                distinct: &[],
+                first: &[],
+                times: false,
+            },
+        )?;
         let status = by_status.column(col::STATUS)?.str()?;
         let count = by_status.column("count")?.u64()?;
         for (s, n) in status.iter().zip(count.iter()) {
-            rows.push(("deliveries", s.unwrap_or("(none)").to_string(), n.unwrap_or(0)));
+            rows.push((
+                "deliveries",
+                s.unwrap_or("(none)").to_string(),
+                n.unwrap_or(0),
+            ));
         }
     }
     let domains = df.column(col::TO_DOMAIN)?.drop_nulls().n_unique()? as u64;
@@ -72,18 +92,33 @@ pub fn time_range(df: &DataFrame) -> PolarsResult<Report> {
 
 /// Policy actions of `kinds` by recipient domain × code × enhanced code ×
 /// restriction × reason.
-pub fn actions_by_domain(df: &DataFrame, kinds: &[&str], name: &'static str, title: &str) -> PolarsResult<Report> {
+pub fn actions_by_domain(
+    df: &DataFrame,
+    kinds: &[&str],
+    name: &'static str,
+    title: &str,
+) -> PolarsResult<Report> {
     let rows = rows_where(df, col::KIND, kinds)?;
     let frame = grouped(
         &rows,
-        &[col::TO_DOMAIN, col::CODE, col::ENHANCED, col::RESTRICTION, col::REASON],
+        &[
+            col::TO_DOMAIN,
+            col::CODE,
+            col::ENHANCED,
+            col::RESTRICTION,
+            col::REASON,
+        ],
         &Aggregates {
             distinct: &[(col::TO, "recipients"), (col::CLIENT_IP, "clients")],
             first: &[],
             times: true,
         },
     )?;
-    Ok(Report { name, title: title.into(), frame })
+    Ok(Report {
+        name,
+        title: title.into(),
+        frame,
+    })
 }
 
 /// Bounced, deferred and otherwise failed deliveries by status × recipient
@@ -97,7 +132,13 @@ pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
     )?;
     let frame = grouped(
         &failed,
-        &[col::STATUS, col::TO_DOMAIN, col::DSN, col::CODE, col::REASON],
+        &[
+            col::STATUS,
+            col::TO_DOMAIN,
+            col::DSN,
+            col::CODE,
+            col::REASON,
+        ],
         &Aggregates {
             distinct: &[(col::TO, "recipients"), (col::RELAY_HOST, "relays")],
             first: &[(col::RELAY_HOST, "relay")],
@@ -132,7 +173,10 @@ pub fn deliveries_by_domain(df: &DataFrame) -> PolarsResult<Report> {
 }
 
 /// Derived columns that `--group-by` accepts besides the frame's own.
-pub const DERIVED: &[(&str, &str)] = &[("hour", "hour of day (UTC), 0-23"), ("day", "date (UTC), YYYY-MM-DD")];
+pub const DERIVED: &[(&str, &str)] = &[
+    ("hour", "hour of day (UTC), 0-23"),
+    ("day", "date (UTC), YYYY-MM-DD"),
+];
 
 /// `--group-by COL,…` over any frame column or derived column.
 pub fn group_by(df: &DataFrame, keys: &[String]) -> PolarsResult<Report> {
