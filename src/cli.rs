@@ -42,7 +42,7 @@ Exit status:
   1  some input could not be read (missing, a directory, no permission,
      damaged .gz): the problem is on stderr, the report covers the rest
   2  usage error
-  3  an output file (--unparsed) could not be written";
+  3  an output file (--unparsed, --parquet) could not be written";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
 /// why, and what to change.
@@ -87,6 +87,10 @@ pub struct Args {
     )]
     pub utc_offset: String,
 
+    /// Also write the event frame (after --event) to FILE as Parquet.
+    #[arg(long, value_name = "FILE")]
+    pub parquet: Option<PathBuf>,
+
     /// Write unrecognized Postfix lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub unparsed: Option<PathBuf>,
@@ -127,6 +131,7 @@ pub struct Config {
     pub year: Option<i32>,
     pub utc_offset_secs: i32,
     pub unparsed: Option<PathBuf>,
+    pub parquet: Option<PathBuf>,
     pub threads: usize,
     pub mmap: MmapPolicy,
     pub max_line: usize,
@@ -157,6 +162,7 @@ impl Config {
             year: args.year,
             utc_offset_secs,
             unparsed: args.unparsed,
+            parquet: args.parquet,
             threads,
             mmap: args.mmap,
             max_line: args.max_line,

@@ -12,9 +12,11 @@
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
 //! - [`scan`]: the parallel phase and the line accounting;
-//! - [`report`]: the tables, and how they are printed.
+//! - [`report`]: the tables, and how they are printed;
+//! - [`export`]: the frame as Parquet for analysts.
 
 pub mod cli;
+pub mod export;
 pub mod frame;
 pub mod input;
 pub mod output;
@@ -88,6 +90,12 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     render::render(&reports, config.format, config.color, out)?;
     out.flush()?;
 
+    if let Some(path) = &config.parquet {
+        if let Err(e) = export::write_parquet(&frame, path, &inputs) {
+            writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
+            status = exit::OUTPUT_PROBLEM;
+        }
+    }
     if let Some(path) = &config.unparsed {
         let written = output::write_unparsed(path, &inputs, &scanned.unrecognized);
         if let Err(e) = written {

@@ -308,3 +308,66 @@ fn readme_documents_every_frame_column() {
         .collect();
     assert_eq!(names, documented, "frame columns in schema order");
 }
+
+#[test]
+fn parquet_reads_back_equal_to_the_frame() {
+    use maillog_report::input::{load, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
+    use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+    use polars::prelude::*;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.parquet");
+    let out = run(&[
+        "--year",
+        "2026",
+        "--report",
+        "overview",
+        "--parquet",
+        path.to_str().unwrap(),
+        &lab_log(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let (input, _) = load(&lab_log(), MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED);
+    let options = ScanOptions {
+        chunks: 4,
+        year: Some(2026),
+        bsd_utc_offset_secs: 0,
+        max_line: DEFAULT_MAX_LINE,
+    };
+    let written =
+        maillog_report::export::export_frame(&scan(&[input.unwrap()], &options).frame).unwrap();
+
+    let mut file = std::fs::File::open(&path).unwrap();
+    let read = ParquetReader::new(&mut file).finish().unwrap();
+    assert_eq!(
+        read.schema(),
+        written.schema(),
+        "types survive the round trip"
+    );
+    assert!(
+        read.equals_missing(&written),
+        "values survive the round trip"
+    );
+    assert_eq!(read.height(), 4447);
+
+    let metadata = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .get_metadata()
+        .unwrap()
+        .clone();
+    let kv = metadata.key_value_metadata().clone().unwrap_or_default();
+    let get = |k: &str| kv.iter().find(|e| e.key == k).and_then(|e| e.value.clone());
+    assert_eq!(
+        get("maillog_report.schema_version").as_deref(),
+        Some(maillog_report::export::SCHEMA_VERSION)
+    );
+    assert_eq!(
+        get("maillog_report.tool_version").as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}

@@ -6,4 +6,5 @@ mod cli;
 mod corpus;
 mod lab_truth;
 mod parse_lines;
+mod properties;
 mod support;

@@ -138,20 +138,18 @@ pub fn load(
         // raises SIGBUS. `Auto` maps only files left alone for LIVE_WINDOW
         // (rotated logs), which nothing writes or truncates any more; `Always`
         // is the user's explicit choice, documented in --help.
-        match unsafe { memmap2::Mmap::map(&file) } {
-            Ok(map) => {
-                #[cfg(unix)]
-                let _ = map.advise(memmap2::Advice::Sequential);
-                return (
-                    Some(Input {
-                        name: name.to_string(),
-                        data: Source::Mapped(map),
-                        mtime,
-                    }),
-                    None,
-                );
-            }
-            Err(_) => {} // fall back to reading, e.g. on file systems without mmap
+        // A failed map (a file system without mmap) falls back to reading.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            #[cfg(unix)]
+            let _ = map.advise(memmap2::Advice::Sequential);
+            return (
+                Some(Input {
+                    name: name.to_string(),
+                    data: Source::Mapped(map),
+                    mtime,
+                }),
+                None,
+            );
         }
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);

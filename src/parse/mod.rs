@@ -201,6 +201,9 @@ pub enum Skip {
     Unrecognized,
 }
 
+// The Event variant is large, on purpose: it lives on the stack for one line
+// and is moved once; boxing it would allocate per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LineOutcome<'a> {
     Event(Event<'a>),
@@ -208,6 +211,7 @@ pub enum LineOutcome<'a> {
 }
 
 /// What the message parsers return; the envelope fields are filled in later.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum MessageOutcome<'a> {
     Event(Event<'a>),

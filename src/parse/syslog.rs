@@ -317,10 +317,19 @@ mod tests {
             .timestamp_micros()
     }
 
+    /// (line, ts, host, program, pid, message start)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<u32>,
+        &'static str,
+    );
+
     #[test]
     fn envelopes_of_real_lines() {
-        // (line, ts, host, program, pid, message start)
-        let cases: &[(&str, &str, &str, &str, Option<u32>, &str)] = &[
+        let cases: &[Case] = &[
             (
                 "Oct 10 15:59:28 mail postfix/smtpd[1830]: connect from example.com[127.0.0.1]",
                 "2024-10-10T15:59:28Z", "mail", "postfix/smtpd", Some(1830), "connect from",

@@ -1,0 +1,107 @@
+//! Properties over generated input: no byte string makes the parser panic,
+//! and chunked parsing equals parsing in one piece for any chunk count.
+
+use proptest::prelude::*;
+
+use maillog_report::input::{Input, Source};
+use maillog_report::parse::{parse_line, parse_message, TimeContext, YearRule};
+use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+
+use super::support;
+
+const TIME: TimeContext = TimeContext {
+    year: YearRule {
+        year: 2026,
+        month: 12,
+    },
+    bsd_utc_offset_secs: 0,
+};
+
+fn real_lines() -> Vec<String> {
+    let log =
+        std::fs::read_to_string(support::repo().join("sample-logs/mail.rfc3339.log")).unwrap();
+    log.lines().map(str::to_string).collect()
+}
+
+fn scan_bytes(bytes: &[u8], chunks: usize) -> maillog_report::scan::Scan {
+    let input = Input {
+        name: "generated".into(),
+        data: Source::Owned(bytes.to_vec()),
+        mtime: None,
+    };
+    let options = ScanOptions {
+        chunks,
+        year: Some(2026),
+        bsd_utc_offset_secs: 0,
+        max_line: DEFAULT_MAX_LINE,
+    };
+    scan(&[input], &options)
+}
+
+/// A line: a real one, a real one cut short or spliced with junk, or junk.
+fn line_strategy(real: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+    let n = real.len();
+    let real2 = real.clone();
+    prop_oneof![
+        (0..n).prop_map(move |i| real[i].clone().into_bytes()),
+        (
+            0..n,
+            any::<prop::sample::Index>(),
+            prop::collection::vec(any::<u8>(), 0..20)
+        )
+            .prop_map(move |(i, cut, junk)| {
+                let line = real2[i].as_bytes();
+                let at = cut.index(line.len() + 1);
+                let mut v = line[..at].to_vec();
+                v.extend(junk.into_iter().filter(|b| *b != b'\n'));
+                v
+            }),
+        prop::collection::vec(any::<u8>(), 0..200)
+            .prop_map(|v| v.into_iter().filter(|b| *b != b'\n').collect()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = parse_line(&text, &TIME);
+        for daemon in ["smtpd", "postscreen", "cleanup", "qmgr", "smtp", "bounce", "local"] {
+            let _ = parse_message(daemon, &text);
+        }
+    }
+
+    #[test]
+    fn prefixes_of_real_lines_never_panic(i in 0usize..4000, cut in 0usize..600) {
+        let lines = real_lines();
+        let line = &lines[i % lines.len()];
+        let mut at = cut.min(line.len());
+        while !line.is_char_boundary(at) { at -= 1; }
+        let _ = parse_line(&line[..at], &TIME);
+    }
+
+    #[test]
+    fn chunking_never_changes_the_result(
+        lines in prop::collection::vec(line_strategy(real_lines()), 0..120),
+        chunks in 1usize..40,
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+    ) {
+        let mut bytes = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            bytes.extend_from_slice(line);
+            if i + 1 < lines.len() || final_newline {
+                bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+        }
+        let one = scan_bytes(&bytes, 1);
+        let many = scan_bytes(&bytes, chunks);
+        prop_assert_eq!(&one.counts, &many.counts);
+        prop_assert!(one.frame.equals_missing(&many.frame));
+        prop_assert_eq!(one.unrecognized, many.unrecognized);
+        let c = &one.counts;
+        prop_assert_eq!(c.lines, c.events + c.known + c.other_program + c.no_syslog_header + c.unrecognized + c.too_long);
+    }
+}
