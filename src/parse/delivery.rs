@@ -86,7 +86,12 @@ fn parse_delays(value: &str) -> Option<[f32; 4]> {
 fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     event.text = Some(text);
     event.reason = Some(text);
-    if let Some(after_host) = text.strip_prefix("host ") {
+    // error(8) repeats the last failure of a destination it has given up on
+    // for now: `delivery temporarily suspended: host H[A] said: 421 …`.
+    let remote = text
+        .strip_prefix("delivery temporarily suspended: ")
+        .unwrap_or(text);
+    if let Some(after_host) = remote.strip_prefix("host ") {
         // `host H[A] said: 550 5.1.1 … (in reply to RCPT TO command)` or
         // `host H[A] refused to talk to me: 421 …`.
         let reply_at = after_host

@@ -8,8 +8,6 @@
 
 /// Session and per-attempt lines of any daemon (smtpd, smtp, lmtp, …).
 const ANY_DAEMON: &[&str] = &[
-    "connect from ",
-    "disconnect from ",
     "lost connection after ",
     "timeout after ",
     "too many errors after ",
@@ -109,6 +107,12 @@ const WITH_QUEUE_ID: &[&str] = &[
 ];
 
 pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
+    if let Some(client) = rest
+        .strip_prefix("connect from ")
+        .or_else(|| rest.strip_prefix("disconnect from "))
+    {
+        return is_session_client(client);
+    }
     let starts = |list: &[&str]| list.iter().any(|p| rest.starts_with(p));
     if has_queue_id && starts(WITH_QUEUE_ID) {
         return true;
@@ -126,6 +130,25 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
         return true;
     }
     is_verbose_trace(rest)
+}
+
+/// `name[addr]` (with an optional `:port`), then nothing or disconnect's
+/// counters (`ehlo=1 mail=1 rcpt=0/1 … commands=4/6`). Anything else is a
+/// damaged line (two lines glued together) that must not pass as known.
+fn is_session_client(s: &str) -> bool {
+    let Some((_, rest)) = super::fields::peer(s) else {
+        return false;
+    };
+    rest.is_empty()
+        || rest.strip_prefix(' ').is_some_and(|counters| {
+            counters.split(' ').all(|c| {
+                c.split_once('=').is_some_and(|(k, v)| {
+                    !k.is_empty()
+                        && !v.is_empty()
+                        && v.bytes().all(|b| b.is_ascii_digit() || b == b'/')
+                })
+            })
+        })
 }
 
 /// Traces of daemons run with `-v` (`debug_peer_list`, master.cf `-v`):

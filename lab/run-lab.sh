@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# maillog-report Postfix lab: drive a real, loopback-only Postfix and record
+# its log together with the ground truth computed from what was sent.
+#
+#   sudo MAILLOG_LAB=1 bash lab/run-lab.sh [OUTDIR]      (default OUTDIR: lab/out)
+#
+# Installs postfix with apt and (re)configures the SYSTEM Postfix in
+# /etc/postfix for the duration of the run; the previous main.cf, master.cf
+# and chroot files are restored afterwards. Refuses to run unless CI=true or
+# MAILLOG_LAB=1. See lab/README.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUTDIR=${1:-$HERE/out}
+PY=${PYTHON:-python3}
+ETC=/etc/postfix
+SPOOL=/var/spool/postfix
+LOGFILE=/var/log/postfix-lab.log
+SETTLE_TIMEOUT=${SETTLE_TIMEOUT:-90}
+
+say() { printf '[run-lab %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[run-lab] error: %s\n' "$*" >&2; exit 1; }
+
+if [[ "${CI:-}" != "true" && "${MAILLOG_LAB:-}" != "1" ]]; then
+    cat >&2 <<'EOF'
+run-lab.sh installs and reconfigures the system Postfix (apt-get install postfix,
+/etc/postfix/main.cf, master.cf, port 25/587 on 127.0.0.1). It only runs on a
+throwaway machine: set CI=true or MAILLOG_LAB=1 to confirm, e.g.
+    sudo MAILLOG_LAB=1 bash lab/run-lab.sh
+EOF
+    exit 2
+fi
+[[ $EUID -eq 0 ]] || die "must run as root"
+command -v "$PY" >/dev/null || die "python3 not found"
+T_START=$(date +%s)
+
+# ---------------------------------------------------------------- install
+if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok installed'; then
+    say "installing postfix"
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    echo "postfix postfix/mailname string relay.xamxam.example" | debconf-set-selections
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+fi
+command -v smtp-sink >/dev/null || die "smtp-sink not found (it ships with the postfix package)"
+if postfix status >/dev/null 2>&1; then
+    die "a Postfix is already running; stop it first (postfix stop) -- the lab will not touch it"
+fi
+
+# ---------------------------------------------------------------- state & cleanup
+WORK=$(mktemp -d /tmp/maillog-lab.XXXXXX)
+STASH=$WORK/stash
+mkdir -p "$STASH"
+STASHED=()
+SINK_PIDS=()
+POSTFIX_STARTED=0
+
+# remember a file (or its absence) so that it is restored at exit
+stash() {
+    local f=$1 key
+    key=$(printf '%s' "$f" | tr / _)
+    if [[ -e $f ]]; then cp -a "$f" "$STASH/$key"; else : > "$STASH/$key.absent"; fi
+    STASHED+=("$f")
+}
+
+restore() {
+    local f key
+    for f in "${STASHED[@]}"; do
+        key=$(printf '%s' "$f" | tr / _)
+        if [[ -e $STASH/$key.absent ]]; then rm -f "$f"; else cp -a "$STASH/$key" "$f"; fi
+    done
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if (( POSTFIX_STARTED )); then
+        postfix stop >/dev/null 2>&1 || true
+        for _ in $(seq 1 50); do postfix status >/dev/null 2>&1 || break; sleep 0.2; done
+        if postfix status >/dev/null 2>&1; then
+            pid=$(head -n1 "$SPOOL/pid/master.pid" 2>/dev/null | tr -d ' ')
+            [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null || true
+        fi
+    fi
+    for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SINK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # leave no lab mail behind (the queue is purged again at the next start)
+    if (( POSTFIX_STARTED )); then postsuper -d ALL >/dev/null 2>&1 || true; fi
+    restore
+    rm -rf "$ETC/lab"
+    if (( rc != 0 )); then
+        say "FAILED (exit $rc); work files kept in $WORK; $OUTDIR left untouched"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- configure
+say "configuring Postfix (loopback only)"
+for f in "$ETC/main.cf" "$ETC/master.cf" \
+         "$SPOOL/etc/hosts" "$SPOOL/etc/resolv.conf" "$SPOOL/etc/nsswitch.conf" "$SPOOL/etc/services"; do
+    stash "$f"
+done
+rm -rf "$ETC/lab"
+cp /usr/share/postfix/master.cf.dist "$ETC/master.cf"
+"$PY" "$HERE/maillab.py" configure --etc "$ETC" --chroot "$SPOOL" --sinks "$WORK/sinks.tsv"
+postconf -M submission/inet="submission inet n - y - - smtpd"
+postconf -P submission/inet/syslog_name=postfix/submission \
+            submission/inet/unknown_local_recipient_reject_code=450
+postconf -M postlog/unix-dgram | grep -q postlogd || die "master.cf has no postlog service (needed by maillog_file)"
+postfix check
+
+# ---------------------------------------------------------------- start
+say "starting smtp-sink instances"
+while IFS=$'\t' read -r name ip opts; do
+    # options are tab-separated (they contain spaces)
+    mapfile -t optv < <(printf '%s\n' "$opts" | tr '\t' '\n')
+    [[ -z ${optv[0]:-} ]] && optv=()
+    smtp-sink -u nobody -4 -h "sink-$name.lab" "${optv[@]}" "$ip:25" 128 &
+    SINK_PIDS+=($!)
+done < "$WORK/sinks.tsv"
+
+postsuper -d ALL >/dev/null 2>&1 || true
+: > "$LOGFILE"
+say "starting Postfix"
+POSTFIX_STARTED=1
+postfix start
+
+wait_port() {
+    local ip=$1 port=$2
+    for _ in $(seq 1 50); do
+        if (exec 3<>"/dev/tcp/$ip/$port") 2>/dev/null; then return 0; fi
+        sleep 0.2
+    done
+    die "nothing listens on $ip:$port"
+}
+wait_port 127.0.0.1 25
+wait_port 127.0.0.1 587
+while IFS=$'\t' read -r name ip _; do wait_port "$ip" 25; done < "$WORK/sinks.tsv"
+
+# nothing may listen outside loopback
+if command -v ss >/dev/null; then
+    bad=$(ss -Hltn | awk '{print $4}' | grep -E ':(25|587)$' | grep -vE '^(127\.|\[::1\]|::1)' || true)
+    [[ -z $bad ]] || die "something listens on a non-loopback address: $bad"
+fi
+
+# ---------------------------------------------------------------- drive
+say "driving Postfix (takes a bit more than maximal_queue_lifetime)"
+"$PY" "$HERE/maillab.py" run --out "$WORK/out" --settle-timeout "$SETTLE_TIMEOUT"
+
+# ---------------------------------------------------------------- stop & collect
+say "stopping Postfix and the sinks"
+postfix stop
+for _ in $(seq 1 50); do postfix status >/dev/null 2>&1 || break; sleep 0.2; done
+postfix status >/dev/null 2>&1 && die "Postfix did not stop"
+sleep 0.5   # let postlogd flush its last lines
+cp "$LOGFILE" "$WORK/out/maillog"
+for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+
+mkdir -p "$OUTDIR"
+cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$OUTDIR/"
+say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl}"
