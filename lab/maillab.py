@@ -17,9 +17,13 @@ Subcommands (run-lab.sh calls them; they are usable on their own too):
       DIR/manifest.jsonl and DIR/expected.json.
   plan
       print a summary of the plan (no network).
+  wait-listen ADDR:PORT...   /   check-loopback --ports 25,587
+      helpers for run-lab.sh that read /proc/net/tcp{,6} (no iproute2
+      needed, and no probe connection that Postfix would log).
 """
 
 import argparse
+import ipaddress
 import json
 import os
 import pwd
@@ -27,9 +31,9 @@ import random
 import re
 import shutil
 import smtplib
+import struct
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -232,10 +236,12 @@ def cmd_configure(args):
     # leave the machine even if a lookup misses)
     write(os.path.join(chroot, "etc/hosts"),
           "".join(f"{ip}\t{name}\n" for ip, name in CLIENT_NAMES.items()))
-    write(os.path.join(chroot, "etc/resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+    # (glibc may keep the host's nsswitch.conf from before the chroot; the
+    # resolver then asks this loopback address, where nothing listens)
+    write(os.path.join(chroot, "etc/resolv.conf"), "nameserver 127.0.0.254\noptions timeout:1 attempts:1\n")
     write(os.path.join(chroot, "etc/nsswitch.conf"), "hosts: files\nservices: files\n")
-    for name in ("services",):
-        shutil.copyfile(f"/etc/{name}", os.path.join(chroot, "etc", name))
+    if os.path.exists("/etc/services"):
+        shutil.copyfile("/etc/services", os.path.join(chroot, "etc", "services"))
     for m in ("vmailbox", "transport", "client_access", "helo_access", "sender_access", "recipient_access"):
         subprocess.run(["postmap", os.path.join(lab, m)], check=True)
     subprocess.run(["postalias", os.path.join(lab, "aliases")], check=True)
@@ -787,9 +793,10 @@ def compute_expected(sessions, records, timing, seed):
             else:
                 final_msgs += 1
                 final_rcpts += 1
-        if needs_notice:
+        if needs_notice and rec["sender"]:
             # one "sender non-delivery notification" per message, from=<>,
-            # delivered to the sender
+            # delivered to the sender (null-sender mail gets none: notify_classes
+            # has no 2bounce)
             notifications += 1
             g["notifications"] += 1
             dom, outcome = delivery_route(rec["sender"])
@@ -832,6 +839,8 @@ def compute_expected(sessions, records, timing, seed):
                  "(what was sent), the Postfix configuration and the SMTP replies received; no log was read "
                  "to produce it.",
         "seed": seed,
+        # the classic log stamps carry no year; this is the (local) year of the run
+        "year": time.localtime(timing["early_end"]).tm_year,
         "config": {
             "myhostname": MYHOSTNAME,
             "mynetworks": "127.0.0.1/32",
@@ -897,6 +906,57 @@ def compute_expected(sessions, records, timing, seed):
     return expected, problems
 
 
+def listening():
+    """{(ip, port)} of the TCP sockets in LISTEN state, from /proc/net/tcp{,6}."""
+    socks = set()
+    for path, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            with open(path) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) < 4 or fields[3] != "0A":
+                continue
+            addr, port = fields[1].split(":")
+            if v6:
+                raw = b"".join(struct.pack("<I", int(addr[i:i + 8], 16)) for i in range(0, 32, 8))
+                ip = ipaddress.IPv6Address(raw)
+            else:
+                ip = ipaddress.IPv4Address(struct.pack("<I", int(addr, 16)))
+            socks.add((ip, int(port, 16)))
+    return socks
+
+
+def cmd_wait_listen(args):
+    want = []
+    for a in args.addrs:
+        ip, port = a.rsplit(":", 1)
+        want.append((ipaddress.ip_address(ip), int(port)))
+    deadline = time.time() + args.timeout
+    while True:
+        have = listening()
+        missing = [w for w in want if w not in have]
+        if not missing:
+            return 0
+        if time.time() > deadline:
+            print("nothing listens on " + ", ".join(f"{ip}:{port}" for ip, port in missing), file=sys.stderr)
+            return 1
+        time.sleep(0.2)
+
+
+def cmd_check_loopback(args):
+    ports = {int(p) for p in args.ports.split(",")}
+    bad = sorted(f"{ip}:{port}" for ip, port in listening()
+                 if port in ports and not (ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped
+                                                              and ip.ipv4_mapped.is_loopback)))
+    if bad:
+        print("listening on a non-loopback address: " + ", ".join(bad), file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_plan(args):
     sessions = build_plan(args.seed)
     g = defaultdict(Counter)
@@ -927,8 +987,14 @@ def main(argv=None):
     r.add_argument("--settle-timeout", type=int, default=90)
     pl = sub.add_parser("plan")
     pl.add_argument("--seed", type=int, default=SEED)
+    w = sub.add_parser("wait-listen")
+    w.add_argument("--timeout", type=float, default=10)
+    w.add_argument("addrs", nargs="+")
+    cl = sub.add_parser("check-loopback")
+    cl.add_argument("--ports", default="25,587")
     args = ap.parse_args(argv)
-    return {"configure": cmd_configure, "run": cmd_run, "plan": cmd_plan}[args.cmd](args)
+    return {"configure": cmd_configure, "run": cmd_run, "plan": cmd_plan,
+            "wait-listen": cmd_wait_listen, "check-loopback": cmd_check_loopback}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # maillog-report Postfix lab: drive a real, loopback-only Postfix and record
 # its log together with the ground truth computed from what was sent.
 #
-#   sudo MAILLOG_LAB=1 bash lab/run-lab.sh [OUTDIR]      (default OUTDIR: lab/out)
+#   sudo MAILLOG_LAB=1 bash lab/run-lab.sh [OUTDIR]      (default OUTDIR: sample-logs/lab)
 #
 # Installs postfix with apt and (re)configures the SYSTEM Postfix in
 # /etc/postfix for the duration of the run; the previous main.cf, master.cf
@@ -11,12 +11,19 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OUTDIR=${1:-$HERE/out}
+OUTDIR=${1:-$HERE/../sample-logs/lab}
 PY=${PYTHON:-python3}
 ETC=/etc/postfix
 SPOOL=/var/spool/postfix
 LOGFILE=/var/log/postfix-lab.log
 SETTLE_TIMEOUT=${SETTLE_TIMEOUT:-90}
+
+# is the Postfix master running? (`postfix status` would write to the log)
+master_running() {
+    local pid
+    pid=$(head -n1 "$SPOOL/pid/master.pid" 2>/dev/null | tr -d ' ') || return 1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+}
 
 say() { printf '[run-lab %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[run-lab] error: %s\n' "$*" >&2; exit 1; }
@@ -31,19 +38,21 @@ EOF
     exit 2
 fi
 [[ $EUID -eq 0 ]] || die "must run as root"
-command -v "$PY" >/dev/null || die "python3 not found"
 T_START=$(date +%s)
 
 # ---------------------------------------------------------------- install
-if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok installed'; then
-    say "installing postfix"
+pkgs=()
+dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok installed' || pkgs+=(postfix)
+command -v "$PY" >/dev/null || { [[ $PY == python3 ]] && pkgs+=(python3); } || die "$PY not found"
+if (( ${#pkgs[@]} )); then
+    say "installing ${pkgs[*]}"
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     echo "postfix postfix/mailname string relay.xamxam.example" | debconf-set-selections
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 fi
 command -v smtp-sink >/dev/null || die "smtp-sink not found (it ships with the postfix package)"
-if postfix status >/dev/null 2>&1; then
+if master_running; then
     die "a Postfix is already running; stop it first (postfix stop) -- the lab will not touch it"
 fi
 
@@ -76,10 +85,9 @@ cleanup() {
     trap - EXIT INT TERM
     if (( POSTFIX_STARTED )); then
         postfix stop >/dev/null 2>&1 || true
-        for _ in $(seq 1 50); do postfix status >/dev/null 2>&1 || break; sleep 0.2; done
-        if postfix status >/dev/null 2>&1; then
-            pid=$(head -n1 "$SPOOL/pid/master.pid" 2>/dev/null | tr -d ' ')
-            [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
+        if master_running; then
+            kill -9 "$(head -n1 "$SPOOL/pid/master.pid" | tr -d ' ')" 2>/dev/null || true
         fi
     fi
     for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -105,7 +113,11 @@ for f in "$ETC/main.cf" "$ETC/master.cf" \
     stash "$f"
 done
 rm -rf "$ETC/lab"
-cp /usr/share/postfix/master.cf.dist "$ETC/master.cf"
+if [[ -f /usr/share/postfix/master.cf.dist ]]; then
+    cp /usr/share/postfix/master.cf.dist "$ETC/master.cf"
+else
+    cp "$ETC/master.cf.proto" "$ETC/master.cf"
+fi
 "$PY" "$HERE/maillab.py" configure --etc "$ETC" --chroot "$SPOOL" --sinks "$WORK/sinks.tsv"
 postconf -M submission/inet="submission inet n - y - - smtpd"
 postconf -P submission/inet/syslog_name=postfix/submission \
@@ -129,23 +141,14 @@ say "starting Postfix"
 POSTFIX_STARTED=1
 postfix start
 
-wait_port() {
-    local ip=$1 port=$2
-    for _ in $(seq 1 50); do
-        if (exec 3<>"/dev/tcp/$ip/$port") 2>/dev/null; then return 0; fi
-        sleep 0.2
-    done
-    die "nothing listens on $ip:$port"
-}
-wait_port 127.0.0.1 25
-wait_port 127.0.0.1 587
-while IFS=$'\t' read -r name ip _; do wait_port "$ip" 25; done < "$WORK/sinks.tsv"
-
-# nothing may listen outside loopback
-if command -v ss >/dev/null; then
-    bad=$(ss -Hltn | awk '{print $4}' | grep -E ':(25|587)$' | grep -vE '^(127\.|\[::1\]|::1)' || true)
-    [[ -z $bad ]] || die "something listens on a non-loopback address: $bad"
-fi
+# wait for the listening sockets (read from /proc, no probe connection:
+# Postfix would log it), then make sure nothing listens outside loopback
+sink_addrs=$(awk -F'\t' '{print $2 ":25"}' "$WORK/sinks.tsv")
+# shellcheck disable=SC2086
+"$PY" "$HERE/maillab.py" wait-listen --timeout 15 127.0.0.1:25 127.0.0.1:587 $sink_addrs \
+    || die "Postfix or an smtp-sink did not start listening"
+"$PY" "$HERE/maillab.py" check-loopback --ports 25,587 \
+    || die "refusing to run: something listens on a non-loopback address"
 
 # ---------------------------------------------------------------- drive
 say "driving Postfix (takes a bit more than maximal_queue_lifetime)"
@@ -154,11 +157,14 @@ say "driving Postfix (takes a bit more than maximal_queue_lifetime)"
 # ---------------------------------------------------------------- stop & collect
 say "stopping Postfix and the sinks"
 postfix stop
-for _ in $(seq 1 50); do postfix status >/dev/null 2>&1 || break; sleep 0.2; done
-postfix status >/dev/null 2>&1 && die "Postfix did not stop"
+for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
+master_running && die "Postfix did not stop"
 sleep 0.5   # let postlogd flush its last lines
 cp "$LOGFILE" "$WORK/out/maillog"
 for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+
+# a check only: count the same things in the log and compare
+"$PY" "$HERE/verify_log.py" "$WORK/out/maillog" "$WORK/out/expected.json"
 
 mkdir -p "$OUTDIR"
 cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$OUTDIR/"

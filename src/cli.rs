@@ -42,7 +42,7 @@ Exit status:
   1  some input could not be read (missing, a directory, no permission,
      damaged .gz): the problem is on stderr, the report covers the rest
   2  usage error
-  3  an output file (--unparsed, --parquet) could not be written";
+  3  an output file (--unparsed, --parquet, --parquet-dir) could not be written";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
 /// why, and what to change.
@@ -91,6 +91,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub parquet: Option<PathBuf>,
 
+    /// Also write the event frame as a Hive-partitioned Parquet dataset
+    /// (DIR/day=YYYY-MM-DD/host=H/events.parquet); a re-run replaces the
+    /// partitions of the days it covers.
+    #[arg(long, value_name = "DIR")]
+    pub parquet_dir: Option<PathBuf>,
+
     /// Write unrecognized Postfix lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub unparsed: Option<PathBuf>,
@@ -103,6 +109,11 @@ pub struct Args {
     /// and reads live logs (a log truncated while mapped would crash us).
     #[arg(long, value_enum, default_value_t = MmapPolicy::Auto)]
     pub mmap: MmapPolicy,
+
+    /// Most bytes read from one .gz input (a bound against decompression
+    /// bombs); the rest is not read and the problem is reported.
+    #[arg(long, default_value_t = crate::input::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
+    pub max_decompressed: u64,
 
     /// Longest line parsed, in bytes; longer lines are counted and skipped.
     #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE, value_name = "BYTES")]
@@ -132,9 +143,11 @@ pub struct Config {
     pub utc_offset_secs: i32,
     pub unparsed: Option<PathBuf>,
     pub parquet: Option<PathBuf>,
+    pub parquet_dir: Option<PathBuf>,
     pub threads: usize,
     pub mmap: MmapPolicy,
     pub max_line: usize,
+    pub max_decompressed: u64,
     pub color: bool,
 }
 
@@ -163,9 +176,11 @@ impl Config {
             utc_offset_secs,
             unparsed: args.unparsed,
             parquet: args.parquet,
+            parquet_dir: args.parquet_dir,
             threads,
             mmap: args.mmap,
             max_line: args.max_line,
+            max_decompressed: args.max_decompressed,
             color: stdout_is_terminal && !no_color && args.format == Format::Table,
         })
     }

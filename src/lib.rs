@@ -61,10 +61,12 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut status = exit::OK;
     let mut inputs = Vec::new();
     for name in &config.files {
-        let (input, problem) = input::load(name, config.mmap, input::DEFAULT_MAX_DECOMPRESSED);
+        let (input, problem) = input::load(name, config.mmap, config.max_decompressed);
         if let Some(problem) = problem {
             writeln!(err, "maillog-report: {problem}")?;
-            status = exit::INPUT_PROBLEM;
+            if !problem.notice {
+                status = exit::INPUT_PROBLEM;
+            }
         }
         inputs.extend(input);
     }
@@ -93,6 +95,12 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     if let Some(path) = &config.parquet {
         if let Err(e) = export::write_parquet(&frame, path, &inputs) {
             writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
+            status = exit::OUTPUT_PROBLEM;
+        }
+    }
+    if let Some(dir) = &config.parquet_dir {
+        if let Err(e) = export::write_dataset(&frame, dir, &inputs) {
+            writeln!(err, "maillog-report: {}: {e:#}", dir.display())?;
             status = exit::OUTPUT_PROBLEM;
         }
     }

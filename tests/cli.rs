@@ -165,6 +165,15 @@ fn odd_line_ends_and_bytes_are_counted() {
         b"Oct 10 15:59:31 mail postfix/smtpd[1830]: disconnect from example.com[127.0.0.1]",
     );
     std::fs::write(&path, &bytes).unwrap();
+    // An old file: its last line without `\n` is complete (a live log's
+    // would be a line being written, see bad_input).
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
     let unparsed = dir.path().join("unparsed.txt");
     let out = run(&[
         "--year",

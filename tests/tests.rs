@@ -1,6 +1,8 @@
 //! One integration-test binary (one link step for all of them). Each module
 //! owns one concern; `support` finds shared test data and the built binary.
 
+mod analysts;
+mod bad_input;
 mod chunks;
 mod cli;
 mod corpus;

@@ -58,11 +58,14 @@ pub struct Input {
 pub struct Problem {
     pub name: String,
     pub message: String,
+    /// A notice (the input grew while read) does not change the exit status.
+    pub notice: bool,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.name, self.message)
+        let note = if self.notice { "note: " } else { "" };
+        write!(f, "{}: {note}{}", self.name, self.message)
     }
 }
 
@@ -76,6 +79,7 @@ pub fn load(
     let problem = |message: String| Problem {
         name: name.to_string(),
         message,
+        notice: false,
     };
     if name == "-" {
         let mut bytes = Vec::new();
@@ -153,10 +157,27 @@ pub fn load(
         }
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    match file.read_to_end(&mut bytes) {
-        Ok(_) => (Some(owned(name, bytes, mtime)), None),
-        Err(e) => (Some(owned(name, bytes, mtime)), Some(problem(describe(&e)))),
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return (Some(owned(name, bytes, mtime)), Some(problem(describe(&e))));
     }
+    // A live log may grow while we read it: report the prefix we read, up to
+    // its last complete line, and say so. A live log whose last line has no
+    // `\n` yet is being written right now, so that line is left out too.
+    let grew = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) > bytes.len() as u64;
+    let mid_line = recently_modified && bytes.last().is_some_and(|&b| b != b'\n');
+    if grew || mid_line {
+        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+        bytes.truncate(keep);
+        let notice = Problem {
+            notice: true,
+            ..problem(format!(
+                "grew while being read; the report covers its first {} bytes",
+                bytes.len()
+            ))
+        };
+        return (Some(owned(name, bytes, mtime)), Some(notice));
+    }
+    (Some(owned(name, bytes, mtime)), None)
 }
 
 fn owned(name: &str, bytes: Vec<u8>, mtime: Option<SystemTime>) -> Input {
@@ -174,6 +195,7 @@ fn describe(e: &io::Error) -> String {
         io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        io::ErrorKind::InvalidData => "read error: invalid data".to_string(),
         _ => {
             let text = e.to_string();
             match text.find(" (os error") {
