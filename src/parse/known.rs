@@ -114,13 +114,15 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
         return is_session_client(client);
     }
     let starts = |list: &[&str]| list.iter().any(|p| rest.starts_with(p));
+    // postscreen and its helpers write half the lines of a busy MX: their
+    // list goes first.
+    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && starts(POSTSCREEN) {
+        return true;
+    }
     if has_queue_id && starts(WITH_QUEUE_ID) {
         return true;
     }
     if starts(ANY_DAEMON) || starts(MASTER) {
-        return true;
-    }
-    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && starts(POSTSCREEN) {
         return true;
     }
     if daemon == "verify" && rest.starts_with("cache ") {
