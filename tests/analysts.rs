@@ -141,7 +141,10 @@ fn dataset_rerun_leaves_no_duplicates() {
 
     let first_events = export_dataset(&first, &dataset);
     let second_events = export_dataset(&second, &dataset);
-    assert_eq!(first_events, second_events, "the shifted log has the same events");
+    assert_eq!(
+        first_events, second_events,
+        "the shifted log has the same events"
+    );
     let day = partition(&dataset, DAY);
     let next_day = partition(&dataset, NEXT_DAY);
     assert!(day.is_file(), "{} written", day.display());
@@ -317,9 +320,7 @@ fn analyst_python(packages: &[&str]) -> Option<PathBuf> {
     let log = text(&out);
     if !out.status.success() {
         if killed {
-            panic!(
-                "pip install {missing:?} took more than {PIP_LIMIT:?}; killed\n{log}"
-            );
+            panic!("pip install {missing:?} took more than {PIP_LIMIT:?}; killed\n{log}");
         }
         if NETWORK_ERRORS.iter().any(|e| log.contains(e)) {
             unavailable(&format!(
@@ -441,7 +442,10 @@ fn python_readers_agree_with_the_cli() {
     documented_schema(&schema);
 
     let mut cmd = Command::new(&python);
-    cmd.arg(script("check_analysts.py")).arg("--schema").arg(&schema);
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(script("check_analysts.py"))
+        .arg("--schema")
+        .arg(&schema);
     for case in cases(tmp.path()) {
         cmd.arg("--case")
             .arg(case.name)
@@ -449,8 +453,17 @@ fn python_readers_agree_with_the_cli() {
     }
     let start = Instant::now();
     let (out, killed) = run_bounded(cmd, CHECK_LIMIT);
-    assert!(!killed, "check_analysts.py ran over {CHECK_LIMIT:?}; killed\n{}", text(&out));
-    assert!(out.status.success(), "check_analysts.py: {}\n{}", out.status, text(&out));
+    assert!(
+        !killed,
+        "check_analysts.py ran over {CHECK_LIMIT:?}; killed\n{}",
+        text(&out)
+    );
+    assert!(
+        out.status.success(),
+        "check_analysts.py: {}\n{}",
+        out.status,
+        text(&out)
+    );
     eprintln!(
         "check_analysts.py ({:.1} s):\n{}",
         start.elapsed().as_secs_f64(),
@@ -475,7 +488,8 @@ fn spark_reads_the_dataset() {
     let tmp = tempfile::tempdir().unwrap();
 
     let mut cmd = Command::new(&python);
-    cmd.arg(script("check_spark.py"))
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(script("check_spark.py"))
         .env("SPARK_LOCAL_IP", "127.0.0.1")
         .env("PYSPARK_PYTHON", &python)
         .env("PYSPARK_DRIVER_PYTHON", &python);
@@ -486,8 +500,17 @@ fn spark_reads_the_dataset() {
     }
     let start = Instant::now();
     let (out, killed) = run_bounded(cmd, SPARK_LIMIT);
-    assert!(!killed, "check_spark.py ran over {SPARK_LIMIT:?}; killed\n{}", text(&out));
-    assert!(out.status.success(), "check_spark.py: {}\n{}", out.status, text(&out));
+    assert!(
+        !killed,
+        "check_spark.py ran over {SPARK_LIMIT:?}; killed\n{}",
+        text(&out)
+    );
+    assert!(
+        out.status.success(),
+        "check_spark.py: {}\n{}",
+        out.status,
+        text(&out)
+    );
     eprintln!(
         "check_spark.py ({:.1} s):\n{}",
         start.elapsed().as_secs_f64(),

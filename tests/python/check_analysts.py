@@ -13,7 +13,9 @@ virtual environment holding pyarrow and duckdb. For every case:
    dataset files have no `host` column (it lives in the path).
 2. DuckDB: the `rejects` report, recomputed in SQL over the single file and
    over the Hive dataset, equals the CLI's JSON output row for row and number
-   for number; so do the row counts per (day, host).
+   for number; so do the row counts per (day, host). The DuckDB recipe of
+   RECIPES.md (erg.school), run over the dataset, sums up to the erg.school
+   rows of the report.
 
 Every difference is collected and printed; the exit status is 1 if there is
 any, 0 otherwise. Usage:
@@ -31,6 +33,8 @@ import sys
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+import recipes
 
 KEYS = ["to_domain", "code", "enhanced", "restriction", "reason"]
 VALUES = ["count", "recipients", "clients", "first_seen", "last_seen"]
@@ -324,10 +328,17 @@ def main():
         by_dataset = con.sql(PARTITIONS_DATASET_SQL.format(source=dataset_source)).fetchall()
         if by_file != by_dataset:
             problems.add(name, f"rows per (day, host): file {by_file}, dataset {by_dataset}")
+        setup, query = recipes.duckdb_statements(glob)
+        for statement in setup:
+            con.execute(statement)
+        recipe_problems, recipe_rows = recipes.compare_with_report(con.sql(query).fetchall(), cli, micros_to_cli)
+        for p in recipe_problems:
+            problems.add(f"{name}: RECIPES.md DuckDB", p)
         summary.append(
             f"{name}: {rows_file} events; {len(files)} partition(s) "
             f"{', '.join(f'{d}/{h}: {n}' for d, h, n in by_dataset)}; "
-            f"rejects: {len(cli)} groups, {sum(r['count'] for r in cli.values())} rejects"
+            f"rejects: {len(cli)} groups, {sum(r['count'] for r in cli.values())} rejects; "
+            f"erg.school recipe: {recipe_rows} rows"
         )
 
     for line in summary:
@@ -337,8 +348,10 @@ def main():
         for p in problems.items:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    print(f"OK: {len(args.case)} case(s): types, metadata, and the rejects report in DuckDB "
-          "over the file and the Hive dataset agree with the CLI")
+    print(
+        f"OK: {len(args.case)} case(s): types, metadata, the rejects report in DuckDB over the file "
+        "and the Hive dataset, and the DuckDB recipe agree with the CLI"
+    )
     return 0
 
 

@@ -6,7 +6,9 @@ MAILLOG_SPARK=1) with a virtual environment holding pyspark; needs Java 17+.
 For every case, Spark reads the dataset directory with `spark.read.parquet`
 (the `day` and `host` columns come from the path), recomputes the `rejects`
 report in Spark SQL and compares it with the CLI's JSON output exactly; it
-also checks that every row got its `host` from the path. Spark runs in
+also checks that every row got its `host` from the path, and runs the Spark SQL
+recipe of RECIPES.md (erg.school), which must sum up to the erg.school rows of
+the report. Spark runs in
 `local[2]`, bound to 127.0.0.1, without UI, and is stopped at the end.
 
     check_spark.py --case NAME REJECTS.json DATASET_DIR [--case ...]
@@ -17,6 +19,8 @@ import datetime
 import json
 import sys
 import time
+
+import recipes
 
 KEYS = ["to_domain", "code", "enhanced", "restriction", "reason"]
 VALUES = ["count", "recipients", "clients", "first_seen", "last_seen"]
@@ -72,6 +76,8 @@ def main():
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.debug.maxToStringFields", "100")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.memory", "1g")
@@ -119,13 +125,17 @@ def main():
                         problems.append(
                             f"{name}: {dict(zip(KEYS, key))}: {k} is {cli[key][k]!r} in the CLI report, {sql[key][k]!r} in Spark SQL"
                         )
+            recipe_problems, recipe_rows = recipes.compare_with_report(
+                [tuple(r) for r in spark.sql(recipes.spark_query()).collect()], cli, micros_to_cli
+            )
+            problems.extend(f"{name}: RECIPES.md Spark SQL: {p}" for p in recipe_problems)
             partitions = spark.sql(
                 "SELECT CAST(day AS STRING), host, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2"
             ).collect()
             summary.append(
                 f"{name}: {total} events; partitions "
                 f"{', '.join(f'{d}/{h}: {n}' for d, h, n in partitions)}; "
-                f"rejects: {len(sql)} groups; types: ts {types.get('ts')}, code {types.get('code')}, "
+                f"rejects: {len(sql)} groups; erg.school recipe: {recipe_rows} rows; types: ts {types.get('ts')}, code {types.get('code')}, "
                 f"size {types.get('size')}, day {types.get('day')}"
             )
     finally:
@@ -139,7 +149,7 @@ def main():
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    print(f"OK: {len(args.case)} case(s): Spark SQL over the Hive dataset agrees with the CLI")
+    print(f"OK: {len(args.case)} case(s): Spark SQL and its recipe over the Hive dataset agree with the CLI")
     return 0
 
 
