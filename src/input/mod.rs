@@ -143,7 +143,7 @@ pub fn load(
         // (rotated logs), which nothing writes or truncates any more; `Always`
         // is the user's explicit choice, documented in --help.
         // A failed map (a file system without mmap) falls back to reading.
-        if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
             #[cfg(unix)]
             let _ = map.advise(memmap2::Advice::Sequential);
             return (
