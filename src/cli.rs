@@ -92,8 +92,8 @@ pub struct Args {
     pub parquet: Option<PathBuf>,
 
     /// Also write the event frame as a Hive-partitioned Parquet dataset
-    /// (DIR/day=YYYY-MM-DD/host=H/events.parquet); a re-run replaces the
-    /// partitions of the days it covers.
+    /// (DIR/day=YYYY-MM-DD/host=H/events-<run>.parquet); re-running the same
+    /// input replaces its own files, another input adds its own.
     #[arg(long, value_name = "DIR")]
     pub parquet_dir: Option<PathBuf>,
 

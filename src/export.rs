@@ -53,14 +53,24 @@ pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[Input]) -> Result<()
 }
 
 /// `--parquet-dir DIR`: a Hive-partitioned dataset,
-/// `DIR/day=YYYY-MM-DD/host=H/events.parquet`, that Spark, Trino, DuckDB and
-/// `polars.scan_parquet` read with partition pruning. Each (day, host) of
-/// this run is written to one file that replaces the partition's previous
-/// content, atomically: re-running a day never duplicates rows, and days not
-/// in this run's input are not touched. The partition columns (`day`,
-/// `host`) live in the path, not in the files.
-pub fn write_dataset(df: &DataFrame, dir: &Path, inputs: &[Input]) -> Result<Vec<PathBuf>> {
+/// `DIR/day=YYYY-MM-DD/host=H/events-<run>.parquet`, that Spark, Trino,
+/// DuckDB and `polars.scan_parquet` read with partition pruning. The
+/// partition columns (`day`, `host`) live in the path, not in the files.
+///
+/// `<run>` is a fingerprint of this run's input (size, head and tail of every
+/// input, and the `--event` filter): re-running the same input replaces its own
+/// files, so a re-run never duplicates rows, while the next night's rotated log
+/// adds its own files, also to a day an earlier log already covered in part
+/// (logrotate does not rotate at UTC midnight). Days not in the input are
+/// never touched. Each file is written atomically.
+pub fn write_dataset(
+    df: &DataFrame,
+    dir: &Path,
+    inputs: &[Input],
+    events: &[String],
+) -> Result<Vec<PathBuf>> {
     let frame = export_frame(df).context("typing the export columns")?;
+    let file_name = format!("events-{:016x}.parquet", run_fingerprint(inputs, events));
     let days = day_strings(&frame)?;
     let hosts = frame
         .column(col::HOST)?
@@ -88,20 +98,11 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, inputs: &[Input]) -> Result<Vec
             .drop(col::HOST)?;
         let partition_dir = dir
             .join(format!("day={day}"))
-            .join(format!("host={}", path_safe(&host)));
+            .join(format!("host={}", hive_escape(&host)));
         std::fs::create_dir_all(&partition_dir)
             .with_context(|| format!("creating {}", partition_dir.display()))?;
-        let path = partition_dir.join("events.parquet");
+        let path = partition_dir.join(&file_name);
         write_parquet_frame(part, &path, inputs)?;
-        // Files other tools or older versions left in the partition would
-        // duplicate rows: the partition is exactly this file.
-        for entry in std::fs::read_dir(&partition_dir)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name != "events.parquet" && name.to_string_lossy().ends_with(".parquet") {
-                std::fs::remove_file(entry.path())?;
-            }
-        }
         written.push(path);
     }
     Ok(written)
@@ -141,15 +142,53 @@ fn day_strings(frame: &DataFrame) -> Result<StringChunked> {
         .collect())
 }
 
-/// A host name as a path component: anything unusual becomes `_`.
-fn path_safe(host: &str) -> String {
-    host.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// A value as a Hive partition path component: characters other than
+/// letters, digits, `.`, `-` and `_` become `%XX` (as Spark and Hive escape
+/// them), so two hosts never share a folder and the value can be decoded.
+fn hive_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// FNV-1a over what identifies this run's input: each input's size and its
+/// first and last 64 KiB, and the `--event` filter. Cheap on a 10 GB log and
+/// stable across runs on the same file.
+fn run_fingerprint(inputs: &[Input], events: &[String]) -> u64 {
+    const WINDOW: usize = 64 * 1024;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for input in inputs {
+        let data: &[u8] = &input.data;
+        feed(&(data.len() as u64).to_le_bytes());
+        feed(&data[..data.len().min(WINDOW)]);
+        feed(&data[data.len().saturating_sub(WINDOW)..]);
+    }
+    for event in events {
+        feed(event.as_bytes());
+        feed(b"\0");
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hive_escape_keeps_hosts_apart() {
+        assert_eq!(super::hive_escape("relay.example-1_a"), "relay.example-1_a");
+        assert_eq!(super::hive_escape("mx:1"), "mx%3A1");
+        assert_ne!(super::hive_escape("mx:1"), super::hive_escape("mx_1"));
+        assert_eq!(super::hive_escape("a/b"), "a%2Fb");
+    }
 }

@@ -99,7 +99,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
     if let Some(dir) = &config.parquet_dir {
-        if let Err(e) = export::write_dataset(&frame, dir, &inputs) {
+        if let Err(e) = export::write_dataset(&frame, dir, &inputs, &config.events) {
             writeln!(err, "maillog-report: {}: {e:#}", dir.display())?;
             status = exit::OUTPUT_PROBLEM;
         }

@@ -107,10 +107,20 @@ fn export_dataset(log: &Path, dir: &Path) -> usize {
     usize::try_from(events).unwrap()
 }
 
+/// The one Parquet file of a (day, host) partition written by one input.
 fn partition(dir: &Path, day: &str) -> PathBuf {
-    dir.join(format!("day={day}"))
-        .join(format!("host={HOST}"))
-        .join("events.parquet")
+    let folder = dir.join(format!("day={day}")).join(format!("host={HOST}"));
+    let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "one file in {}: {files:?}",
+        folder.display()
+    );
+    files.into_iter().next().unwrap()
 }
 
 /// Every file under `dir`, relative, sorted.
@@ -154,14 +164,19 @@ fn dataset_rerun_leaves_no_duplicates() {
     // The first log again: its day is replaced, the other day is untouched.
     let events = export_dataset(&first, &dataset);
     assert_eq!(events, first_events);
+    let files = files_under(&dataset);
     assert_eq!(
-        files_under(&dataset),
-        [
-            format!("day={DAY}/host={HOST}/events.parquet"),
-            format!("day={NEXT_DAY}/host={HOST}/events.parquet"),
-        ],
-        "exactly one file per (day, host), nothing left over"
+        files.len(),
+        2,
+        "one file per (day, host), nothing left over: {files:?}"
     );
+    for (file, day) in files.iter().zip([DAY, NEXT_DAY]) {
+        let prefix = format!("day={day}/host={HOST}/events-");
+        assert!(
+            file.starts_with(&prefix) && file.ends_with(".parquet"),
+            "{file}"
+        );
+    }
     assert!(
         std::fs::read(&next_day).unwrap() == next_day_before,
         "{} changed, though the re-run does not cover {NEXT_DAY}",
@@ -184,6 +199,59 @@ fn dataset_rerun_leaves_no_duplicates() {
             path.display()
         );
     }
+}
+
+/// Logs rotated at any time of day: two logs covering parts of one day both
+/// land in its partition, and re-running either replaces only its own rows.
+#[test]
+fn rotated_logs_covering_one_day_add_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dataset = tmp.path().join("dataset");
+    let text = std::fs::read_to_string(sample("maillog")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (before, after) = lines.split_at(lines.len() / 2);
+    let rotated = tmp.path().join("mail.log.1");
+    let current = tmp.path().join("mail.log");
+    std::fs::write(&rotated, before.join("\n") + "\n").unwrap();
+    std::fs::write(&current, after.join("\n") + "\n").unwrap();
+
+    let total = export_dataset(&rotated, &dataset) + export_dataset(&current, &dataset);
+    let whole = export_dataset_count_only(&sample("maillog"));
+    assert_eq!(total, whole, "the halves hold all events");
+    let rows = || -> usize {
+        files_under(&dataset)
+            .iter()
+            .map(|f| {
+                let path = dataset.join(f);
+                ParquetReader::new(std::fs::File::open(&path).unwrap())
+                    .finish()
+                    .unwrap()
+                    .height()
+            })
+            .sum()
+    };
+    assert_eq!(rows(), whole, "both logs' rows are in the day's partition");
+    assert_eq!(files_under(&dataset).len(), 2);
+    export_dataset(&rotated, &dataset);
+    assert_eq!(
+        rows(),
+        whole,
+        "re-running one log replaces only its own rows"
+    );
+    assert_eq!(files_under(&dataset).len(), 2);
+}
+
+/// The number of events in `log`, without exporting it.
+fn export_dataset_count_only(log: &Path) -> usize {
+    let v = cli_json(&["--report", "overview", path_str(log)]);
+    let events = v["overview"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["section"] == "lines" && r["item"] == "events")
+        .and_then(|r| r["count"].as_u64())
+        .unwrap();
+    usize::try_from(events).unwrap()
 }
 
 /// Spawns `cmd` with its output captured and kills it (and its process

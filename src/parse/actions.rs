@@ -79,10 +79,15 @@ pub fn parse<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<MessageOutc
         set_client(&mut event, client);
         // The checked header line is the reason to group by when the
         // check gave no reply text of its own.
-        let checked = &head[stage_end + 1..from_at];
+        // Empty when ` from ` follows the stage at once (`header from x`).
+        let checked = head.get(stage_end + 1..from_at).unwrap_or("");
         reply_text = trailer.tail.unwrap_or(checked);
     } else {
-        let after_stage = &head[stage_end..];
+        // The trailer may start inside the stage word (`RCPT;from=<…`): then
+        // there is no client and no reply, a damaged line.
+        let Some(after_stage) = head.get(stage_end..) else {
+            return Some(MessageOutcome::Unrecognized);
+        };
         if let Some(client) = after_stage.strip_prefix(" from ") {
             let Some((peer, after)) = fields::peer(client) else {
                 return Some(MessageOutcome::Unrecognized);
@@ -119,4 +124,31 @@ fn set_peer<'a>(event: &mut Event<'a>, peer: Peer<'a>) {
     event.client_name = peer.name;
     event.client_ip = peer.addr;
     event.client_port = peer.port;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inputs the fuzzer found (fuzz/README.md): they used to panic on a
+    /// slice out of bounds.
+    #[test]
+    fn fuzzer_findings_do_not_panic() {
+        assert_eq!(
+            parse(None, "hold:;from=<"),
+            Some(MessageOutcome::Unrecognized)
+        );
+        assert_eq!(
+            parse(None, "reject: RCPT;from=<a@b>"),
+            Some(MessageOutcome::Unrecognized)
+        );
+        let Some(MessageOutcome::Event(e)) = parse(Some("E9E8CB4311"), "info: header from x")
+        else {
+            panic!("a content check with an empty header text is still an event");
+        };
+        assert_eq!(
+            (e.stage, e.client_name, e.reason),
+            (Some("header"), Some("x"), Some(""))
+        );
+    }
 }

@@ -259,16 +259,16 @@ pub fn parse_message<'a>(daemon: &str, message: &'a str) -> MessageOutcome<'a> {
     if let Some(outcome) = actions::parse(queue_id, rest) {
         return outcome;
     }
-    if let Some(queue_id) = queue_id {
+    // Deliveries and bookkeeping belong to a queued message: `NOQUEUE: to=…`
+    // or `NOQUEUE: client=…` (a before-queue proxy) are not events.
+    if let Some(queue_id) = queue_id.filter(|id| *id != "NOQUEUE") {
         if let Some(event) = delivery::parse(rest) {
             return MessageOutcome::Event(Event {
                 queue_id: Some(queue_id),
                 ..event
             });
         }
-        if let Some(outcome) =
-            queue::parse(daemon, queue_id, rest).filter(|_| queue_id != "NOQUEUE")
-        {
+        if let Some(outcome) = queue::parse(daemon, queue_id, rest) {
             return outcome;
         }
     }

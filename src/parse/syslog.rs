@@ -141,7 +141,11 @@ fn parse_tag(rest: &str) -> Option<(&str, Option<u32>, &str)> {
     match bytes[end] {
         b'[' => {
             let close = end + 1 + memchr::memchr(b']', &bytes[end + 1..])?;
-            let pid = rest[end + 1..close].parse::<u32>().ok()?;
+            let pid_digits = &rest.as_bytes()[end + 1..close];
+            if pid_digits.is_empty() || pid_digits.len() > 9 {
+                return None;
+            }
+            let pid = digits(pid_digits, 0, pid_digits.len())?;
             let after = &rest[close + 1..];
             let message = after.strip_prefix(':').unwrap_or(after);
             // Some templates align messages with extra spaces.

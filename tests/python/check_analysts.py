@@ -14,7 +14,7 @@ virtual environment holding pyarrow and duckdb. For every case:
 2. DuckDB: the `rejects` report, recomputed in SQL over the single file and
    over the Hive dataset, equals the CLI's JSON output row for row and number
    for number; so do the row counts per (day, host). The DuckDB recipe of
-   RECIPES.md (erg.school), run over the dataset, sums up to the erg.school
+   README.md (erg.school), run over the dataset, sums up to the erg.school
    rows of the report.
 
 Every difference is collected and printed; the exit status is 1 if there is
@@ -310,8 +310,8 @@ def main():
         rows_dataset = 0
         for path in files:
             rel = path.relative_to(dataset_dir).parts
-            if len(rel) != 3 or not rel[0].startswith("day=") or not rel[1].startswith("host=") or rel[2] != "events.parquet":
-                problems.add(str(path), "not of the form day=YYYY-MM-DD/host=H/events.parquet")
+            if len(rel) != 3 or not rel[0].startswith("day=") or not rel[1].startswith("host=") or not (rel[2].startswith("events-") and rel[2].endswith(".parquet")):
+                problems.add(str(path), "not of the form day=YYYY-MM-DD/host=H/events-<run>.parquet")
             rows_dataset += check_file(path, schema, expected_metadata, partition_columns, problems)
         if rows_file != rows_dataset:
             problems.add(name, f"the file has {rows_file} rows, the dataset {rows_dataset}")
@@ -333,7 +333,7 @@ def main():
             con.execute(statement)
         recipe_problems, recipe_rows = recipes.compare_with_report(con.sql(query).fetchall(), cli, micros_to_cli)
         for p in recipe_problems:
-            problems.add(f"{name}: RECIPES.md DuckDB", p)
+            problems.add(f"{name}: README.md DuckDB", p)
         summary.append(
             f"{name}: {rows_file} events; {len(files)} partition(s) "
             f"{', '.join(f'{d}/{h}: {n}' for d, h, n in by_dataset)}; "

@@ -7,7 +7,7 @@ For every case, Spark reads the dataset directory with `spark.read.parquet`
 (the `day` and `host` columns come from the path), recomputes the `rejects`
 report in Spark SQL and compares it with the CLI's JSON output exactly; it
 also checks that every row got its `host` from the path, and runs the Spark SQL
-recipe of RECIPES.md (erg.school), which must sum up to the erg.school rows of
+recipe of README.md (erg.school), which must sum up to the erg.school rows of
 the report. Spark runs in
 `local[2]`, bound to 127.0.0.1, without UI, and is stopped at the end.
 
@@ -128,7 +128,7 @@ def main():
             recipe_problems, recipe_rows = recipes.compare_with_report(
                 [tuple(r) for r in spark.sql(recipes.spark_query()).collect()], cli, micros_to_cli
             )
-            problems.extend(f"{name}: RECIPES.md Spark SQL: {p}" for p in recipe_problems)
+            problems.extend(f"{name}: README.md Spark SQL: {p}" for p in recipe_problems)
             partitions = spark.sql(
                 "SELECT CAST(day AS STRING), host, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2"
             ).collect()

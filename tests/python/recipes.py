@@ -1,4 +1,4 @@
-"""The queries of RECIPES.md, as the checks run them.
+"""The queries of README.md, as the checks run them.
 
 `check_analysts.py` runs the DuckDB recipe and `check_spark.py` the Spark SQL
 recipe over the dataset; both compare the result, summed up per reply, with
@@ -9,7 +9,7 @@ from the data without a test failing.
 import pathlib
 import re
 
-RECIPES = pathlib.Path(__file__).with_name("RECIPES.md")
+RECIPES = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 DOMAIN = "erg.school"
 
 # The columns every recipe returns, times as microseconds since the epoch.
