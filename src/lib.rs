@@ -81,7 +81,9 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .num_threads(config.threads)
         .build()
         .context("starting worker threads")?;
-    let scanned = pool.install(|| scan::scan(&inputs, &options));
+    let bar = progress_bar(&inputs);
+    let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
+    bar.finish_and_clear();
 
     let mut frame = scanned.frame;
     if !config.events.is_empty() {
@@ -112,6 +114,25 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
     Ok(status)
+}
+
+/// A progress bar on stderr for inputs that take more than about a second,
+/// only when stderr is a terminal: never in pipes, files or cron mail.
+fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    const WORTH_A_BAR: u64 = 1 << 30;
+    let total: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
+    if total < WORTH_A_BAR || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {eta}",
+        )
+        .expect("a valid template"),
+    );
+    bar
 }
 
 fn validate(config: &Config) -> Result<()> {

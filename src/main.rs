@@ -19,6 +19,11 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    // polars sizes its own thread pool (for the report phase) from this
+    // variable when it first starts: --threads bounds both phases.
+    if std::env::var_os("POLARS_MAX_THREADS").is_none() {
+        std::env::set_var("POLARS_MAX_THREADS", config.threads.to_string());
+    }
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
     match run(&config, &mut out, &mut err) {

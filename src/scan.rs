@@ -21,9 +21,14 @@ use crate::parse::{self, EventKind, LineOutcome, Skip, TimeContext, YearRule};
 /// and `maillog_file` records of a few kB).
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 
+/// Target chunk size for large inputs: small enough for an even load and a
+/// progress bar that moves, large enough that per-chunk frames stay few.
+pub const CHUNK_BYTES: usize = 32 << 20;
+
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
-    /// Chunks per input; more chunks than threads balance the load.
+    /// Chunks per input at least; more chunks than threads balance the load,
+    /// and large inputs get one chunk per [`CHUNK_BYTES`] or so.
     pub chunks: usize,
     /// `--year`: the year of the last BSD-stamped line of each input.
     pub year: Option<i32>,
@@ -87,6 +92,16 @@ struct ChunkResult {
 }
 
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
+    scan_with_progress(inputs, options, &|_| {})
+}
+
+/// [`scan`], calling `progress` with the byte count of every chunk parsed
+/// (from the worker threads).
+pub fn scan_with_progress(
+    inputs: &[Input],
+    options: &ScanOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Scan {
     let mut frames = Vec::new();
     let mut counts = LineCounts::default();
     let mut unrecognized = Vec::with_capacity(inputs.len());
@@ -96,12 +111,14 @@ pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
             year: year_rule(data, input.mtime, options.year),
             bsd_utc_offset_secs: options.bsd_utc_offset_secs,
         };
-        let pieces = chunks::split(data, options.chunks);
+        let pieces = chunks::split(data, options.chunks.max(data.len() / CHUNK_BYTES));
         let results: Vec<ChunkResult> = pieces
             .par_iter()
             .map(|chunk| {
                 let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
-                parse_chunk(chunk, offset, &time, options.max_line)
+                let result = parse_chunk(chunk, offset, &time, options.max_line);
+                progress(chunk.len() as u64);
+                result
             })
             .collect();
         let mut ranges = Vec::new();
@@ -130,7 +147,8 @@ fn stack(frames: Vec<DataFrame>) -> DataFrame {
         all.vstack_mut_owned(f)
             .expect("chunk frames share one schema");
     }
-    all.rechunk_mut_par();
+    // No rechunk: group-by and filters work on chunked columns, and a copy
+    // of every string view would cost more than it saves.
     all
 }
 

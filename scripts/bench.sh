@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Whole-process benchmark, side by side in one run: wc -l (the floor),
+# maillog-report (default report, --parquet, --threads 1, --threads 2) and
+# Debian's pflogsumm, on a >= 1 GB log built from real material, plus a
+# 100 MB slice for the linearity check and peak memory.
+#
+#   bash scripts/bench.sh [WORKDIR]        (needs hyperfine, pflogsumm: apt-get install hyperfine pflogsumm)
+#
+# Prints a Markdown report on stdout (BENCHMARKS.md is one such report).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-/tmp/maillog-bench}"
+mkdir -p "$work"
+bin="$PWD/target/release/maillog-report"
+cargo build --release --quiet
+for tool in hyperfine pflogsumm; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y $tool" >&2; exit 2; }
+done
+
+big="$work/big.log"
+small="$work/small.log"
+[ -s "$big" ] || python3 scripts/make-big-log.py "$big" 1100 >&2
+head -c 100000000 "$big" | sed '$d' > "$small"   # 100 MB, whole lines
+# Old files: the default policy memory-maps them (a live log would be read).
+touch -d '1 hour ago' "$big" "$small"
+cat "$big" > /dev/null                                 # warm the page cache
+big_bytes=$(stat -c %s "$big"); small_bytes=$(stat -c %s "$small")
+
+json="$work/hyperfine.json"
+hyperfine --style none --warmup 1 --runs 5 --export-json "$json" \
+  -n "wc -l" "wc -l $big" \
+  -n "maillog-report" "$bin --year 2026 $big" \
+  -n "maillog-report --parquet" "$bin --year 2026 --parquet $work/out.parquet $big" \
+  -n "maillog-report --threads 2" "$bin --year 2026 --threads 2 $big" \
+  -n "maillog-report --threads 1" "$bin --year 2026 --threads 1 $big" \
+  -n "maillog-report (100 MB)" "$bin --year 2026 $small" >&2
+pjson="$work/pflogsumm.json"
+hyperfine --style none --runs 1 --export-json "$pjson" \
+  -n "pflogsumm" "pflogsumm $big" >&2
+
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+rss_big=$(rss "$bin" --year 2026 "$big")
+rss_small=$(rss "$bin" --year 2026 "$small")
+
+python3 - "$json" "$pjson" "$big_bytes" "$small_bytes" "$rss_big" "$rss_small" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["results"] + json.load(open(sys.argv[2]))["results"]
+big, small = int(sys.argv[3]), int(sys.argv[4])
+rss_big, rss_small = int(sys.argv[5]) * 1024, int(sys.argv[6]) * 1024
+t = {r["command"]: r["mean"] for r in runs}
+sd = {r["command"]: r.get("stddev") or 0.0 for r in runs}
+print("| command | input | mean wall time | throughput |")
+print("|---|---|---:|---:|")
+for r in runs:
+    size = small if "100 MB" in r["command"] else big
+    print(f"| `{r['command']}` | {size/1e6:.0f} MB | {r['mean']:.3f} s ± {sd[r['command']]:.3f} | {size/r['mean']/1e9:.2f} GB/s |")
+mr = t["maillog-report"]
+print()
+print(f"- default report vs `wc -l`: {mr / t['wc -l']:.1f}× the time of `wc -l` (target: within 4×, i.e. >= 2 GB/s)")
+print(f"- vs pflogsumm: {t['pflogsumm'] / mr:.0f}× the throughput (target: >= 300×)")
+print(f"- `--threads 2` vs `--threads 1`: {t['maillog-report --threads 1'] / t['maillog-report --threads 2']:.2f}× faster (target: >= 1.8×)")
+print(f"- linearity: {big/small:.1f}× the input took {mr / t['maillog-report (100 MB)']:.1f}× the time (target: <= 11× for 1 GB vs 100 MB)")
+print(f"- peak RSS: {rss_big/1e6:.0f} MB on {big/1e6:.0f} MB ({rss_small/1e6:.0f} MB on {small/1e6:.0f} MB); the mapped file counts in RSS once touched,"
+      f" so memory beyond the mapped file is at most {max(0, rss_big - big)/1e6:.0f} MB = {max(0, rss_big - big)/big*100:.0f}% of the input (target: <= 25%)")
+PY
