@@ -146,7 +146,7 @@ fn validate(config: &Config) -> Result<()> {
         }
     }
     for key in &config.group_by {
-        let known = frame::SCHEMA.iter().any(|(name, _, _)| name == key)
+        let known = frame::SCHEMA.iter().any(|(name, ..)| name == key)
             || tables::DERIVED.iter().any(|(name, _)| name == key);
         if !known || key == frame::col::TS {
             bail!(UsageError(format!(

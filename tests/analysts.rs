@@ -481,7 +481,7 @@ fn documented_schema(path: &Path) {
     use maillog_report::frame::{col, SCHEMA};
     let columns: Vec<Value> = SCHEMA
         .iter()
-        .map(|(name, ty, _)| {
+        .map(|(name, ty, ..)| {
             json!({"name": name, "type": ty, "categorical": CATEGORICAL.contains(name)})
         })
         .collect();

@@ -293,3 +293,60 @@ fn a_growing_file_is_reported_as_a_consistent_prefix() {
         );
     }
 }
+
+/// An output that cannot be written fails with exit status 3 and leaves
+/// neither the target nor a temporary file behind; the report is still printed.
+#[test]
+fn failed_outputs_leave_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = dir.path().join("no-such-dir").join("events.parquet");
+    let out = run(&[
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--report",
+        "overview",
+        "--parquet",
+        missing_dir.to_str().unwrap(),
+        &lab_log(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&format!("maillog-report: {}: ", missing_dir.display())));
+    assert_eq!(
+        overview(&out.stdout)["read"],
+        4870,
+        "the report is printed all the same"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    // A target that is a directory: the rename fails after the data was
+    // written, and the temporary file is removed.
+    let target = dir.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep"), b"x").unwrap();
+    let out = run(&[
+        "--year",
+        "2026",
+        "--report",
+        "overview",
+        "--parquet",
+        target.to_str().unwrap(),
+        &lab_log(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("taken")],
+        "no temporary file left"
+    );
+}

@@ -299,7 +299,9 @@ fn readme_documents_every_frame_column() {
     let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
     let expected: String = maillog_report::frame::SCHEMA
         .iter()
-        .map(|(name, ty, meaning)| format!("| `{name}` | {ty} | {meaning} |\n"))
+        .map(|(name, ty, meaning, example)| {
+            format!("| `{name}` | {ty} | {meaning} | `{example}` |\n")
+        })
         .collect();
     assert!(
         readme.contains(&expected),
@@ -313,7 +315,7 @@ fn readme_documents_every_frame_column() {
         .collect();
     let documented: Vec<&str> = maillog_report::frame::SCHEMA
         .iter()
-        .map(|(n, _, _)| *n)
+        .map(|(n, ..)| *n)
         .collect();
     assert_eq!(names, documented, "frame columns in schema order");
 }
