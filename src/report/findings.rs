@@ -2,7 +2,7 @@
 //! who is hit, with which reply, since when, and what to change.
 //!
 //! ```text
-//! all 400 recipients at erg.school that were tried were rejected with `550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table` (reject_unlisted_recipient, 422 times, …): erg.school is in virtual_mailbox_domains, …
+//! 391 recipients at erg.school were rejected (while 2 recipients at erg.school were delivered) with `550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table` (reject_unlisted_recipient, 442 times from 2 clients, …): erg.school is in virtual_mailbox_domains, …
 //! ```
 
 use std::collections::HashMap;
@@ -24,6 +24,7 @@ pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult
     let reason = rejects.column(col::REASON)?.str()?;
     let count = rejects.column("count")?.u64()?;
     let recipients = rejects.column("recipients")?.u64()?;
+    let clients = rejects.column("clients")?.u64()?;
     let first = rejects.column("first_seen")?.datetime()?.physical().clone();
     let last = rejects.column("last_seen")?.datetime()?.physical().clone();
 
@@ -48,16 +49,30 @@ pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult
                 let rcpts = recipients.get(i).unwrap_or(0);
                 let delivered = sent.get(d).copied().unwrap_or(0);
                 if delivered == 0 {
-                    format!("all {rcpts} recipients at {d} that were tried were rejected")
+                    let all = if rcpts == 1 { "the" } else { "all" };
+                    format!(
+                        "{all} {} at {d} that {} tried {} rejected",
+                        plural(rcpts, "recipient"),
+                        were(rcpts),
+                        were(rcpts)
+                    )
                 } else {
-                    format!("{rcpts} recipients at {d} were rejected (while {delivered} at {d} were delivered)")
+                    format!(
+                        "{} at {d} {} rejected (while {} at {d} {} delivered)",
+                        plural(rcpts, "recipient"),
+                        were(rcpts),
+                        plural(delivered, "recipient"),
+                        were(delivered)
+                    )
                 }
             }
             None => "connections were rejected before any recipient".to_string(),
         };
+        let from = plural(clients.get(i).unwrap_or(0), "client");
         let hint = restriction::hint(r, reason.get(i).unwrap_or(""))
             .replace("{domain}", d.unwrap_or("the domain"));
-        let mut sentence = format!("{who} with `{reply}` ({r}, {n} times, {span})");
+        let times = plural(n, "time");
+        let mut sentence = format!("{who} with `{reply}` ({r}, {times} from {from}, {span})");
         if !hint.is_empty() {
             sentence.push_str(": ");
             sentence.push_str(&hint);
@@ -78,6 +93,23 @@ pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult
         title: "Findings".into(),
         frame,
     })
+}
+
+/// `1 recipient`, `2 recipients`.
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn were(n: u64) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
+    }
 }
 
 fn stamp(us: Option<i64>) -> String {
