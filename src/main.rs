@@ -24,6 +24,11 @@ fn main() -> ExitCode {
     if std::env::var_os("POLARS_MAX_THREADS").is_none() {
         std::env::set_var("POLARS_MAX_THREADS", config.threads.to_string());
     }
+    if config.files.iter().any(|f| f == "-") && io::stdin().is_terminal() {
+        eprintln!(
+            "maillog-report: reading a log from standard input (end with Ctrl-D; --help for more)"
+        );
+    }
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
     match run(&config, &mut out, &mut err) {
