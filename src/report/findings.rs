@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{rows_where, Report};
+use super::{grouped, rows_where, Aggregates, Report};
 use crate::frame::col;
 use crate::restriction;
 
@@ -122,13 +122,20 @@ fn stamp(us: Option<i64>) -> String {
 fn sent_recipients_by_domain(df: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
     let deliveries = rows_where(df, col::KIND, &["delivery"])?;
     let sent = rows_where(&deliveries, col::STATUS, &["sent"])?;
-    let mut seen: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
-    let domains = sent.column(col::TO_DOMAIN)?.str()?;
-    let tos = sent.column(col::TO)?.str()?;
-    for (d, t) in domains.iter().zip(tos.iter()) {
-        if let (Some(d), Some(t)) = (d, t) {
-            seen.entry(d.to_string()).or_default().insert(t.to_string());
-        }
-    }
-    Ok(seen.into_iter().map(|(d, s)| (d, s.len() as u64)).collect())
+    let by_domain = grouped(
+        &sent,
+        &[col::TO_DOMAIN],
+        &Aggregates {
+            distinct: &[(col::TO, "recipients")],
+            first: &[],
+            times: false,
+        },
+    )?;
+    let domains = by_domain.column(col::TO_DOMAIN)?.str()?;
+    let recipients = by_domain.column("recipients")?.u64()?;
+    Ok(domains
+        .iter()
+        .zip(recipients.iter())
+        .filter_map(|(d, n)| Some((d?.to_string(), n?)))
+        .collect())
 }

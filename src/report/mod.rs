@@ -16,8 +16,7 @@ pub struct Report {
     pub frame: DataFrame,
 }
 
-/// A row filter: `kind` equals one of `kinds`, and (for deliveries) `status`
-/// one of `statuses` when given.
+/// The rows whose string `column` equals one of `values` (nulls never match).
 pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<DataFrame> {
     let col = df.column(column)?.str()?;
     let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
