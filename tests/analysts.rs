@@ -97,14 +97,7 @@ fn export_dataset(log: &Path, dir: &Path) -> usize {
         path_str(dir),
         path_str(log),
     ]);
-    let events = v["overview"]
-        .as_array()
-        .expect("an overview")
-        .iter()
-        .find(|r| r["section"] == "lines" && r["item"] == "events")
-        .and_then(|r| r["count"].as_u64())
-        .unwrap_or_else(|| panic!("no event count in {v}"));
-    usize::try_from(events).unwrap()
+    usize::try_from(support::overview(v.to_string().as_bytes(), "lines")["events"]).unwrap()
 }
 
 /// The one Parquet file of a (day, host) partition written by one input.
@@ -244,14 +237,7 @@ fn rotated_logs_covering_one_day_add_up() {
 /// The number of events in `log`, without exporting it.
 fn export_dataset_count_only(log: &Path) -> usize {
     let v = cli_json(&["--report", "overview", path_str(log)]);
-    let events = v["overview"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["section"] == "lines" && r["item"] == "events")
-        .and_then(|r| r["count"].as_u64())
-        .unwrap();
-    usize::try_from(events).unwrap()
+    usize::try_from(support::overview(v.to_string().as_bytes(), "lines")["events"]).unwrap()
 }
 
 /// Spawns `cmd` with its output captured and kills it (and its process

@@ -6,32 +6,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use super::support::{self, binary, run, stderr};
-
-fn lab_log() -> String {
-    support::repo()
-        .join("sample-logs/maillog")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use super::support::{self, binary, lab_log, run, stderr};
 
 fn overview(stdout: &[u8]) -> std::collections::BTreeMap<String, u64> {
-    let v: Value = serde_json::from_slice(stdout).expect("JSON");
-    v["overview"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["section"] == "lines")
-        .map(|r| {
-            (
-                r["item"].as_str().unwrap().to_string(),
-                r["count"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    support::overview(stdout, "lines")
 }
 
 fn assert_accounted(lines: &std::collections::BTreeMap<String, u64>) {

@@ -7,25 +7,10 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use super::support::{self, binary, run, stderr, stdout};
-
-fn lab_log() -> String {
-    support::repo()
-        .join("sample-logs/maillog")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use super::support::{self, binary, lab_log, run, stderr, stdout};
 
 fn overview_count(output: &[u8], item: &str) -> u64 {
-    let v: Value = serde_json::from_slice(output).expect("JSON");
-    v["overview"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["item"] == item)
-        .and_then(|r| r["count"].as_u64())
-        .unwrap_or_else(|| panic!("no {item} in {v}"))
+    support::overview(output, "lines")[item]
 }
 
 #[test]

@@ -41,3 +41,28 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
+
+/// The lab log in `sample-logs/` (a real Postfix wrote it), as an argument.
+pub fn lab_log() -> String {
+    repo()
+        .join("sample-logs/maillog")
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_string()
+}
+
+/// The `overview` report of a `--format json` run: item → count, for the
+/// items of `section` (`lines`, `events`, `deliveries`, …).
+pub fn overview(stdout: &[u8], section: &str) -> std::collections::BTreeMap<String, u64> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).expect("JSON on stdout");
+    v["overview"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no overview in {v}"))
+        .iter()
+        .filter(|r| r["section"] == section)
+        .map(|r| {
+            let item = r["item"].as_str().expect("an item").to_string();
+            (item, r["count"].as_u64().expect("a count"))
+        })
+        .collect()
+}
