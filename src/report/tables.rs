@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use super::{grouped, rows_where, Aggregates, Report};
+use super::{grouped, narrow, rows_where, Aggregates, Report};
 use crate::frame::col;
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
@@ -46,7 +46,8 @@ pub fn overview(df: &DataFrame, counts: &LineCounts) -> PolarsResult<Report> {
             rows.push(("events", kind.as_str().into(), n));
         }
     }
-    let deliveries = rows_where(df, col::KIND, &[EventKind::Delivery.as_str()])?;
+    let kinds = narrow(df, &[col::TS, col::KIND, col::STATUS])?;
+    let deliveries = rows_where(&kinds, col::KIND, &[EventKind::Delivery.as_str()])?;
     if deliveries.height() > 0 {
         let by_status = grouped(
             &deliveries,
@@ -98,7 +99,18 @@ pub fn actions_by_domain(
     name: &'static str,
     title: &str,
 ) -> PolarsResult<Report> {
-    let rows = rows_where(df, col::KIND, kinds)?;
+    let needed = [
+        col::TS,
+        col::KIND,
+        col::TO_DOMAIN,
+        col::CODE,
+        col::ENHANCED,
+        col::RESTRICTION,
+        col::REASON,
+        col::TO,
+        col::CLIENT_IP,
+    ];
+    let rows = rows_where(&narrow(df, &needed)?, col::KIND, kinds)?;
     let frame = grouped(
         &rows,
         &[
@@ -124,7 +136,22 @@ pub fn actions_by_domain(
 /// Bounced, deferred and otherwise failed deliveries by status × recipient
 /// domain × dsn × reason, with the number of relays and one of them.
 pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
-    let deliveries = rows_where(df, col::KIND, &[EventKind::Delivery.as_str()])?;
+    let needed = [
+        col::TS,
+        col::KIND,
+        col::STATUS,
+        col::TO_DOMAIN,
+        col::DSN,
+        col::CODE,
+        col::REASON,
+        col::TO,
+        col::RELAY_HOST,
+    ];
+    let deliveries = rows_where(
+        &narrow(df, &needed)?,
+        col::KIND,
+        &[EventKind::Delivery.as_str()],
+    )?;
     let failed = rows_where(
         &deliveries,
         col::STATUS,
@@ -154,7 +181,19 @@ pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
 
 /// Successful deliveries by recipient domain.
 pub fn deliveries_by_domain(df: &DataFrame) -> PolarsResult<Report> {
-    let deliveries = rows_where(df, col::KIND, &[EventKind::Delivery.as_str()])?;
+    let needed = [
+        col::TS,
+        col::KIND,
+        col::STATUS,
+        col::TO_DOMAIN,
+        col::TO,
+        col::RELAY_HOST,
+    ];
+    let deliveries = rows_where(
+        &narrow(df, &needed)?,
+        col::KIND,
+        &[EventKind::Delivery.as_str()],
+    )?;
     let sent = rows_where(&deliveries, col::STATUS, &["sent"])?;
     let frame = grouped(
         &sent,
@@ -180,7 +219,15 @@ pub const DERIVED: &[(&str, &str)] = &[
 
 /// `--group-by COL,…` over any frame column or derived column.
 pub fn group_by(df: &DataFrame, keys: &[String]) -> PolarsResult<Report> {
-    let mut work = df.clone();
+    let mut needed: Vec<&str> = vec![col::TS, col::TO, col::CLIENT_IP];
+    needed.extend(
+        keys.iter()
+            .map(String::as_str)
+            .filter(|k| !matches!(*k, "hour" | "day")),
+    );
+    needed.sort_unstable();
+    needed.dedup();
+    let mut work = narrow(df, &needed)?;
     for key in keys {
         if key == "hour" || key == "day" {
             work.with_column(derived_time(df, key)?)?;
