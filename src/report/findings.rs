@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{grouped, narrow, rows_where, Aggregates, Report};
+use super::{deliveries, grouped, Aggregates, Report};
 use crate::frame::col;
 use crate::restriction;
 
@@ -120,9 +120,7 @@ fn stamp(us: Option<i64>) -> String {
 
 /// Distinct recipients with a `status=sent` delivery, per recipient domain.
 fn sent_recipients_by_domain(df: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
-    let needed = [col::TS, col::KIND, col::STATUS, col::TO_DOMAIN, col::TO];
-    let deliveries = rows_where(&narrow(df, &needed)?, col::KIND, &["delivery"])?;
-    let sent = rows_where(&deliveries, col::STATUS, &["sent"])?;
+    let sent = deliveries(df, &["sent"], &[col::TO_DOMAIN, col::TO])?;
     let by_domain = grouped(
         &sent,
         &[col::TO_DOMAIN],

@@ -36,6 +36,21 @@ pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult
     df.filter(&mask)
 }
 
+/// Delivery events whose status is one of `statuses`, with only `ts`,
+/// `kind`, `status` and `columns`.
+pub fn deliveries(df: &DataFrame, statuses: &[&str], columns: &[&str]) -> PolarsResult<DataFrame> {
+    use crate::frame::col;
+    let mut needed = vec![col::TS, col::KIND, col::STATUS];
+    needed.extend(
+        columns
+            .iter()
+            .filter(|c| !needed.contains(c))
+            .collect::<Vec<_>>(),
+    );
+    let all = rows_where(&narrow(df, &needed)?, col::KIND, &["delivery"])?;
+    rows_where(&all, col::STATUS, statuses)
+}
+
 /// Aggregates of [`grouped`]: each a column name in the input and the name of
 /// the result column.
 pub struct Aggregates<'a> {

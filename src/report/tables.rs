@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use super::{grouped, narrow, rows_where, Aggregates, Report};
+use super::{deliveries, grouped, narrow, rows_where, Aggregates, Report};
 use crate::frame::col;
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
@@ -136,26 +136,17 @@ pub fn actions_by_domain(
 /// Bounced, deferred and otherwise failed deliveries by status × recipient
 /// domain × dsn × reason, with the number of relays and one of them.
 pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
-    let needed = [
-        col::TS,
-        col::KIND,
-        col::STATUS,
-        col::TO_DOMAIN,
-        col::DSN,
-        col::CODE,
-        col::REASON,
-        col::TO,
-        col::RELAY_HOST,
-    ];
-    let deliveries = rows_where(
-        &narrow(df, &needed)?,
-        col::KIND,
-        &[EventKind::Delivery.as_str()],
-    )?;
-    let failed = rows_where(
-        &deliveries,
-        col::STATUS,
+    let failed = deliveries(
+        df,
         &["bounced", "deferred", "SOFTBOUNCE", "undeliverable"],
+        &[
+            col::TO_DOMAIN,
+            col::DSN,
+            col::CODE,
+            col::REASON,
+            col::TO,
+            col::RELAY_HOST,
+        ],
     )?;
     let frame = grouped(
         &failed,
@@ -181,20 +172,7 @@ pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
 
 /// Successful deliveries by recipient domain.
 pub fn deliveries_by_domain(df: &DataFrame) -> PolarsResult<Report> {
-    let needed = [
-        col::TS,
-        col::KIND,
-        col::STATUS,
-        col::TO_DOMAIN,
-        col::TO,
-        col::RELAY_HOST,
-    ];
-    let deliveries = rows_where(
-        &narrow(df, &needed)?,
-        col::KIND,
-        &[EventKind::Delivery.as_str()],
-    )?;
-    let sent = rows_where(&deliveries, col::STATUS, &["sent"])?;
+    let sent = deliveries(df, &["sent"], &[col::TO_DOMAIN, col::TO, col::RELAY_HOST])?;
     let frame = grouped(
         &sent,
         &[col::TO_DOMAIN],
