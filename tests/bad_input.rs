@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::support::{self, binary, lab_log, run, stderr};
+use super::support::{self, binary, lab_log, run, run_overview, stderr};
 
 fn overview(stdout: &[u8]) -> std::collections::BTreeMap<String, u64> {
     support::overview(stdout, "lines")
@@ -42,13 +42,7 @@ fn ten_megabytes_of_random_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("random.bin");
     std::fs::write(&path, random_bytes(10 << 20, 0x9e3779b97f4a7c15)).unwrap();
-    let out = run(&[
-        "--format",
-        "json",
-        "--report",
-        "overview",
-        path.to_str().unwrap(),
-    ]);
+    let out = run_overview(&[path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = overview(&out.stdout);
     assert!(lines["read"] > 30_000, "{lines:?}");
@@ -66,15 +60,7 @@ fn a_ten_megabyte_line_is_counted_as_too_long() {
     bytes.push(b'\n');
     bytes.extend_from_slice(&std::fs::read(lab_log()).unwrap());
     std::fs::write(&path, bytes).unwrap();
-    let out = run(&[
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
-        path.to_str().unwrap(),
-    ]);
+    let out = run_overview(&["--year", "2026", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = overview(&out.stdout);
     assert_eq!(lines["too long, skipped"], 1);
@@ -97,11 +83,7 @@ fn decompression_bombs_are_bounded() {
         encoder.write_all(line).unwrap();
     }
     std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
-    let out = run(&[
-        "--format",
-        "json",
-        "--report",
-        "overview",
+    let out = run_overview(&[
         "--max-decompressed",
         "1000000",
         gz.to_str().unwrap(),
@@ -243,15 +225,7 @@ fn a_growing_file_is_reported_as_a_consistent_prefix() {
             file.write_all(&line[40..]).unwrap();
         }
     });
-    let out = run(&[
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
-        path.to_str().unwrap(),
-    ]);
+    let out = run_overview(&["--year", "2026", path.to_str().unwrap()]);
     writer.join().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = overview(&out.stdout);
@@ -278,13 +252,9 @@ fn a_growing_file_is_reported_as_a_consistent_prefix() {
 fn failed_outputs_leave_nothing_half_written() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = dir.path().join("no-such-dir").join("events.parquet");
-    let out = run(&[
+    let out = run_overview(&[
         "--year",
         "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
         "--parquet",
         missing_dir.to_str().unwrap(),
         &lab_log(),

@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use super::support::{self, binary, lab_log, run, stderr, stdout};
+use super::support::{self, binary, lab_log, run, run_overview, stderr, stdout};
 
 fn overview_count(output: &[u8], item: &str) -> u64 {
     support::overview(output, "lines")[item]
@@ -95,13 +95,9 @@ fn every_format_prints_the_rejects() {
 fn bad_files_are_reported_and_the_rest_is_still_read() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.log");
-    let out = run(&[
+    let out = run_overview(&[
         "--year",
         "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
         missing.to_str().unwrap(),
         dir.path().to_str().unwrap(),
         &lab_log(),
@@ -225,15 +221,7 @@ fn truncated_gzip_reports_its_readable_part() {
         .unwrap();
     let whole = encoder.finish().unwrap();
     std::fs::write(&gz, &whole).unwrap();
-    let full = run(&[
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
-        gz.to_str().unwrap(),
-    ]);
+    let full = run_overview(&["--year", "2026", gz.to_str().unwrap()]);
     assert!(full.status.success());
     assert_eq!(
         overview_count(&full.stdout, "read"),
@@ -242,15 +230,7 @@ fn truncated_gzip_reports_its_readable_part() {
     );
 
     std::fs::write(&gz, &whole[..whole.len() / 2]).unwrap();
-    let half = run(&[
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--report",
-        "overview",
-        gz.to_str().unwrap(),
-    ]);
+    let half = run_overview(&["--year", "2026", gz.to_str().unwrap()]);
     assert_eq!(half.status.code(), Some(1));
     let err = stderr(&half);
     assert_eq!(err.lines().count(), 1, "{err}");

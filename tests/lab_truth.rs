@@ -14,8 +14,13 @@ use serde_json::Value;
 
 use super::support;
 
-fn json(args: &[&str]) -> Value {
-    let output = support::run(args);
+/// `--year YEAR --format json --top 0 ARGS… LOG`, parsed.
+fn json(year: &str, log: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--year", year, "--format", "json", "--top", "0"];
+    all.extend_from_slice(args);
+    all.push(log);
+    let args = all;
+    let output = support::run(&args);
     assert!(
         output.status.success(),
         "{args:?}: {}",
@@ -79,17 +84,7 @@ fn lines_of<'a>(truth: &'a Value, path: &[&str]) -> Vec<&'a Value> {
 
 fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
     let log = log.to_str().unwrap();
-    let reports = json(&[
-        "--year",
-        year,
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--report",
-        "overview,rejects,warnings",
-        log,
-    ]);
+    let reports = json(year, log, &["--report", "overview,rejects,warnings"]);
 
     // Rejects: NOQUEUE and queue-id RCPT rejects together, by domain × code ×
     // enhanced code × restriction × reason.
@@ -113,19 +108,11 @@ fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
 
     // Rejects per listener: `smtp` is instance `postfix`, `submission` is
     // `postfix/submission`.
-    let by_listener = json(&[
-        "--year",
+    let by_listener = json(
         year,
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--event",
-        "reject",
-        "--group-by",
-        "to_domain,instance",
         log,
-    ]);
+        &["--event", "reject", "--group-by", "to_domain,instance"],
+    );
     let mut reported = BTreeMap::new();
     for row in rows(&by_listener, "group_by") {
         let key = (
@@ -148,19 +135,16 @@ fn check_log_against_truth(log: &Path, truth: &Value, year: &str) {
 
     // Deliveries: log lines per domain and status, and distinct (message,
     // recipient) pairs, which is how the truth counts recipients.
-    let deliveries = json(&[
-        "--year",
+    let deliveries = json(
         year,
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--event",
-        "delivery",
-        "--group-by",
-        "to_domain,status,queue_id,to",
         log,
-    ]);
+        &[
+            "--event",
+            "delivery",
+            "--group-by",
+            "to_domain,status,queue_id,to",
+        ],
+    );
     let mut reported: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
     for row in rows(&deliveries, "group_by") {
         let key = (

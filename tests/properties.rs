@@ -17,10 +17,14 @@ const TIME: TimeContext = TimeContext {
     bsd_utc_offset_secs: 0,
 };
 
-fn real_lines() -> Vec<String> {
-    let log =
-        std::fs::read_to_string(support::repo().join("sample-logs/mail.rfc3339.log")).unwrap();
-    log.lines().map(str::to_string).collect()
+/// The lab's RFC 3339 log, read once for all generated cases.
+fn real_lines() -> &'static [String] {
+    static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LINES.get_or_init(|| {
+        let path = support::repo().join("sample-logs/mail.rfc3339.log");
+        let log = std::fs::read_to_string(path).unwrap();
+        log.lines().map(str::to_string).collect()
+    })
 }
 
 fn scan_bytes(bytes: &[u8], chunks: usize) -> maillog_report::scan::Scan {
@@ -39,9 +43,8 @@ fn scan_bytes(bytes: &[u8], chunks: usize) -> maillog_report::scan::Scan {
 }
 
 /// A line: a real one, a real one cut short or spliced with junk, or junk.
-fn line_strategy(real: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+fn line_strategy(real: &'static [String]) -> impl Strategy<Value = Vec<u8>> {
     let n = real.len();
-    let real2 = real.clone();
     prop_oneof![
         (0..n).prop_map(move |i| real[i].clone().into_bytes()),
         (
@@ -50,7 +53,7 @@ fn line_strategy(real: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
             prop::collection::vec(any::<u8>(), 0..20)
         )
             .prop_map(move |(i, cut, junk)| {
-                let line = real2[i].as_bytes();
+                let line = real[i].as_bytes();
                 let at = cut.index(line.len() + 1);
                 let mut v = line[..at].to_vec();
                 v.extend(junk.into_iter().filter(|b| *b != b'\n'));

@@ -66,3 +66,10 @@ pub fn overview(stdout: &[u8], section: &str) -> std::collections::BTreeMap<Stri
         })
         .collect()
 }
+
+/// Runs the binary with `--format json --report overview` and `args`.
+pub fn run_overview(args: &[&str]) -> Output {
+    let mut all = vec!["--format", "json", "--report", "overview"];
+    all.extend_from_slice(args);
+    run(&all)
+}
