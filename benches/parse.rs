@@ -85,6 +85,7 @@ fn bench_end_to_end(c: &mut Criterion) {
         year: Some(2026),
         bsd_utc_offset_secs: 0,
         max_line: DEFAULT_MAX_LINE,
+        projection: maillog_report::frame::Projection::ALL,
     };
     let input = || Input {
         name: "bench".into(),

@@ -11,10 +11,10 @@ use chrono::{Datelike, Utc};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::frame::{self, FrameBuilder};
+use crate::frame::{self, FrameBuilder, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
-use crate::parse::{self, EventKind, LineOutcome, Skip, TimeContext, YearRule};
+use crate::parse::{self, Event, EventKind, LineOutcome, Micros, Skip, TimeContext, YearRule};
 
 /// Lines longer than this are counted as too long and not parsed. Postfix
 /// itself keeps log records far below it (`line_length_limit` 2048, syslog
@@ -34,6 +34,8 @@ pub struct ScanOptions {
     pub year: Option<i32>,
     pub bsd_utc_offset_secs: i32,
     pub max_line: usize,
+    /// The rows and columns the frame keeps ([`Projection::ALL`] for all).
+    pub projection: Projection,
 }
 
 /// Where every input line went. The buckets add up to `lines`.
@@ -50,6 +52,9 @@ pub struct LineCounts {
     /// place); they are also counted in one of the buckets above.
     pub invalid_utf8: u64,
     pub by_kind: [u64; EventKind::ALL.len()],
+    /// First and last timestamp of each kind's events, whether or not the
+    /// frame keeps them: the time range report needs no frame.
+    pub span_by_kind: [Option<(Micros, Micros)>; EventKind::ALL.len()],
 }
 
 impl LineCounts {
@@ -65,6 +70,23 @@ impl LineCounts {
         for (a, b) in self.by_kind.iter_mut().zip(other.by_kind) {
             *a += b;
         }
+        for (a, b) in self.span_by_kind.iter_mut().zip(other.span_by_kind) {
+            *a = match (*a, b) {
+                (Some((f1, l1)), Some((f2, l2))) => Some((f1.min(f2), l1.max(l2))),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+
+    fn count_event(&mut self, event: &Event<'_>) {
+        let kind = event.kind.index();
+        self.events += 1;
+        self.by_kind[kind] += 1;
+        let span = &mut self.span_by_kind[kind];
+        *span = match *span {
+            Some((first, last)) => Some((first.min(event.ts), last.max(event.ts))),
+            None => Some((event.ts, event.ts)),
+        };
     }
 
     /// Postfix lines: the ones a parser gap could hide in.
@@ -74,6 +96,14 @@ impl LineCounts {
 
     pub fn kind(&self, kind: EventKind) -> u64 {
         self.by_kind[kind.index()]
+    }
+
+    /// First and last timestamp of the events of `kinds`.
+    pub fn span(&self, kinds: &[EventKind]) -> Option<(Micros, Micros)> {
+        kinds
+            .iter()
+            .filter_map(|k| self.span_by_kind[k.index()])
+            .reduce(|(f1, l1), (f2, l2)| (f1.min(f2), l1.max(l2)))
     }
 }
 
@@ -116,7 +146,7 @@ pub fn scan_with_progress(
             .par_iter()
             .map(|chunk| {
                 let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
-                let result = parse_chunk(chunk, offset, &time, options.max_line);
+                let result = parse_chunk(chunk, offset, &time, options);
                 progress(chunk.len() as u64);
                 result
             })
@@ -132,16 +162,16 @@ pub fn scan_with_progress(
         unrecognized.push(ranges);
     }
     Scan {
-        frame: stack(frames),
+        frame: stack(frames, &options.projection),
         counts,
         unrecognized,
     }
 }
 
-fn stack(frames: Vec<DataFrame>) -> DataFrame {
+fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
     let mut frames = frames.into_iter();
     let Some(mut all) = frames.next() else {
-        return frame::empty();
+        return frame::empty(projection);
     };
     for f in frames {
         all.vstack_mut_owned(f)
@@ -152,45 +182,103 @@ fn stack(frames: Vec<DataFrame>) -> DataFrame {
     all
 }
 
-fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, max_line: usize) -> ChunkResult {
-    let mut builder = FrameBuilder::with_capacity(chunk.len() / 600);
-    let mut counts = LineCounts::default();
-    let mut unrecognized = Vec::new();
-    for line in chunks::lines(chunk) {
-        counts.lines += 1;
-        if line.len() > max_line {
-            counts.too_long += 1;
-            continue;
-        }
-        let lossy;
-        let text = match std::str::from_utf8(line) {
-            Ok(text) => text,
-            Err(_) => {
-                counts.invalid_utf8 += 1;
-                lossy = String::from_utf8_lossy(line);
-                &lossy
+fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, options: &ScanOptions) -> ChunkResult {
+    let mut parser = ChunkParser {
+        chunk,
+        offset,
+        time,
+        max_line: options.max_line,
+        projection: &options.projection,
+        builder: FrameBuilder::new(&options.projection, chunk.len() / 1000),
+        counts: LineCounts::default(),
+        unrecognized: Vec::new(),
+    };
+    // UTF-8 is checked once for a whole stretch of lines (SIMD), not line by
+    // line: a line of valid text split at `\n`, an ASCII byte, is valid text.
+    // A line with invalid bytes ends the stretch and is parsed lossily.
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        match simdutf8::compat::from_utf8(rest) {
+            Ok(text) => {
+                parser.text_lines(text);
+                break;
             }
-        };
-        match parse::parse_line(text, time) {
-            LineOutcome::Event(event) => {
-                counts.events += 1;
-                counts.by_kind[event.kind.index()] += 1;
-                builder.push(&event);
-            }
-            LineOutcome::Skipped(Skip::Known) => counts.known += 1,
-            LineOutcome::Skipped(Skip::OtherProgram) => counts.other_program += 1,
-            LineOutcome::Skipped(Skip::NoSyslogHeader) => counts.no_syslog_header += 1,
-            LineOutcome::Skipped(Skip::Unrecognized) => {
-                counts.unrecognized += 1;
-                let start = offset + (line.as_ptr() as usize - chunk.as_ptr() as usize);
-                unrecognized.push(start..start + line.len());
+            Err(error) => {
+                let bad = error.valid_up_to();
+                let line_start = memchr::memrchr(b'\n', &rest[..bad]).map_or(0, |i| i + 1);
+                let valid = simdutf8::basic::from_utf8(&rest[..line_start])
+                    .expect("valid up to the first invalid byte");
+                parser.text_lines(valid);
+                let line_end = memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i + 1);
+                let (line, _) = chunks::strip_line_end(&rest[line_start..line_end]);
+                parser.invalid_line(line);
+                rest = &rest[line_end..];
             }
         }
     }
     ChunkResult {
-        frame: builder.finish(),
-        counts,
-        unrecognized,
+        frame: parser.builder.finish(),
+        counts: parser.counts,
+        unrecognized: parser.unrecognized,
+    }
+}
+
+/// The state of parsing one chunk.
+struct ChunkParser<'c> {
+    chunk: &'c [u8],
+    /// Where the chunk starts in its input, for the unrecognized ranges.
+    offset: usize,
+    time: &'c TimeContext,
+    max_line: usize,
+    projection: &'c Projection,
+    builder: FrameBuilder,
+    counts: LineCounts,
+    unrecognized: Vec<Range<usize>>,
+}
+
+impl ChunkParser<'_> {
+    fn text_lines(&mut self, text: &str) {
+        for line in chunks::text_lines(text) {
+            self.line(line, line.as_bytes(), false);
+        }
+    }
+
+    /// A line with bytes that are not UTF-8: parsed with U+FFFD in their
+    /// place (unless it is too long to parse at all).
+    fn invalid_line(&mut self, raw: &[u8]) {
+        if raw.len() > self.max_line {
+            self.line("", raw, false);
+        } else {
+            self.line(&String::from_utf8_lossy(raw), raw, true);
+        }
+    }
+
+    /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8.
+    fn line(&mut self, text: &str, raw: &[u8], lossy: bool) {
+        self.counts.lines += 1;
+        if raw.len() > self.max_line {
+            self.counts.too_long += 1;
+            return;
+        }
+        if lossy {
+            self.counts.invalid_utf8 += 1;
+        }
+        match parse::parse_line(text, self.time) {
+            LineOutcome::Event(event) => {
+                self.counts.count_event(&event);
+                if self.projection.keeps(&event) {
+                    self.builder.push(&event);
+                }
+            }
+            LineOutcome::Skipped(Skip::Known) => self.counts.known += 1,
+            LineOutcome::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
+            LineOutcome::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
+            LineOutcome::Skipped(Skip::Unrecognized) => {
+                self.counts.unrecognized += 1;
+                let start = self.offset + (raw.as_ptr() as usize - self.chunk.as_ptr() as usize);
+                self.unrecognized.push(start..start + raw.len());
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ fn scan_with_chunks(path: &str, chunks: usize) -> maillog_report::scan::Scan {
         year: Some(2026),
         bsd_utc_offset_secs: 0,
         max_line: DEFAULT_MAX_LINE,
+        projection: maillog_report::frame::Projection::ALL,
     };
     scan(&[input.expect("readable")], &options)
 }

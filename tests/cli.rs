@@ -272,7 +272,7 @@ fn readme_documents_every_frame_column() {
         readme.contains(&expected),
         "README schema table differs; expected:\n{expected}"
     );
-    let frame = maillog_report::frame::empty();
+    let frame = maillog_report::frame::empty(&maillog_report::frame::Projection::ALL);
     let names: Vec<&str> = frame
         .get_column_names()
         .iter()
@@ -310,6 +310,7 @@ fn parquet_reads_back_equal_to_the_frame() {
         year: Some(2026),
         bsd_utc_offset_secs: 0,
         max_line: DEFAULT_MAX_LINE,
+        projection: maillog_report::frame::Projection::ALL,
     };
     let written =
         maillog_report::export::export_frame(&scan(&[input.unwrap()], &options).frame).unwrap();

@@ -100,6 +100,7 @@ fn scan_bytes(name: &str, bytes: Vec<u8>) -> LineCounts {
         year: Some(2024),
         bsd_utc_offset_secs: 0,
         max_line: DEFAULT_MAX_LINE,
+        projection: maillog_report::frame::Projection::ALL,
     };
     scan(&[input], &options).counts
 }

@@ -8,7 +8,7 @@
 use polars::prelude::*;
 
 use crate::parse::fields::domain_of;
-use crate::parse::Event;
+use crate::parse::{Event, EventKind};
 use crate::restriction;
 
 /// Column names, one const each, so that reports never spell them twice.
@@ -116,23 +116,28 @@ type U64B = PrimitiveChunkedBuilder<UInt64Type>;
 type F32B = PrimitiveChunkedBuilder<Float32Type>;
 
 /// Declares the builder struct, its constructor and `finish` from one list,
-/// so a column cannot be added in one place and forgotten in another.
+/// so a column cannot be added in one place and forgotten in another. A
+/// column outside the [`Projection`] has no builder and costs one branch.
 macro_rules! builders {
     ($( $field:ident : $ty:ident = $name:expr ),* $(,)?) => {
         /// Column builders for one chunk of input.
         pub struct FrameBuilder {
             ts: PrimitiveChunkedBuilder<Int64Type>,
-            $( $field: $ty, )*
+            $( $field: Option<$ty>, )*
             rows: usize,
             /// Reused buffers: lower-cased domains, normalized reasons.
             scratch: String,
         }
 
         impl FrameBuilder {
-            pub fn with_capacity(capacity: usize) -> Self {
+            /// Builders for the columns of `projection`, each with room for
+            /// `capacity` rows.
+            pub fn new(projection: &Projection, capacity: usize) -> Self {
                 FrameBuilder {
                     ts: PrimitiveChunkedBuilder::new(col::TS.into(), capacity),
-                    $( $field: <$ty>::new($name.into(), capacity), )*
+                    $( $field: projection
+                        .has_column($name)
+                        .then(|| <$ty>::new($name.into(), capacity)), )*
                     rows: 0,
                     scratch: String::new(),
                 }
@@ -145,7 +150,8 @@ macro_rules! builders {
                     .finish()
                     .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
                     .into_column();
-                let mut columns = vec![ts $(, self.$field.finish().into_column() )*];
+                let mut columns = vec![ts];
+                $( columns.extend(self.$field.map(|b| b.finish().into_column())); )*
                 let order = |c: &Column| SCHEMA.iter().position(|(n, ..)| *n == c.name().as_str());
                 columns.sort_by_key(order);
                 DataFrame::new(self.rows, columns).expect("every column has one value per row")
@@ -201,6 +207,15 @@ builders! {
     related_queue_id: StrB = col::RELATED_QUEUE_ID,
 }
 
+/// Appends `value` to the column's builder, if the column is built.
+macro_rules! put {
+    ($builder:expr, $value:expr) => {
+        if let Some(builder) = &mut $builder {
+            builder.append_option($value);
+        }
+    };
+}
+
 impl FrameBuilder {
     pub fn rows(&self) -> usize {
         self.rows
@@ -209,63 +224,70 @@ impl FrameBuilder {
     pub fn push(&mut self, e: &Event<'_>) {
         self.rows += 1;
         self.ts.append_value(e.ts);
-        self.host.append_value(e.host);
-        self.instance.append_value(e.instance);
-        self.daemon.append_value(e.daemon);
-        self.pid.append_option(e.pid);
-        self.kind.append_value(e.kind.as_str());
-        self.action.append_option(e.action);
-        self.queue_id.append_option(e.queue_id);
-        self.stage.append_option(e.stage);
-        self.client_name.append_option(e.client_name);
-        self.client_ip.append_option(e.client_ip);
-        self.client_port.append_option(e.client_port);
-        self.code.append_option(e.code);
-        self.enhanced.append_option(e.enhanced);
-        self.address.append_option(e.address);
-        self.text.append_option(e.text);
-        self.from.append_option(e.from);
-        self.to.append_option(e.to);
-        self.orig_to.append_option(e.orig_to);
-        self.proto.append_option(e.proto);
-        self.helo.append_option(e.helo);
-        self.sasl_method.append_option(e.sasl_method);
-        self.sasl_username.append_option(e.sasl_username);
-        self.relay_host.append_option(e.relay_host);
-        self.relay_ip.append_option(e.relay_ip);
-        self.relay_port.append_option(e.relay_port);
-        self.conn_use.append_option(e.conn_use);
-        self.delay.append_option(e.delay);
+        put!(self.host, Some(e.host));
+        put!(self.instance, Some(e.instance));
+        put!(self.daemon, Some(e.daemon));
+        put!(self.pid, e.pid);
+        put!(self.kind, Some(e.kind.as_str()));
+        put!(self.action, e.action);
+        put!(self.queue_id, e.queue_id);
+        put!(self.stage, e.stage);
+        put!(self.client_name, e.client_name);
+        put!(self.client_ip, e.client_ip);
+        put!(self.client_port, e.client_port);
+        put!(self.code, e.code);
+        put!(self.enhanced, e.enhanced);
+        put!(self.address, e.address);
+        put!(self.text, e.text);
+        put!(self.from, e.from);
+        put!(self.to, e.to);
+        put!(self.orig_to, e.orig_to);
+        put!(self.proto, e.proto);
+        put!(self.helo, e.helo);
+        put!(self.sasl_method, e.sasl_method);
+        put!(self.sasl_username, e.sasl_username);
+        put!(self.relay_host, e.relay_host);
+        put!(self.relay_ip, e.relay_ip);
+        put!(self.relay_port, e.relay_port);
+        put!(self.conn_use, e.conn_use);
+        put!(self.delay, e.delay);
         let delays = e.delays;
-        self.delay_a.append_option(delays.map(|d| d[0]));
-        self.delay_b.append_option(delays.map(|d| d[1]));
-        self.delay_c.append_option(delays.map(|d| d[2]));
-        self.delay_d.append_option(delays.map(|d| d[3]));
-        self.tls.append_option(e.tls);
-        self.dsn.append_option(e.dsn);
-        self.status.append_option(e.status);
-        self.remote_command.append_option(e.remote_command);
-        self.size.append_option(e.size);
-        self.nrcpt.append_option(e.nrcpt);
-        self.uid.append_option(e.uid);
-        self.message_id.append_option(e.message_id);
-        self.related_queue_id.append_option(e.related_queue_id);
+        put!(self.delay_a, delays.map(|d| d[0]));
+        put!(self.delay_b, delays.map(|d| d[1]));
+        put!(self.delay_c, delays.map(|d| d[2]));
+        put!(self.delay_d, delays.map(|d| d[3]));
+        put!(self.tls, e.tls);
+        put!(self.dsn, e.dsn);
+        put!(self.status, e.status);
+        put!(self.remote_command, e.remote_command);
+        put!(self.size, e.size);
+        put!(self.nrcpt, e.nrcpt);
+        put!(self.uid, e.uid);
+        put!(self.message_id, e.message_id);
+        put!(self.related_queue_id, e.related_queue_id);
 
         let scratch = &mut self.scratch;
-        append_domain(&mut self.from_domain, e.from, scratch);
-        append_domain(&mut self.to_domain, e.to, scratch);
-
-        match e.reason {
-            Some(reason) if restriction::normalize_reason(reason, scratch) => {
-                self.reason.append_value(scratch.as_str())
-            }
-            other => self.reason.append_option(other),
+        if let Some(builder) = &mut self.from_domain {
+            append_domain(builder, e.from, scratch);
         }
-        if e.kind.is_policy_action() {
-            restriction::infer(e.kind, e.stage, e.reason.unwrap_or("")).write_to(scratch);
-            self.restriction.append_value(scratch.as_str());
-        } else {
-            self.restriction.append_null();
+        if let Some(builder) = &mut self.to_domain {
+            append_domain(builder, e.to, scratch);
+        }
+        if let Some(builder) = &mut self.reason {
+            match e.reason {
+                Some(reason) if restriction::normalize_reason(reason, scratch) => {
+                    builder.append_value(scratch.as_str())
+                }
+                other => builder.append_option(other),
+            }
+        }
+        if let Some(builder) = &mut self.restriction {
+            if e.kind.is_policy_action() {
+                restriction::infer(e.kind, e.stage, e.reason.unwrap_or("")).write_to(scratch);
+                builder.append_value(scratch.as_str());
+            } else {
+                builder.append_null();
+            }
         }
     }
 }
@@ -284,7 +306,107 @@ fn append_domain(builder: &mut StrB, address: Option<&str>, scratch: &mut String
     }
 }
 
-/// An empty frame with the full schema, for inputs without events.
-pub fn empty() -> DataFrame {
-    FrameBuilder::with_capacity(0).finish()
+/// An empty frame with the columns of `projection`, for inputs without events.
+pub fn empty(projection: &Projection) -> DataFrame {
+    FrameBuilder::new(projection, 0).finish()
+}
+
+/// The part of the events a run keeps in its frame: which rows and which
+/// columns. Reports ask for a few kinds and columns, and building the rest
+/// would be most of a run's time and memory (a row of all 45 columns costs
+/// about 700 bytes); `--parquet` and `--group-by` ask for more.
+///
+/// `ts` is always built. The line counts and each kind's time span are kept
+/// by the scan for every event, whatever the projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Projection {
+    /// Bit i: column `SCHEMA[i]` is built.
+    columns: u64,
+    /// Bit k: every event of kind `EventKind::ALL[k]` is kept.
+    kinds: u32,
+    /// Bit k: events of kind k that name a recipient (`to=`) are kept.
+    recipient_kinds: u32,
+}
+
+impl Projection {
+    /// Every row and every column: the frame `--parquet` writes.
+    pub const ALL: Projection = Projection {
+        columns: (1 << SCHEMA.len()) - 1,
+        kinds: (1 << EventKind::ALL.len()) - 1,
+        recipient_kinds: 0,
+    };
+
+    /// No rows; only `ts`.
+    pub const NONE: Projection = Projection {
+        columns: 1,
+        kinds: 0,
+        recipient_kinds: 0,
+    };
+
+    /// Also build these columns.
+    ///
+    /// # Panics
+    /// On a name that is not in [`SCHEMA`]: a report asking for a column
+    /// that does not exist is a bug, not an input problem.
+    pub fn with_columns(mut self, names: &[&str]) -> Self {
+        for name in names {
+            let index = SCHEMA
+                .iter()
+                .position(|(n, ..)| n == name)
+                .unwrap_or_else(|| panic!("no column {name} in the schema"));
+            self.columns |= 1 << index;
+        }
+        self
+    }
+
+    /// Also keep every event of these kinds.
+    pub fn with_kinds(mut self, kinds: &[EventKind]) -> Self {
+        self.kinds |= kind_bits(kinds);
+        self
+    }
+
+    /// Also keep the events of these kinds that name a recipient.
+    pub fn with_recipients_of(mut self, kinds: &[EventKind]) -> Self {
+        self.recipient_kinds |= kind_bits(kinds);
+        self
+    }
+
+    /// Rows and columns of both.
+    pub fn union(self, other: Projection) -> Self {
+        Projection {
+            columns: self.columns | other.columns,
+            kinds: self.kinds | other.kinds,
+            recipient_kinds: self.recipient_kinds | other.recipient_kinds,
+        }
+    }
+
+    /// Keeps rows of these kinds only (`--event`).
+    pub fn only_kinds(self, kinds: &[EventKind]) -> Self {
+        let bits = kind_bits(kinds);
+        Projection {
+            kinds: self.kinds & bits,
+            recipient_kinds: self.recipient_kinds & bits,
+            ..self
+        }
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        SCHEMA
+            .iter()
+            .position(|(n, ..)| *n == name)
+            .is_some_and(|i| self.columns & (1 << i) != 0)
+    }
+
+    /// Whether `event` gets a row.
+    pub fn keeps(&self, event: &Event<'_>) -> bool {
+        let bit = 1 << event.kind.index();
+        self.kinds & bit != 0 || (self.recipient_kinds & bit != 0 && event.to.is_some())
+    }
+}
+
+// The bit sets above hold one bit per column and per kind.
+const _: () = assert!(SCHEMA.len() < 64 && EventKind::ALL.len() < 32);
+
+fn kind_bits(kinds: &[EventKind]) -> u32 {
+    kinds.iter().fold(0, |bits, k| bits | 1 << k.index())
 }

@@ -23,21 +23,28 @@ pub fn split(data: &[u8], n: usize) -> Vec<&[u8]> {
     chunks
 }
 
-/// The lines of a chunk without their `\n` (and without a `\r` before it);
-/// a last line without `\n` is still a line.
-pub fn lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = chunk;
+/// The lines of a chunk of text without their `\n` (and without a `\r`
+/// before it); a last line without `\n` is still a line.
+pub fn text_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        rest = next;
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+        let (line, next) = strip_line_end(rest.as_bytes());
+        let line = &rest[..line.len()];
+        rest = &rest[rest.len() - next.len()..];
+        Some(line)
     })
+}
+
+/// The first line of `data` without its line end, and what follows it.
+pub fn strip_line_end(data: &[u8]) -> (&[u8], &[u8]) {
+    let (line, next) = match memchr::memchr(b'\n', data) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &data[data.len()..]),
+    };
+    (line.strip_suffix(b"\r").unwrap_or(line), next)
 }
 
 #[cfg(test)]
@@ -59,7 +66,7 @@ mod tests {
 
     #[test]
     fn lines_strip_line_ends() {
-        let got: Vec<&[u8]> = lines(b"a\r\nb\n\nc").collect();
-        assert_eq!(got, vec![&b"a"[..], b"b", b"", b"c"]);
+        let got: Vec<&str> = text_lines("a\r\nb\n\né\r").collect();
+        assert_eq!(got, vec!["a", "b", "", "é"]);
     }
 }

@@ -40,7 +40,13 @@ fn action_kind(action: &str) -> Option<EventKind> {
 /// Parses the message after the queue id (`rest`); `None` when it is not a
 /// policy action at all.
 pub fn parse<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<MessageOutcome<'a>> {
-    let colon = memchr::memchr(b':', rest.as_bytes())?;
+    // Action words are lower case with `-` or `_`; most messages end the scan
+    // at their first space.
+    let b = rest.as_bytes();
+    let colon = b
+        .iter()
+        .position(|&c| !(c.is_ascii_lowercase() || c == b'-' || c == b'_'))
+        .filter(|&n| b[n] == b':')?;
     let action = &rest[..colon];
     let kind = action_kind(action)?;
     let body = rest[colon + 1..].trim_start_matches(' ');

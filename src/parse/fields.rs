@@ -8,7 +8,14 @@
 /// base-52 alphabet without vowels and contain a `z`, so ordinary words such
 /// as `reject:` or `warning:` are never mistaken for one.
 pub fn split_queue_id(message: &str) -> (Option<&str>, &str) {
-    let Some(colon) = memchr::memchr(b':', message.as_bytes()) else {
+    // Queue ids are alphanumeric: most messages (`connect from …`) end the
+    // scan at their first space, long before the length limit.
+    let b = message.as_bytes();
+    let token_len = b
+        .iter()
+        .take(LONGEST_QUEUE_ID + 1)
+        .position(|c| !c.is_ascii_alphanumeric());
+    let Some(colon) = token_len.filter(|&n| b[n] == b':') else {
         return (None, message);
     };
     let token = &message[..colon];
@@ -19,12 +26,15 @@ pub fn split_queue_id(message: &str) -> (Option<&str>, &str) {
     (Some(token), rest.trim_start_matches(' '))
 }
 
+/// Long queue ids are at most this long.
+const LONGEST_QUEUE_ID: usize = 24;
+
 pub fn is_queue_id(token: &str) -> bool {
     let b = token.as_bytes();
     if token == "NOQUEUE" {
         return true;
     }
-    if b.len() < 5 || b.len() > 24 {
+    if b.len() < 5 || b.len() > LONGEST_QUEUE_ID {
         return false;
     }
     let hex = b

@@ -125,6 +125,11 @@ impl EventKind {
         self as usize
     }
 
+    /// The kind whose [`as_str`](Self::as_str) is `name`.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Kinds that come from an access restriction or a milter verdict: the
     /// ones that get a `restriction` inferred from their reply text.
     pub fn is_policy_action(self) -> bool {

@@ -62,13 +62,14 @@ impl<'a> Envelope<'a> {
     /// Postfix's own programs: syslog_name `postfix`, `postfix-out`, … with or
     /// without `/service/daemon` parts.
     pub fn is_postfix(&self) -> bool {
-        self.program.starts_with("postfix")
+        // A fixed-size compare, inlined: `starts_with` calls `memcmp`.
+        self.program.as_bytes().first_chunk::<7>() == Some(b"postfix")
     }
 
     /// `postfix/submission/smtpd` → (`postfix/submission`, `smtpd`);
     /// `postfix[3281]` (the postfix(1) command) → (`postfix`, `postfix`).
     pub fn instance_and_daemon(&self) -> (&'a str, &'a str) {
-        match self.program.rfind('/') {
+        match self.program.bytes().rposition(|b| b == b'/') {
             Some(slash) => (&self.program[..slash], &self.program[slash + 1..]),
             None => (self.program, self.program),
         }
@@ -86,19 +87,24 @@ pub enum EnvelopeError {
 
 /// Month number (1-12) from its English abbreviation.
 pub fn month_number(abbrev: &[u8]) -> Option<u32> {
-    let m = match abbrev {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
+    // Matching on bytes, not on slices: a slice pattern is a `memcmp` call
+    // per arm, on every line.
+    let &[a, b, c] = abbrev else {
+        return None;
+    };
+    let m = match (a, b, c) {
+        (b'J', b'a', b'n') => 1,
+        (b'F', b'e', b'b') => 2,
+        (b'M', b'a', b'r') => 3,
+        (b'A', b'p', b'r') => 4,
+        (b'M', b'a', b'y') => 5,
+        (b'J', b'u', b'n') => 6,
+        (b'J', b'u', b'l') => 7,
+        (b'A', b'u', b'g') => 8,
+        (b'S', b'e', b'p') => 9,
+        (b'O', b'c', b't') => 10,
+        (b'N', b'o', b'v') => 11,
+        (b'D', b'e', b'c') => 12,
         _ => return None,
     };
     Some(m)
@@ -114,7 +120,12 @@ pub fn parse_envelope<'a>(
     } else {
         parse_bsd(line, time).ok_or(EnvelopeError::NoTimestamp)?
     };
-    let (host, rest) = rest.split_once(' ').ok_or(EnvelopeError::NoProgram)?;
+    // Host names are short: a loop beats a `memchr` call here.
+    let space = rest
+        .bytes()
+        .position(|b| b == b' ')
+        .ok_or(EnvelopeError::NoProgram)?;
+    let (host, rest) = (&rest[..space], &rest[space + 1..]);
     if host.is_empty() || host.starts_with('[') {
         return Err(EnvelopeError::NoProgram);
     }
@@ -140,7 +151,7 @@ fn parse_tag(rest: &str) -> Option<(&str, Option<u32>, &str)> {
     }
     match bytes[end] {
         b'[' => {
-            let close = end + 1 + memchr::memchr(b']', &bytes[end + 1..])?;
+            let close = end + 1 + bytes[end + 1..].iter().position(|&b| b == b']')?;
             let pid_digits = &rest.as_bytes()[end + 1..close];
             if pid_digits.is_empty() || pid_digits.len() > 9 {
                 return None;

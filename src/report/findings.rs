@@ -9,14 +9,22 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{deliveries, grouped, Aggregates, Report};
-use crate::frame::col;
+use super::{tables, Report};
+use crate::frame::{col, Projection};
+use crate::parse::EventKind;
 use crate::restriction;
 
-/// Up to `top` findings from the rejects report (`rejects`, as built by
-/// [`super::tables::actions_by_domain`]) and the whole frame.
-pub fn findings(df: &DataFrame, rejects: &DataFrame, top: usize) -> PolarsResult<Report> {
-    let sent = sent_recipients_by_domain(df)?;
+/// What [`findings`] reads: the tables of the rejects and the deliveries
+/// reports.
+pub fn needs() -> Projection {
+    tables::actions_needs(&[EventKind::Reject]).union(tables::deliveries_by_domain_needs())
+}
+
+/// Up to `top` findings from the rejects table (as built by
+/// [`tables::actions_by_domain`]) and the deliveries table (as built by
+/// [`tables::deliveries_by_domain`]).
+pub fn findings(rejects: &DataFrame, deliveries: &DataFrame, top: usize) -> PolarsResult<Report> {
+    let sent = sent_recipients_by_domain(deliveries)?;
     let domain = rejects.column(col::TO_DOMAIN)?.str()?;
     let code = rejects.column(col::CODE)?.u16()?;
     let enhanced = rejects.column(col::ENHANCED)?.str()?;
@@ -118,20 +126,11 @@ fn stamp(us: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-/// Distinct recipients with a `status=sent` delivery, per recipient domain.
-fn sent_recipients_by_domain(df: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
-    let sent = deliveries(df, &["sent"], &[col::TO_DOMAIN, col::TO])?;
-    let by_domain = grouped(
-        &sent,
-        &[col::TO_DOMAIN],
-        &Aggregates {
-            distinct: &[(col::TO, "recipients")],
-            first: &[],
-            times: false,
-        },
-    )?;
-    let domains = by_domain.column(col::TO_DOMAIN)?.str()?;
-    let recipients = by_domain.column("recipients")?.u64()?;
+/// Distinct recipients with a `status=sent` delivery, per recipient domain,
+/// from the deliveries table.
+fn sent_recipients_by_domain(deliveries: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
+    let domains = deliveries.column(col::TO_DOMAIN)?.str()?;
+    let recipients = deliveries.column("recipients")?.u64()?;
     Ok(domains
         .iter()
         .zip(recipients.iter())

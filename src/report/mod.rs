@@ -9,6 +9,7 @@ pub mod tables;
 use polars::prelude::*;
 
 /// One titled table.
+#[derive(Clone)]
 pub struct Report {
     /// Short machine name (`rejects`), used as the JSON key and CSV section.
     pub name: &'static str,

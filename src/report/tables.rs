@@ -4,9 +4,65 @@
 use polars::prelude::*;
 
 use super::{deliveries, grouped, narrow, rows_where, Aggregates, Report};
-use crate::frame::col;
+use crate::frame::{col, Projection};
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
+
+/// What [`actions_by_domain`] reads of the policy actions.
+const ACTION_COLUMNS: &[&str] = &[
+    col::TS,
+    col::KIND,
+    col::TO_DOMAIN,
+    col::CODE,
+    col::ENHANCED,
+    col::RESTRICTION,
+    col::REASON,
+    col::TO,
+    col::CLIENT_IP,
+];
+
+/// What [`failed_deliveries`] reads of the deliveries (besides what
+/// [`deliveries`] always reads).
+const FAILED_COLUMNS: &[&str] = &[
+    col::TO_DOMAIN,
+    col::DSN,
+    col::CODE,
+    col::REASON,
+    col::TO,
+    col::RELAY_HOST,
+];
+
+/// What [`deliveries_by_domain`] reads of the deliveries.
+const SENT_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::TO, col::RELAY_HOST];
+
+/// The rows and columns [`super::deliveries`] reads, plus `columns`.
+pub fn deliveries_needs(columns: &[&str]) -> Projection {
+    Projection::NONE
+        .with_kinds(&[EventKind::Delivery])
+        .with_columns(&[col::KIND, col::STATUS])
+        .with_columns(columns)
+}
+
+/// What [`overview`] reads: the status of deliveries, and the recipient
+/// domain of every event that has a recipient.
+pub fn overview_needs() -> Projection {
+    deliveries_needs(&[col::TO_DOMAIN]).with_recipients_of(&EventKind::ALL)
+}
+
+/// What [`actions_by_domain`] reads for `kinds`.
+pub fn actions_needs(kinds: &[EventKind]) -> Projection {
+    Projection::NONE
+        .with_kinds(kinds)
+        .with_columns(ACTION_COLUMNS)
+}
+
+pub fn failed_needs() -> Projection {
+    deliveries_needs(FAILED_COLUMNS)
+}
+
+pub fn deliveries_by_domain_needs() -> Projection {
+    deliveries_needs(SENT_COLUMNS)
+}
 
 fn kv_frame(rows: &[(&str, String, u64)]) -> PolarsResult<DataFrame> {
     let section: Vec<&str> = rows.iter().map(|r| r.0).collect();
@@ -77,12 +133,18 @@ pub fn overview(df: &DataFrame, counts: &LineCounts) -> PolarsResult<Report> {
     })
 }
 
-/// First and last timestamp of all events.
-pub fn time_range(df: &DataFrame) -> PolarsResult<Report> {
-    let ts = df.column(col::TS)?;
+/// First and last timestamp of the events of `kinds`, from the scan's
+/// counts: the frame need not hold them all.
+pub fn time_range(counts: &LineCounts, kinds: &[EventKind]) -> PolarsResult<Report> {
+    let span = counts.span(kinds);
+    let stamp = |name: &str, value: Option<i64>| {
+        Int64Chunked::from_iter_options(name.into(), [value].into_iter())
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_column()
+    };
     let frame = DataFrame::new_infer_height(vec![
-        ts.min_reduce()?.into_column("first".into()),
-        ts.max_reduce()?.into_column("last".into()),
+        stamp("first", span.map(|s| s.0)),
+        stamp("last", span.map(|s| s.1)),
     ])?;
     Ok(Report {
         name: "time_range",
@@ -95,22 +157,12 @@ pub fn time_range(df: &DataFrame) -> PolarsResult<Report> {
 /// restriction × reason.
 pub fn actions_by_domain(
     df: &DataFrame,
-    kinds: &[&str],
+    kinds: &[EventKind],
     name: &'static str,
     title: &str,
 ) -> PolarsResult<Report> {
-    let needed = [
-        col::TS,
-        col::KIND,
-        col::TO_DOMAIN,
-        col::CODE,
-        col::ENHANCED,
-        col::RESTRICTION,
-        col::REASON,
-        col::TO,
-        col::CLIENT_IP,
-    ];
-    let rows = rows_where(&narrow(df, &needed)?, col::KIND, kinds)?;
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let rows = rows_where(&narrow(df, ACTION_COLUMNS)?, col::KIND, &kinds)?;
     let frame = grouped(
         &rows,
         &[
@@ -139,14 +191,7 @@ pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
     let failed = deliveries(
         df,
         &["bounced", "deferred", "SOFTBOUNCE", "undeliverable"],
-        &[
-            col::TO_DOMAIN,
-            col::DSN,
-            col::CODE,
-            col::REASON,
-            col::TO,
-            col::RELAY_HOST,
-        ],
+        FAILED_COLUMNS,
     )?;
     let frame = grouped(
         &failed,
@@ -172,7 +217,7 @@ pub fn failed_deliveries(df: &DataFrame) -> PolarsResult<Report> {
 
 /// Successful deliveries by recipient domain.
 pub fn deliveries_by_domain(df: &DataFrame) -> PolarsResult<Report> {
-    let sent = deliveries(df, &["sent"], &[col::TO_DOMAIN, col::TO, col::RELAY_HOST])?;
+    let sent = deliveries(df, &["sent"], SENT_COLUMNS)?;
     let frame = grouped(
         &sent,
         &[col::TO_DOMAIN],
@@ -195,17 +240,30 @@ pub const DERIVED: &[(&str, &str)] = &[
     ("day", "date (UTC), YYYY-MM-DD"),
 ];
 
-/// `--group-by COL,…` over any frame column or derived column.
-pub fn group_by(df: &DataFrame, keys: &[String]) -> PolarsResult<Report> {
+/// The frame columns [`group_by`] reads for `keys`.
+fn group_by_columns(keys: &[String]) -> Vec<&str> {
     let mut needed: Vec<&str> = vec![col::TS, col::TO, col::CLIENT_IP];
     needed.extend(
         keys.iter()
             .map(String::as_str)
-            .filter(|k| !matches!(*k, "hour" | "day")),
+            .filter(|k| !DERIVED.iter().any(|(name, _)| name == k)),
     );
     needed.sort_unstable();
     needed.dedup();
-    let mut work = narrow(df, &needed)?;
+    needed
+}
+
+/// What [`group_by`] reads: every event, the key columns and the columns
+/// of its aggregates.
+pub fn group_by_needs(keys: &[String]) -> Projection {
+    Projection::NONE
+        .with_kinds(&EventKind::ALL)
+        .with_columns(&group_by_columns(keys))
+}
+
+/// `--group-by COL,…` over any frame column or derived column.
+pub fn group_by(df: &DataFrame, keys: &[String]) -> PolarsResult<Report> {
+    let mut work = narrow(df, &group_by_columns(keys))?;
     for key in keys {
         if key == "hour" || key == "day" {
             work.with_column(derived_time(df, key)?)?;
