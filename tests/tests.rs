@@ -8,5 +8,6 @@ mod cli;
 mod corpus;
 mod lab_truth;
 mod parse_lines;
+mod projection;
 mod properties;
 mod support;
