@@ -92,7 +92,14 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let t1 = std::time::Instant::now();
     let reports = build_reports(config, &frame, &scanned.counts)?;
     render::render(&reports, config.format, config.color, out)?;
-    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING scan {:?} reports {:?} rows {}", t1-t0, t1.elapsed(), frame.height()); }
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!(
+            "TIMING scan {:?} reports {:?} rows {}",
+            t1 - t0,
+            t1.elapsed(),
+            frame.height()
+        );
+    }
     out.flush()?;
 
     if let Some(path) = &config.parquet {
@@ -243,7 +250,11 @@ fn build_reports(
                     config.top.min(10)
                 };
                 let (rejects, sent) = (rejects_table()?, deliveries_table()?);
-                reports.push(report::findings::findings(&rejects.frame, &sent.frame, top)?);
+                reports.push(report::findings::findings(
+                    &rejects.frame,
+                    &sent.frame,
+                    top,
+                )?);
             }
             ReportName::Rejects => reports.push(limit(rejects_table()?)),
             ReportName::Warnings => reports.push(limit(tables::actions_by_domain(
@@ -255,7 +266,9 @@ fn build_reports(
             ReportName::Failed => reports.push(limit(tables::failed_deliveries(df)?)),
             ReportName::Deliveries => reports.push(limit(deliveries_table()?)),
         }
-        if std::env::var_os("TIMING").is_some() { eprintln!("TIMING {which:?} {:?}", t.elapsed()); }
+        if std::env::var_os("TIMING").is_some() {
+            eprintln!("TIMING {which:?} {:?}", t.elapsed());
+        }
     }
     Ok(reports)
 }

@@ -403,7 +403,10 @@ mod tests {
                 "Mailbox disabled, contact it-desk@xamxam.example",
                 "Mailbox disabled, contact ADDR",
             ),
-            ("no route to fe::ad, from dead::beef.", "no route to IP, from IP."),
+            (
+                "no route to fe::ad, from dead::beef.",
+                "no route to IP, from IP.",
+            ),
         ];
         for (reason, expected) in cases {
             normalize_reason(reason, &mut out);

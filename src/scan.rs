@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use crate::frame::{self, FrameBuilder, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
-use crate::parse::{self, Event, EventKind, LineOutcome, Micros, Skip, TimeContext, YearRule};
+use crate::parse::{
+    self, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
+};
 
 /// Lines longer than this are counted as too long and not parsed. Postfix
 /// itself keeps log records far below it (`line_length_limit` 2048, syslog
@@ -182,7 +184,12 @@ fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
     all
 }
 
-fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, options: &ScanOptions) -> ChunkResult {
+fn parse_chunk(
+    chunk: &[u8],
+    offset: usize,
+    time: &TimeContext,
+    options: &ScanOptions,
+) -> ChunkResult {
     let mut parser = ChunkParser {
         chunk,
         offset,
@@ -190,6 +197,7 @@ fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, options: &ScanOp
         max_line: options.max_line,
         projection: &options.projection,
         builder: FrameBuilder::new(&options.projection, chunk.len() / 1000),
+        minutes: MinuteCache::default(),
         counts: LineCounts::default(),
         unrecognized: Vec::new(),
     };
@@ -209,7 +217,8 @@ fn parse_chunk(chunk: &[u8], offset: usize, time: &TimeContext, options: &ScanOp
                 let valid = simdutf8::basic::from_utf8(&rest[..line_start])
                     .expect("valid up to the first invalid byte");
                 parser.text_lines(valid);
-                let line_end = memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i + 1);
+                let line_end =
+                    memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i + 1);
                 let (line, _) = chunks::strip_line_end(&rest[line_start..line_end]);
                 parser.invalid_line(line);
                 rest = &rest[line_end..];
@@ -232,6 +241,7 @@ struct ChunkParser<'c> {
     max_line: usize,
     projection: &'c Projection,
     builder: FrameBuilder,
+    minutes: MinuteCache,
     counts: LineCounts,
     unrecognized: Vec<Range<usize>>,
 }
@@ -263,7 +273,7 @@ impl ChunkParser<'_> {
         if lossy {
             self.counts.invalid_utf8 += 1;
         }
-        match parse::parse_line(text, self.time) {
+        match parse::parse_line_cached(text, self.time, &mut self.minutes) {
             LineOutcome::Event(event) => {
                 self.counts.count_event(&event);
                 if self.projection.keeps(&event) {

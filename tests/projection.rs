@@ -26,7 +26,10 @@ const ARGUMENT_SETS: &[&[&str]] = &[
 fn logs() -> Vec<String> {
     let mut logs = vec![
         lab_log(),
-        repo().join("sample-logs/mail.rfc3339.log").display().to_string(),
+        repo()
+            .join("sample-logs/mail.rfc3339.log")
+            .display()
+            .to_string(),
         repo().join("sample-logs/lab/maillog").display().to_string(),
     ];
     if let Some(corpus) = shared("corpus") {
@@ -59,10 +62,7 @@ fn reports_of_the_narrow_frame_equal_those_of_the_full_frame() {
             let full = run(&full_args);
             assert!(full.status.success(), "{full_args:?}: {}", stderr(&full));
 
-            assert!(
-                narrow.stdout.len() > 20,
-                "{args:?}: some report printed"
-            );
+            assert!(narrow.stdout.len() > 20, "{args:?}: some report printed");
             assert_eq!(
                 String::from_utf8_lossy(&narrow.stdout),
                 String::from_utf8_lossy(&full.stdout),

@@ -42,7 +42,7 @@ pub fn parse(rest: &str) -> Option<Event<'_>> {
             let end = fields::bracket_end(inner)?;
             (&inner[..end], &inner[end + 1..])
         } else {
-            let end = after.find(", ").unwrap_or(after.len());
+            let end = fields::comma_space(after).unwrap_or(after.len());
             (&after[..end], &after[end..])
         };
         match key {

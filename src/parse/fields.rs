@@ -8,45 +8,120 @@
 /// base-52 alphabet without vowels and contain a `z`, so ordinary words such
 /// as `reject:` or `warning:` are never mistaken for one.
 pub fn split_queue_id(message: &str) -> (Option<&str>, &str) {
-    // Queue ids are alphanumeric: most messages (`connect from …`) end the
-    // scan at their first space, long before the length limit.
+    // One pass over the token, classifying each byte by table: this runs on
+    // every line, and most messages (`connect from …`) end it at their first
+    // space.
     let b = message.as_bytes();
-    let token_len = b
-        .iter()
-        .take(LONGEST_QUEUE_ID + 1)
-        .position(|c| !c.is_ascii_alphanumeric());
-    let Some(colon) = token_len.filter(|&n| b[n] == b':') else {
-        return (None, message);
-    };
-    let token = &message[..colon];
-    if !is_queue_id(token) {
-        return (None, message);
+    let mut shape = QueueIdShape::default();
+    for (i, &c) in b.iter().enumerate().take(LONGEST_QUEUE_ID + 1) {
+        let class = QUEUE_ID_BYTES[usize::from(c)];
+        if class == 0 {
+            if c != b':' || !shape.is_queue_id(&b[..i]) {
+                break;
+            }
+            let rest = &message[i + 1..];
+            return (Some(&message[..i]), rest.trim_start_matches(' '));
+        }
+        shape.add(c, class);
     }
-    let rest = &message[colon + 1..];
-    (Some(token), rest.trim_start_matches(' '))
+    (None, message)
+}
+
+/// [`QUEUE_ID_BYTES`] classes.
+const HEX: u8 = 1;
+const LONG_ID: u8 = 2;
+const OTHER_ALNUM: u8 = 4;
+
+/// Per byte: `HEX` for `0-9A-F`, `LONG_ID` for the long-id alphabet
+/// (alphanumerics without vowels), `OTHER_ALNUM` for the vowels; 0 for what
+/// cannot be in a queue id.
+const QUEUE_ID_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            let vowel = matches!(
+                b,
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'A' | b'E' | b'I' | b'O' | b'U'
+            );
+            let hex = b.is_ascii_digit() || matches!(b, b'A'..=b'F');
+            table[c] = if vowel { OTHER_ALNUM } else { LONG_ID };
+            if hex {
+                table[c] |= HEX;
+            }
+        }
+        c += 1;
+    }
+    table
+};
+
+/// What a token's bytes allow it to be, gathered byte by byte.
+#[derive(Clone, Copy)]
+struct QueueIdShape {
+    all_hex: bool,
+    all_long_id: bool,
+    has_z: bool,
+}
+
+impl Default for QueueIdShape {
+    fn default() -> Self {
+        QueueIdShape {
+            all_hex: true,
+            all_long_id: true,
+            has_z: false,
+        }
+    }
+}
+
+impl QueueIdShape {
+    fn add(&mut self, byte: u8, class: u8) {
+        self.all_hex &= class & HEX != 0;
+        self.all_long_id &= class & LONG_ID != 0;
+        self.has_z |= byte == b'z';
+    }
+
+    /// Classic ids are upper-case hex; long ids use a base-52 alphabet
+    /// without vowels and contain a `z`.
+    fn is_queue_id(self, token: &[u8]) -> bool {
+        if (5..=LONGEST_QUEUE_ID).contains(&token.len())
+            && (self.all_hex || (self.all_long_id && self.has_z))
+        {
+            return true;
+        }
+        token == b"NOQUEUE"
+    }
 }
 
 /// Long queue ids are at most this long.
 const LONGEST_QUEUE_ID: usize = 24;
 
+/// Where the next `, ` (the separator of `key=value` lists) starts. A
+/// `memchr` for the comma: `str::find(", ")` builds a substring searcher on
+/// every call.
+pub fn comma_space(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b',', &bytes[from..]) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 pub fn is_queue_id(token: &str) -> bool {
-    let b = token.as_bytes();
-    if token == "NOQUEUE" {
-        return true;
+    let mut shape = QueueIdShape::default();
+    for &c in token.as_bytes() {
+        let class = QUEUE_ID_BYTES[usize::from(c)];
+        if class == 0 {
+            return false;
+        }
+        shape.add(c, class);
     }
-    if b.len() < 5 || b.len() > LONGEST_QUEUE_ID {
-        return false;
-    }
-    let hex = b
-        .iter()
-        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
-    if hex {
-        return true;
-    }
-    let long = b
-        .iter()
-        .all(|c| c.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(c));
-    long && b.contains(&b'z')
+    shape.is_queue_id(token.as_bytes())
 }
 
 /// A peer as Postfix writes it: `name[addr]`, `name[addr]:port`,
@@ -274,6 +349,30 @@ mod tests {
             "master_notify",
         ] {
             assert!(!is_queue_id(word), "{word}");
+        }
+    }
+
+    /// The rule as first written, byte class by byte class: the table-driven
+    /// [`split_queue_id`] must agree with it.
+    fn split_queue_id_by_rule(message: &str) -> Option<&str> {
+        let b = message.as_bytes();
+        let n = b.iter().take(25).position(|c| !c.is_ascii_alphanumeric())?;
+        let token = &message[..n];
+        let hex = b[..n]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+        let long = b[..n]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() && !b"aeiouAEIOU".contains(c))
+            && token.contains('z');
+        let id = token == "NOQUEUE" || ((5..=24).contains(&n) && (hex || long));
+        (b[n] == b':' && id).then_some(token)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn queue_ids_split_by_rule(message in "(NOQUEUE|[0-9A-Fa-z]{0,26}|[A-Z0-9]{3,8}z[a-z]{0,9})[: ,_]?[a-z ]{0,4}") {
+            proptest::prop_assert_eq!(split_queue_id(&message).0, split_queue_id_by_rule(&message));
         }
     }
 

@@ -7,7 +7,7 @@
 //! the lists tight: a shape added here is a shape we promise to understand.
 
 /// Session and per-attempt lines of any daemon (smtpd, smtp, lmtp, …).
-const ANY_DAEMON: &[&str] = &[
+static ANY_DAEMON: Prefixes = Prefixes::new(&[
     "lost connection after ",
     "timeout after ",
     "too many errors after ",
@@ -38,10 +38,10 @@ const ANY_DAEMON: &[&str] = &[
     "mail_queue_enter: ",
     "discarding EHLO keywords",
     "table ",
-];
+]);
 
 /// Lines of postscreen, dnsblog and tlsproxy (the postscreen front end).
-const POSTSCREEN: &[&str] = &[
+static POSTSCREEN: Prefixes = Prefixes::new(&[
     "CONNECT from ",
     "PASS NEW ",
     "PASS OLD ",
@@ -64,10 +64,10 @@ const POSTSCREEN: &[&str] = &[
     "cache ",
     "addr ",
     "TLS handshake failed",
-];
+]);
 
 /// master(8), postfix-script and postsuper status lines.
-const MASTER: &[&str] = &[
+static MASTER: Prefixes = Prefixes::new(&[
     "daemon started -- ",
     "reload -- ",
     "reload configuration ",
@@ -86,10 +86,10 @@ const MASTER: &[&str] = &[
     "Requeued: ",
     "Placed on hold: ",
     "Released from hold: ",
-];
+]);
 
 /// With a queue id: per-message lines that are not events.
-const WITH_QUEUE_ID: &[&str] = &[
+static WITH_QUEUE_ID: Prefixes = Prefixes::new(&[
     "resent-message-id=",
     "requeued",
     "placed on hold",
@@ -104,7 +104,7 @@ const WITH_QUEUE_ID: &[&str] = &[
     "SASL authentication failed; ",
     "SASL [CACHED] authentication failed; ",
     "client=",
-];
+]);
 
 pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
     if let Some(client) = rest
@@ -113,16 +113,15 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
     {
         return is_session_client(client);
     }
-    let starts = |list: &[&str]| starts_with_any(rest, list);
     // postscreen and its helpers write half the lines of a busy MX: their
     // list goes first.
-    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && starts(POSTSCREEN) {
+    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && POSTSCREEN.start(rest) {
         return true;
     }
-    if has_queue_id && starts(WITH_QUEUE_ID) {
+    if has_queue_id && WITH_QUEUE_ID.start(rest) {
         return true;
     }
-    if starts(ANY_DAEMON) || starts(MASTER) {
+    if ANY_DAEMON.start(rest) || MASTER.start(rest) {
         return true;
     }
     if daemon == "verify" && rest.starts_with("cache ") {
@@ -134,17 +133,37 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
     is_verbose_trace(rest)
 }
 
-/// Whether `s` starts with one of `prefixes`. Most lines match none of a
-/// list: comparing the first byte before the rest spares a `memcmp` call per
-/// prefix, on every line.
-fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
-    let s = s.as_bytes();
-    let Some(&first) = s.first() else {
-        return false;
-    };
-    prefixes
-        .iter()
-        .any(|p| p.as_bytes()[0] == first && s.starts_with(p.as_bytes()))
+/// A list of line prefixes, with the set of their first bytes: most lines
+/// start with a byte no prefix of a list starts with, and skip the list
+/// after one table lookup instead of a comparison per prefix.
+struct Prefixes {
+    list: &'static [&'static str],
+    first_bytes: [bool; 256],
+}
+
+impl Prefixes {
+    const fn new(list: &'static [&'static str]) -> Prefixes {
+        let mut first_bytes = [false; 256];
+        let mut i = 0;
+        while i < list.len() {
+            first_bytes[list[i].as_bytes()[0] as usize] = true;
+            i += 1;
+        }
+        Prefixes { list, first_bytes }
+    }
+
+    /// Whether `s` starts with one of the prefixes.
+    fn start(&self, s: &str) -> bool {
+        let s = s.as_bytes();
+        let Some(&first) = s.first() else {
+            return false;
+        };
+        self.first_bytes[usize::from(first)]
+            && self
+                .list
+                .iter()
+                .any(|p| p.as_bytes()[0] == first && s.starts_with(p.as_bytes()))
+    }
 }
 
 /// `name[addr]` (with an optional `:port`), then nothing or disconnect's
@@ -154,16 +173,37 @@ fn is_session_client(s: &str) -> bool {
     let Some((_, rest)) = super::fields::peer(s) else {
         return false;
     };
-    rest.is_empty()
-        || rest.strip_prefix(' ').is_some_and(|counters| {
-            counters.split(' ').all(|c| {
-                c.split_once('=').is_some_and(|(k, v)| {
-                    !k.is_empty()
-                        && !v.is_empty()
-                        && v.bytes().all(|b| b.is_ascii_digit() || b == b'/')
-                })
-            })
-        })
+    rest.is_empty() || rest.strip_prefix(' ').is_some_and(is_counters)
+}
+
+/// `ehlo=1 mail=1 rcpt=0/1 … commands=4/6`: space-separated `key=value`,
+/// keys not empty, values digits and `/`. One pass over the bytes.
+fn is_counters(s: &str) -> bool {
+    let mut key_len = 0;
+    let mut value_len = 0;
+    let mut in_value = false;
+    for &b in s.as_bytes() {
+        if in_value {
+            match b {
+                b' ' if value_len > 0 => {
+                    in_value = false;
+                    key_len = 0;
+                }
+                b'0'..=b'9' | b'/' => value_len += 1,
+                _ => return false,
+            }
+        } else {
+            match b {
+                b'=' if key_len > 0 => {
+                    in_value = true;
+                    value_len = 0;
+                }
+                b'=' | b' ' => return false,
+                _ => key_len += 1,
+            }
+        }
+    }
+    in_value && value_len > 0
 }
 
 /// Traces of daemons run with `-v` (`debug_peer_list`, master.cf `-v`):
@@ -176,7 +216,7 @@ fn is_session_client(s: &str) -> bool {
 /// private/rewrite socket: wanted attribute: flags
 /// ```
 fn is_verbose_trace(rest: &str) -> bool {
-    const PHRASES: &[&str] = &[
+    static PHRASES: Prefixes = Prefixes::new(&[
         "send attr ",
         "input attribute ",
         "private/",
@@ -214,8 +254,8 @@ fn is_verbose_trace(rest: &str) -> bool {
         "begin ",
         "end ",
         "connecting to ",
-    ];
-    if starts_with_any(rest, PHRASES) {
+    ]);
+    if PHRASES.start(rest) {
         return true;
     }
     if rest.ends_with(" stream disconnect") || rest.contains(" socket: wanted attribute: ") {
@@ -230,4 +270,33 @@ fn is_verbose_trace(rest: &str) -> bool {
     let after = &rest[ident_len..];
     // `function_name: …` traces and `parameter_name = value` config dumps.
     ident_len > 2 && ident.contains('_') && (after.starts_with(": ") || after.starts_with(" = "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disconnect_counters() {
+        for good in [
+            "ehlo=1 mail=1 rcpt=0/1 data=0/1 commands=2/4",
+            "commands=0/1",
+            "a=1",
+        ] {
+            assert!(is_counters(good), "{good}");
+        }
+        for bad in [
+            "",
+            "ehlo=1 ",
+            "ehlo=1  mail=1",
+            "=1",
+            "ehlo=",
+            "ehlo",
+            "ehlo=1x",
+            "ehlo==1",
+            "ehlo=1 mail",
+        ] {
+            assert!(!is_counters(bad), "{bad}");
+        }
+    }
 }

@@ -19,7 +19,7 @@ pub mod known;
 pub mod queue;
 pub mod syslog;
 
-pub use syslog::{Micros, TimeContext, YearRule};
+pub use syslog::{Micros, MinuteCache, TimeContext, YearRule};
 
 /// What an event is. The string names are the `kind` column's vocabulary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -226,7 +226,17 @@ pub enum MessageOutcome<'a> {
 
 /// Parses one whole line (without its line end).
 pub fn parse_line<'a>(line: &'a str, time: &TimeContext) -> LineOutcome<'a> {
-    let envelope = match syslog::parse_envelope(line, time) {
+    parse_line_cached(line, time, &mut MinuteCache::default())
+}
+
+/// [`parse_line`] for consecutive lines of one input, sharing a
+/// [`MinuteCache`]: the same outcome, with less timestamp arithmetic.
+pub fn parse_line_cached<'a>(
+    line: &'a str,
+    time: &TimeContext,
+    minutes: &mut MinuteCache,
+) -> LineOutcome<'a> {
+    let envelope = match syslog::parse_envelope_cached(line, time, minutes) {
         Ok(envelope) => envelope,
         Err(_) => return LineOutcome::Skipped(Skip::NoSyslogHeader),
     };

@@ -26,7 +26,7 @@ pub fn parse<'a>(daemon: &str, queue_id: &'a str, rest: &'a str) -> Option<Messa
         e.client_port = peer.port;
         // `, sasl_method=LOGIN, sasl_username=u, orig_queue_id=…, orig_client=…`
         while let Some(kv) = more.strip_prefix(", ") {
-            let end = kv.find(", ").unwrap_or(kv.len());
+            let end = fields::comma_space(kv).unwrap_or(kv.len());
             match kv[..end].split_once('=') {
                 Some(("sasl_method", v)) => e.sasl_method = Some(v),
                 Some(("sasl_username", v)) => e.sasl_username = Some(v),
