@@ -58,6 +58,7 @@ impl std::error::Error for UsageError {}
 /// Runs one invocation: reads every input, prints the reports to `out` and
 /// problems to `err`; returns the exit status.
 pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let t00 = std::time::Instant::now();
     validate(config)?;
     let mut status = exit::OK;
     let mut inputs = Vec::new();
@@ -84,6 +85,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .build()
         .context("starting worker threads")?;
     let t0 = std::time::Instant::now();
+    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING loaded {:?}", t00.elapsed()); }
     let bar = progress_bar(&inputs);
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
@@ -121,6 +123,11 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             status = exit::OUTPUT_PROBLEM;
         }
     }
+    let td = std::time::Instant::now();
+    drop(frame);
+    let tf = td.elapsed();
+    drop(inputs);
+    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING drop frame {:?} inputs {:?}", tf, td.elapsed()); }
     Ok(status)
 }
 
@@ -200,6 +207,53 @@ fn projection(config: &Config) -> Projection {
     wanted.only_kinds(&event_kinds(config))
 }
 
+/// The grouped tables behind the reports: the findings read two of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Table {
+    Overview,
+    Rejects,
+    Warnings,
+    Failed,
+    Deliveries,
+}
+
+impl Table {
+    /// The tables a report is made of.
+    fn of(report: ReportName) -> &'static [Table] {
+        match report {
+            ReportName::Overview => &[Table::Overview],
+            ReportName::Findings => &[Table::Rejects, Table::Deliveries],
+            ReportName::Rejects => &[Table::Rejects],
+            ReportName::Warnings => &[Table::Warnings],
+            ReportName::Failed => &[Table::Failed],
+            ReportName::Deliveries => &[Table::Deliveries],
+        }
+    }
+
+    fn compute(self, df: &DataFrame, counts: &scan::LineCounts) -> PolarsResult<Report> {
+        match self {
+            Table::Overview => tables::overview(df, counts),
+            Table::Rejects => tables::actions_by_domain(
+                df,
+                &[EventKind::Reject],
+                "rejects",
+                "Rejects by recipient domain, code, enhanced code and restriction",
+            ),
+            Table::Warnings => tables::actions_by_domain(
+                df,
+                &[EventKind::RejectWarning],
+                "reject_warnings",
+                "Reject warnings (warn_if_reject: would have been rejected)",
+            ),
+            Table::Failed => tables::failed_deliveries(df),
+            Table::Deliveries => tables::deliveries_by_domain(df),
+        }
+    }
+}
+
+/// The requested reports, in the requested order; each table is computed
+/// once. (Computing the tables in parallel was slower: polars' own threads
+/// already use the cores.)
 fn build_reports(
     config: &Config,
     df: &DataFrame,
@@ -214,33 +268,25 @@ fn build_reports(
     if !config.group_by.is_empty() {
         return Ok(vec![limit(tables::group_by(df, &config.group_by)?)]);
     }
-    // The findings read the rejects and the deliveries tables: each is
-    // grouped once, whichever report asks first.
-    let mut rejects: Option<Report> = None;
-    let mut rejects_table = || -> PolarsResult<Report> {
-        if rejects.is_none() {
-            rejects = Some(tables::actions_by_domain(
-                df,
-                &[EventKind::Reject],
-                "rejects",
-                "Rejects by recipient domain, code, enhanced code and restriction",
-            )?);
+    let mut needed: Vec<Table> = Vec::new();
+    for table in config.reports.iter().flat_map(|r| Table::of(*r)) {
+        if !needed.contains(table) {
+            needed.push(*table);
         }
-        Ok(rejects.clone().expect("computed above"))
-    };
-    let mut deliveries: Option<Report> = None;
-    let mut deliveries_table = || -> PolarsResult<Report> {
-        if deliveries.is_none() {
-            deliveries = Some(tables::deliveries_by_domain(df)?);
-        }
-        Ok(deliveries.clone().expect("computed above"))
+    }
+    let computed = needed
+        .iter()
+        .map(|table| table.compute(df, counts))
+        .collect::<PolarsResult<Vec<Report>>>()?;
+    let table = |wanted: Table| {
+        let at = needed.iter().position(|t| *t == wanted);
+        computed[at.expect("every table a report needs is computed")].clone()
     };
     let mut reports = Vec::new();
     for which in &config.reports {
-        let t = std::time::Instant::now();
         match which {
             ReportName::Overview => {
-                reports.push(tables::overview(df, counts)?);
+                reports.push(table(Table::Overview));
                 reports.push(tables::time_range(counts, &event_kinds(config))?);
             }
             ReportName::Findings => {
@@ -249,25 +295,17 @@ fn build_reports(
                 } else {
                     config.top.min(10)
                 };
-                let (rejects, sent) = (rejects_table()?, deliveries_table()?);
+                let (rejects, sent) = (table(Table::Rejects), table(Table::Deliveries));
                 reports.push(report::findings::findings(
                     &rejects.frame,
                     &sent.frame,
                     top,
                 )?);
             }
-            ReportName::Rejects => reports.push(limit(rejects_table()?)),
-            ReportName::Warnings => reports.push(limit(tables::actions_by_domain(
-                df,
-                &[EventKind::RejectWarning],
-                "reject_warnings",
-                "Reject warnings (warn_if_reject: would have been rejected)",
-            )?)),
-            ReportName::Failed => reports.push(limit(tables::failed_deliveries(df)?)),
-            ReportName::Deliveries => reports.push(limit(deliveries_table()?)),
-        }
-        if std::env::var_os("TIMING").is_some() {
-            eprintln!("TIMING {which:?} {:?}", t.elapsed());
+            ReportName::Rejects => reports.push(limit(table(Table::Rejects))),
+            ReportName::Warnings => reports.push(limit(table(Table::Warnings))),
+            ReportName::Failed => reports.push(limit(table(Table::Failed))),
+            ReportName::Deliveries => reports.push(limit(table(Table::Deliveries))),
         }
     }
     Ok(reports)

@@ -10,6 +10,7 @@ use maillog_report::cli::{Args, Config};
 use maillog_report::{exit, run, UsageError};
 
 fn main() -> ExitCode {
+    let t = std::time::Instant::now();
     let args = Args::parse();
     let stdout = io::stdout();
     let config = match Config::from_args(args, stdout.is_terminal()) {
@@ -31,7 +32,9 @@ fn main() -> ExitCode {
     }
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
-    match run(&config, &mut out, &mut err) {
+    let r = run(&config, &mut out, &mut err);
+    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING run done {:?}", t.elapsed()); }
+    match r {
         Ok(status) => ExitCode::from(status),
         Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
