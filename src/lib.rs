@@ -85,7 +85,9 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .build()
         .context("starting worker threads")?;
     let t0 = std::time::Instant::now();
-    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING loaded {:?}", t00.elapsed()); }
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("TIMING loaded {:?}", t00.elapsed());
+    }
     let bar = progress_bar(&inputs);
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
@@ -127,7 +129,9 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     drop(frame);
     let tf = td.elapsed();
     drop(inputs);
-    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING drop frame {:?} inputs {:?}", tf, td.elapsed()); }
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("TIMING drop frame {:?} inputs {:?}", tf, td.elapsed());
+    }
     Ok(status)
 }
 

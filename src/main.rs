@@ -33,7 +33,9 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
     let r = run(&config, &mut out, &mut err);
-    if std::env::var_os("TIMING").is_some() { eprintln!("TIMING run done {:?}", t.elapsed()); }
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("TIMING run done {:?}", t.elapsed());
+    }
     match r {
         Ok(status) => ExitCode::from(status),
         Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),

@@ -149,6 +149,7 @@ pub fn scan_with_progress(
             .map(|chunk| {
                 let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
                 let result = parse_chunk(chunk, offset, &time, options);
+                input.data.release(offset..offset + chunk.len());
                 progress(chunk.len() as u64);
                 result
             })

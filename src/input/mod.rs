@@ -45,6 +45,33 @@ impl std::ops::Deref for Source {
     }
 }
 
+impl Source {
+    /// Unmaps the pages of `range` once they are parsed: done by each
+    /// worker for its own chunk, the unmapping runs in parallel instead of
+    /// at the end, on one thread, when the whole map is dropped. The bytes
+    /// stay readable: a later read (`--unparsed`) maps them again from the
+    /// page cache. A hint only: errors are ignored.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        #[cfg(unix)]
+        if let Source::Mapped(map) = self {
+            // SAFETY: the map is a shared, read-only file mapping (memmap2
+            // maps files MAP_SHARED): MADV_DONTNEED drops this process's
+            // page-table entries only, and the next access faults the same
+            // file bytes back in, so no borrowed slice ever sees other data
+            // (the file is not being modified; see `load` on live logs).
+            let _ = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    range.start,
+                    range.len(),
+                )
+            };
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
 pub struct Input {
     /// The name to show: the path as given, or `-` for stdin.
     pub name: String,
