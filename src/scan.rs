@@ -27,6 +27,9 @@ pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// progress bar that moves, large enough that per-chunk frames stay few.
 pub const CHUNK_BYTES: usize = 32 << 20;
 
+/// Lines are checked for UTF-8 and parsed this many bytes at a time.
+const STRETCH_BYTES: usize = 256 << 10;
+
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
     /// Chunks per input at least; more chunks than threads balance the load,
@@ -202,29 +205,11 @@ fn parse_chunk(
         counts: LineCounts::default(),
         unrecognized: Vec::new(),
     };
-    // UTF-8 is checked once for a whole stretch of lines (SIMD), not line by
-    // line: a line of valid text split at `\n`, an ASCII byte, is valid text.
-    // A line with invalid bytes ends the stretch and is parsed lossily.
-    let mut rest = chunk;
-    while !rest.is_empty() {
-        match simdutf8::compat::from_utf8(rest) {
-            Ok(text) => {
-                parser.text_lines(text);
-                break;
-            }
-            Err(error) => {
-                let bad = error.valid_up_to();
-                let line_start = memchr::memrchr(b'\n', &rest[..bad]).map_or(0, |i| i + 1);
-                let valid = simdutf8::basic::from_utf8(&rest[..line_start])
-                    .expect("valid up to the first invalid byte");
-                parser.text_lines(valid);
-                let line_end =
-                    memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i + 1);
-                let (line, _) = chunks::strip_line_end(&rest[line_start..line_end]);
-                parser.invalid_line(line);
-                rest = &rest[line_end..];
-            }
-        }
+    // A stretch of lines is checked for UTF-8, then parsed. Stretches are
+    // small so that a line with invalid bytes costs a second check of one
+    // stretch, not of the whole chunk.
+    for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
+        parser.stretch(stretch);
     }
     ChunkResult {
         frame: parser.builder.finish(),
@@ -248,6 +233,34 @@ struct ChunkParser<'c> {
 }
 
 impl ChunkParser<'_> {
+    /// UTF-8 is checked once for a stretch of lines (SIMD), not line by
+    /// line: a line of valid text split at `\n`, an ASCII byte, is valid
+    /// text. A line with invalid bytes is parsed lossily, and the check goes
+    /// on after it.
+    fn stretch(&mut self, stretch: &[u8]) {
+        let mut rest = stretch;
+        while !rest.is_empty() {
+            match simdutf8::compat::from_utf8(rest) {
+                Ok(text) => {
+                    self.text_lines(text);
+                    break;
+                }
+                Err(error) => {
+                    let bad = error.valid_up_to();
+                    let line_start = memchr::memrchr(b'\n', &rest[..bad]).map_or(0, |i| i + 1);
+                    let valid = std::str::from_utf8(&rest[..line_start])
+                        .expect("valid up to the first invalid byte");
+                    self.text_lines(valid);
+                    let line_end =
+                        memchr::memchr(b'\n', &rest[bad..]).map_or(rest.len(), |i| bad + i + 1);
+                    let (line, _) = chunks::strip_line_end(&rest[line_start..line_end]);
+                    self.invalid_line(line);
+                    rest = &rest[line_end..];
+                }
+            }
+        }
+    }
+
     fn text_lines(&mut self, text: &str) {
         for line in chunks::text_lines(text) {
             self.line(line, line.as_bytes(), false);

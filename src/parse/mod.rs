@@ -294,16 +294,14 @@ pub fn parse_message<'a>(daemon: &str, message: &'a str) -> MessageOutcome<'a> {
 }
 
 fn severity(message: &str) -> Option<(EventKind, &str)> {
-    let (kind, rest) = if let Some(rest) = message.strip_prefix("warning: ") {
-        (EventKind::Warning, rest)
-    } else if let Some(rest) = message.strip_prefix("error: ") {
-        (EventKind::Error, rest)
-    } else if let Some(rest) = message.strip_prefix("fatal: ") {
-        (EventKind::Fatal, rest)
-    } else if let Some(rest) = message.strip_prefix("panic: ") {
-        (EventKind::Panic, rest)
-    } else {
-        return None;
+    // Dispatch on the first byte: four `strip_prefix` calls on every line
+    // were four `memcmp` calls.
+    let (kind, prefix) = match message.as_bytes().first()? {
+        b'w' => (EventKind::Warning, "warning: "),
+        b'e' => (EventKind::Error, "error: "),
+        b'f' => (EventKind::Fatal, "fatal: "),
+        b'p' => (EventKind::Panic, "panic: "),
+        _ => return None,
     };
-    Some((kind, rest))
+    Some((kind, message.strip_prefix(prefix)?))
 }

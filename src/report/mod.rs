@@ -26,6 +26,11 @@ pub fn narrow(df: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
 
 /// The rows whose string `column` equals one of `values` (nulls never match).
 pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<DataFrame> {
+    df.filter(&equals_any(df, column, values)?)
+}
+
+/// Where the string `column` equals one of `values`; false for nulls.
+fn equals_any(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<BooleanChunked> {
     let col = df.column(column)?.str()?;
     let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
     for value in values {
@@ -33,12 +38,11 @@ pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult
         mask = &mask | &hit;
     }
     // Nulls in the column compare as null: treat them as "no".
-    let mask = mask.fill_null_with_values(false)?;
-    df.filter(&mask)
+    mask.fill_null_with_values(false)
 }
 
 /// Delivery events whose status is one of `statuses`, with only `ts`,
-/// `kind`, `status` and `columns`.
+/// `kind`, `status` and `columns`: one filter over the narrow frame.
 pub fn deliveries(df: &DataFrame, statuses: &[&str], columns: &[&str]) -> PolarsResult<DataFrame> {
     use crate::frame::col;
     let mut needed = vec![col::TS, col::KIND, col::STATUS];
@@ -48,8 +52,10 @@ pub fn deliveries(df: &DataFrame, statuses: &[&str], columns: &[&str]) -> Polars
             .filter(|c| !needed.contains(c))
             .collect::<Vec<_>>(),
     );
-    let all = rows_where(&narrow(df, &needed)?, col::KIND, &["delivery"])?;
-    rows_where(&all, col::STATUS, statuses)
+    let narrow = narrow(df, &needed)?;
+    let is_delivery = equals_any(&narrow, col::KIND, &["delivery"])?;
+    let has_status = equals_any(&narrow, col::STATUS, statuses)?;
+    narrow.filter(&(&is_delivery & &has_status))
 }
 
 /// Aggregates of [`grouped`]: each a column name in the input and the name of
