@@ -164,15 +164,16 @@ pub fn load(
             MmapPolicy::Auto => !recently_modified,
         };
     if map_it {
-        // SAFETY: the map is read-only and private to this process. If another
-        // process truncates the file while it is mapped, reading the lost pages
-        // raises SIGBUS. `Auto` maps only files left alone for LIVE_WINDOW
+        // SAFETY: the map is read-only; nothing in this process writes the
+        // file. If another process truncates the file while it is mapped,
+        // reading the lost pages raises SIGBUS. `Auto` maps only files left alone for LIVE_WINDOW
         // (rotated logs), which nothing writes or truncates any more; `Always`
         // is the user's explicit choice, documented in --help.
         // A failed map (a file system without mmap) falls back to reading.
+        // No MADV_SEQUENTIAL: on a file in the page cache it sent every page
+        // fault through the readahead code (kernel time 24% of a run with
+        // it, 20% without).
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-            #[cfg(unix)]
-            let _ = map.advise(memmap2::Advice::Sequential);
             return (
                 Some(Input {
                     name: name.to_string(),
