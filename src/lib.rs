@@ -58,7 +58,6 @@ impl std::error::Error for UsageError {}
 /// Runs one invocation: reads every input, prints the reports to `out` and
 /// problems to `err`; returns the exit status.
 pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    let t00 = std::time::Instant::now();
     validate(config)?;
     let mut status = exit::OK;
     let mut inputs = Vec::new();
@@ -84,26 +83,13 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .num_threads(config.threads)
         .build()
         .context("starting worker threads")?;
-    let t0 = std::time::Instant::now();
-    if std::env::var_os("TIMING").is_some() {
-        eprintln!("TIMING loaded {:?}", t00.elapsed());
-    }
     let bar = progress_bar(&inputs);
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
 
     let frame = scanned.frame;
-    let t1 = std::time::Instant::now();
     let reports = build_reports(config, &frame, &scanned.counts)?;
     render::render(&reports, config.format, config.color, out)?;
-    if std::env::var_os("TIMING").is_some() {
-        eprintln!(
-            "TIMING scan {:?} reports {:?} rows {}",
-            t1 - t0,
-            t1.elapsed(),
-            frame.height()
-        );
-    }
     out.flush()?;
 
     if let Some(path) = &config.parquet {
@@ -124,13 +110,6 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
             status = exit::OUTPUT_PROBLEM;
         }
-    }
-    let td = std::time::Instant::now();
-    drop(frame);
-    let tf = td.elapsed();
-    drop(inputs);
-    if std::env::var_os("TIMING").is_some() {
-        eprintln!("TIMING drop frame {:?} inputs {:?}", tf, td.elapsed());
     }
     Ok(status)
 }

@@ -10,7 +10,6 @@ use maillog_report::cli::{Args, Config};
 use maillog_report::{exit, run, UsageError};
 
 fn main() -> ExitCode {
-    let t = std::time::Instant::now();
     let args = Args::parse();
     let stdout = io::stdout();
     let config = match Config::from_args(args, stdout.is_terminal()) {
@@ -32,11 +31,7 @@ fn main() -> ExitCode {
     }
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
-    let r = run(&config, &mut out, &mut err);
-    if std::env::var_os("TIMING").is_some() {
-        eprintln!("TIMING run done {:?}", t.elapsed());
-    }
-    match r {
+    match run(&config, &mut out, &mut err) {
         Ok(status) => ExitCode::from(status),
         Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
