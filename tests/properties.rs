@@ -1,10 +1,13 @@
 //! Properties over generated input: no byte string makes the parser panic,
-//! and chunked parsing equals parsing in one piece for any chunk count.
+//! chunked parsing equals parsing in one piece for any chunk count, and the
+//! minute cache of timestamps never changes an outcome.
 
 use proptest::prelude::*;
 
 use maillog_report::input::{Input, Source};
-use maillog_report::parse::{parse_line, parse_message, TimeContext, YearRule};
+use maillog_report::parse::{
+    parse_line, parse_line_cached, parse_message, MinuteCache, TimeContext, YearRule,
+};
 use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
 
 use super::support;
@@ -65,8 +68,50 @@ fn line_strategy(real: &'static [String]) -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// A timestamp and header from few parts, valid or not (day 30 of February,
+/// hour 24, second 61, …), so that consecutive lines often share a minute,
+/// and a shared minute sometimes comes with an invalid rest.
+fn stamped_line() -> impl Strategy<Value = String> {
+    let bsd = (
+        prop::sample::select(vec!["Feb", "Mar", "Dec", "Foo"]),
+        prop::sample::select(vec!["28", "29", "30", " 1", "1", "01"]),
+        prop::sample::select(vec!["00", "23", "24"]),
+        prop::sample::select(vec!["59", "60"]),
+        prop::sample::select(vec!["00", "07", "60", "61", "x1"]),
+    )
+        .prop_map(|(m, d, h, min, s)| format!("{m} {d} {h}:{min}:{s}"));
+    let rfc = (
+        prop::sample::select(vec!["2024", "2026"]),
+        prop::sample::select(vec!["02-29", "02-30", "12-31", "13-01"]),
+        (
+            prop::sample::select(vec!["00", "23", "25"]),
+            prop::sample::select(vec!["00", "59", "60"]),
+        ),
+        prop::sample::select(vec!["00", "59", "61"]),
+        prop::sample::select(vec!["", ".5", ".123456789", "."]),
+        prop::sample::select(vec!["Z", "+01:00", "-05:30", "+0100", ""]),
+    )
+        .prop_map(|(y, md, (h, min), s, frac, zone)| format!("{y}-{md}T{h}:{min}:{s}{frac}{zone}"));
+    (prop_oneof![bsd, rfc], any::<bool>()).prop_map(|(stamp, event)| {
+        let message = if event {
+            "postfix/qmgr[7]: 3B4E2B42C1: removed"
+        } else {
+            "postfix/smtpd[8]: connect from unknown[127.0.0.1]"
+        };
+        format!("{stamp} relay {message}")
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_minute_cache_changes_no_outcome(lines in prop::collection::vec(stamped_line(), 1..40)) {
+        let mut minutes = MinuteCache::default();
+        for line in &lines {
+            prop_assert_eq!(parse_line_cached(line, &TIME, &mut minutes), parse_line(line, &TIME), "{}", line);
+        }
+    }
 
     #[test]
     fn any_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
@@ -108,4 +153,39 @@ proptest! {
         let c = &one.counts;
         prop_assert_eq!(c.lines, c.events + c.known + c.other_program + c.no_syslog_header + c.unrecognized + c.too_long);
     }
+}
+
+/// Every line of the real logs parses the same with the cache kept across
+/// lines (as the scan does) as without it.
+#[test]
+fn the_minute_cache_changes_no_outcome_on_real_logs() {
+    let mut logs = vec![
+        support::repo().join("sample-logs/maillog"),
+        support::repo().join("sample-logs/mail.log"),
+        support::repo().join("sample-logs/mail.rfc3339.log"),
+    ];
+    if let Some(corpus) = support::shared("corpus") {
+        for entry in std::fs::read_dir(corpus).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e != "md" && e != "tsv") {
+                logs.push(path);
+            }
+        }
+    }
+    let mut checked = 0;
+    for path in logs {
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let mut minutes = MinuteCache::default();
+        for line in text.lines() {
+            assert_eq!(
+                parse_line_cached(line, &TIME, &mut minutes),
+                parse_line(line, &TIME),
+                "{}: {line}",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 4000, "real lines checked: {checked}");
 }
