@@ -15,28 +15,13 @@ use crate::input::Input;
 use crate::output;
 
 /// Bumped whenever a column is added, removed, renamed or retyped.
-pub const SCHEMA_VERSION: &str = "1";
+/// 2: `to_domain`, `from_domain`, `reason`, `relay_host` dictionary encoded.
+pub const SCHEMA_VERSION: &str = "2";
 
-/// Columns with a small vocabulary, stored as categoricals (dictionary
-/// encoded in Parquet).
-pub const CATEGORICAL: &[&str] = &[
-    col::HOST,
-    col::INSTANCE,
-    col::DAEMON,
-    col::KIND,
-    col::ACTION,
-    col::STAGE,
-    col::ENHANCED,
-    col::RESTRICTION,
-    col::PROTO,
-    col::SASL_METHOD,
-    col::TLS,
-    col::DSN,
-    col::STATUS,
-    col::REMOTE_COMMAND,
-];
+pub use crate::frame::CATEGORICAL;
 
-/// The frame as exported: categorical columns cast.
+/// The frame as exported: categorical columns cast (a no-op for a frame the
+/// scan built, which has them categorical already).
 pub fn export_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     let categorical = DataType::from_categories(Categories::global());
     let mut out = df.clone();

@@ -5,6 +5,7 @@
 //! column names, types and meanings live in [`SCHEMA`] only: the README's
 //! schema table and `--group-by`'s validation are generated from it.
 
+use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
 
 use crate::parse::fields::domain_of;
@@ -109,7 +110,32 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`", "5A45B1D9B6"),
 ];
 
+/// Columns with a small vocabulary, built as categoricals (global
+/// categories) and stored as such (dictionary encoded) in Parquet. Their
+/// [`SCHEMA`] type stays `str`: that is what their values are.
+pub const CATEGORICAL: &[&str] = &[
+    col::HOST,
+    col::INSTANCE,
+    col::DAEMON,
+    col::KIND,
+    col::ACTION,
+    col::STAGE,
+    col::ENHANCED,
+    col::RESTRICTION,
+    col::PROTO,
+    col::SASL_METHOD,
+    col::TLS,
+    col::DSN,
+    col::STATUS,
+    col::REMOTE_COMMAND,
+    col::TO_DOMAIN,
+    col::REASON,
+    col::RELAY_HOST,
+    col::FROM_DOMAIN,
+];
+
 type StrB = StringChunkedBuilder;
+type CatB = CategoryBuilder;
 type U16B = PrimitiveChunkedBuilder<UInt16Type>;
 type U32B = PrimitiveChunkedBuilder<UInt32Type>;
 type U64B = PrimitiveChunkedBuilder<UInt64Type>;
@@ -161,33 +187,33 @@ macro_rules! builders {
 }
 
 builders! {
-    host: StrB = col::HOST,
-    instance: StrB = col::INSTANCE,
-    daemon: StrB = col::DAEMON,
+    host: CatB = col::HOST,
+    instance: CatB = col::INSTANCE,
+    daemon: CatB = col::DAEMON,
     pid: U32B = col::PID,
-    kind: StrB = col::KIND,
-    action: StrB = col::ACTION,
+    kind: CatB = col::KIND,
+    action: CatB = col::ACTION,
     queue_id: StrB = col::QUEUE_ID,
-    stage: StrB = col::STAGE,
+    stage: CatB = col::STAGE,
     client_name: StrB = col::CLIENT_NAME,
     client_ip: StrB = col::CLIENT_IP,
     client_port: U16B = col::CLIENT_PORT,
     code: U16B = col::CODE,
-    enhanced: StrB = col::ENHANCED,
+    enhanced: CatB = col::ENHANCED,
     address: StrB = col::ADDRESS,
-    reason: StrB = col::REASON,
-    restriction: StrB = col::RESTRICTION,
+    reason: CatB = col::REASON,
+    restriction: CatB = col::RESTRICTION,
     text: StrB = col::TEXT,
     from: StrB = col::FROM,
-    from_domain: StrB = col::FROM_DOMAIN,
+    from_domain: CatB = col::FROM_DOMAIN,
     to: StrB = col::TO,
-    to_domain: StrB = col::TO_DOMAIN,
+    to_domain: CatB = col::TO_DOMAIN,
     orig_to: StrB = col::ORIG_TO,
-    proto: StrB = col::PROTO,
+    proto: CatB = col::PROTO,
     helo: StrB = col::HELO,
-    sasl_method: StrB = col::SASL_METHOD,
+    sasl_method: CatB = col::SASL_METHOD,
     sasl_username: StrB = col::SASL_USERNAME,
-    relay_host: StrB = col::RELAY_HOST,
+    relay_host: CatB = col::RELAY_HOST,
     relay_ip: StrB = col::RELAY_IP,
     relay_port: U16B = col::RELAY_PORT,
     conn_use: U32B = col::CONN_USE,
@@ -196,15 +222,52 @@ builders! {
     delay_b: F32B = col::DELAY_IN_QMGR,
     delay_c: F32B = col::DELAY_CONNECT,
     delay_d: F32B = col::DELAY_TRANSMIT,
-    tls: StrB = col::TLS,
-    dsn: StrB = col::DSN,
-    status: StrB = col::STATUS,
-    remote_command: StrB = col::REMOTE_COMMAND,
+    tls: CatB = col::TLS,
+    dsn: CatB = col::DSN,
+    status: CatB = col::STATUS,
+    remote_command: CatB = col::REMOTE_COMMAND,
     size: U64B = col::SIZE,
     nrcpt: U32B = col::NRCPT,
     uid: U32B = col::UID,
     message_id: StrB = col::MESSAGE_ID,
     related_queue_id: StrB = col::RELATED_QUEUE_ID,
+}
+
+/// A categorical column (global categories) with the builder interface of
+/// polars' other column builders. The columns of [`CATEGORICAL`] are built
+/// this way: 4 bytes a row instead of a 16-byte string view (and the string
+/// itself when it is longer than 12 bytes), and reports filter and group
+/// them by code.
+pub struct CategoryBuilder(CategoricalChunkedBuilder<Categorical32Type>);
+
+impl CategoryBuilder {
+    fn new(name: PlSmallStr, capacity: usize) -> Self {
+        let dtype = DataType::from_categories(Categories::global());
+        let mut builder = CategoricalChunkedBuilder::new(name, dtype);
+        builder.reserve(capacity);
+        CategoryBuilder(builder)
+    }
+
+    fn append_option(&mut self, value: Option<&str>) {
+        match value {
+            Some(value) => self.append_value(value),
+            None => self.0.append_null(),
+        }
+    }
+
+    fn append_value(&mut self, value: &str) {
+        self.0
+            .append_str(value)
+            .expect("the global categories take any string (up to 2^32 of them)");
+    }
+
+    fn append_null(&mut self) {
+        self.0.append_null();
+    }
+
+    fn finish(self) -> Categorical32Chunked {
+        self.0.finish()
+    }
 }
 
 /// Appends `value` to the column's builder, if the column is built.
@@ -293,7 +356,7 @@ impl FrameBuilder {
 }
 
 /// Appends the lower-cased domain of `address` (null if it has none).
-fn append_domain(builder: &mut StrB, address: Option<&str>, scratch: &mut String) {
+fn append_domain(builder: &mut CatB, address: Option<&str>, scratch: &mut String) {
     match address.and_then(domain_of) {
         Some(domain) if domain.bytes().any(|b| b.is_ascii_uppercase()) => {
             scratch.clear();
@@ -409,4 +472,50 @@ const _: () = assert!(SCHEMA.len() < 64 && EventKind::ALL.len() < 32);
 
 fn kind_bits(kinds: &[EventKind]) -> u32 {
     kinds.iter().fold(0, |bits, k| bits | 1 << k.index())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_categorical_columns_are_those_listed() {
+        let frame = empty(&Projection::ALL);
+        let built: Vec<&str> = frame
+            .columns()
+            .iter()
+            .filter(|c| matches!(c.dtype(), DataType::Categorical(..)))
+            .map(|c| c.name().as_str())
+            .collect();
+        let mut listed = CATEGORICAL.to_vec();
+        listed.sort_by_key(|name| SCHEMA.iter().position(|(n, ..)| n == name));
+        assert_eq!(built, listed);
+    }
+
+    #[test]
+    fn a_projection_builds_its_columns_and_keeps_its_rows() {
+        let projection = Projection::NONE
+            .with_kinds(&[EventKind::Reject])
+            .with_recipients_of(&[EventKind::Hold])
+            .with_columns(&[col::KIND, col::TO]);
+        let frame = empty(&projection);
+        let names: Vec<&str> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(names, [col::TS, col::KIND, col::TO]);
+        let event = |kind, to| Event {
+            kind,
+            to,
+            ..Event::default()
+        };
+        assert!(projection.keeps(&event(EventKind::Reject, None)));
+        assert!(projection.keeps(&event(EventKind::Hold, Some("a@b"))));
+        assert!(!projection.keeps(&event(EventKind::Hold, None)));
+        assert!(!projection.keeps(&event(EventKind::Delivery, Some("a@b"))));
+        let only = projection.only_kinds(&[EventKind::Hold]);
+        assert!(!only.keeps(&event(EventKind::Reject, None)));
+        assert!(only.keeps(&event(EventKind::Hold, Some("a@b"))));
+    }
 }

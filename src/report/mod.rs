@@ -29,13 +29,22 @@ pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult
     df.filter(&equals_any(df, column, values)?)
 }
 
-/// Where the string `column` equals one of `values`; false for nulls.
+/// Where the string or categorical `column` equals one of `values`; false
+/// for nulls.
 fn equals_any(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<BooleanChunked> {
-    let col = df.column(column)?.str()?;
+    let column = df.column(column)?;
     let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
-    for value in values {
-        let hit = col.equal(*value);
-        mask = &mask | &hit;
+    if let DataType::Categorical(_, mapping) = column.dtype() {
+        // Compare codes: a value the categories never saw matches no row.
+        let codes = column.cat32()?.physical();
+        for code in values.iter().filter_map(|v| mapping.get_cat(v)) {
+            mask = &mask | &codes.equal(code);
+        }
+    } else {
+        let strings = column.str()?;
+        for value in values {
+            mask = &mask | &strings.equal(*value);
+        }
     }
     // Nulls in the column compare as null: treat them as "no".
     mask.fill_null_with_values(false)
@@ -116,6 +125,15 @@ pub fn grouped(df: &DataFrame, keys: &[&str], aggs: &Aggregates<'_>) -> PolarsRe
         columns.push(agg(&[col::TS], |g| g.min(), "first_seen")?);
         columns.push(agg(&[col::TS], |g| g.max(), "last_seen")?);
     }
+    // Categorical keys and examples leave as strings: the group tables are
+    // small, and readers of a report need not know how a column is stored.
+    let columns = columns
+        .into_iter()
+        .map(|c| match c.dtype() {
+            DataType::Categorical(..) => c.cast(&DataType::String),
+            _ => Ok(c),
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
     let out = DataFrame::new_infer_height(columns)?;
     let mut by = vec!["count"];
     by.extend_from_slice(keys);
