@@ -15,7 +15,8 @@ use crate::input::Input;
 use crate::output;
 
 /// Bumped whenever a column is added, removed, renamed or retyped.
-/// 2: `to_domain`, `from_domain`, `reason`, `relay_host` dictionary encoded.
+/// 2: `to_domain`, `from_domain`, `reason`, `relay_host`, `to`, `client_ip`
+/// dictionary encoded.
 pub const SCHEMA_VERSION: &str = "2";
 
 pub use crate::frame::CATEGORICAL;

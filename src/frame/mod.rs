@@ -110,9 +110,13 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`", "5A45B1D9B6"),
 ];
 
-/// Columns with a small vocabulary, built as categoricals (global
-/// categories) and stored as such (dictionary encoded) in Parquet. Their
-/// [`SCHEMA`] type stays `str`: that is what their values are.
+/// Columns whose values repeat: a small vocabulary (kind, status, …), or
+/// values that recur across events (recipients, client addresses, reasons).
+/// They are built as categoricals (global categories) and stored as such
+/// (dictionary encoded) in Parquet. Their [`SCHEMA`] type stays `str`: that
+/// is what their values are. Measured on a 1.1 GB log (BENCHMARKS.md): the
+/// default reports took 44 ms instead of 100 ms, and peak memory was 98 MB
+/// instead of 211 MB with string columns.
 pub const CATEGORICAL: &[&str] = &[
     col::HOST,
     col::INSTANCE,
@@ -132,6 +136,8 @@ pub const CATEGORICAL: &[&str] = &[
     col::REASON,
     col::RELAY_HOST,
     col::FROM_DOMAIN,
+    col::TO,
+    col::CLIENT_IP,
 ];
 
 type StrB = StringChunkedBuilder;
@@ -196,7 +202,7 @@ builders! {
     queue_id: StrB = col::QUEUE_ID,
     stage: CatB = col::STAGE,
     client_name: StrB = col::CLIENT_NAME,
-    client_ip: StrB = col::CLIENT_IP,
+    client_ip: CatB = col::CLIENT_IP,
     client_port: U16B = col::CLIENT_PORT,
     code: U16B = col::CODE,
     enhanced: CatB = col::ENHANCED,
@@ -206,7 +212,7 @@ builders! {
     text: StrB = col::TEXT,
     from: StrB = col::FROM,
     from_domain: CatB = col::FROM_DOMAIN,
-    to: StrB = col::TO,
+    to: CatB = col::TO,
     to_domain: CatB = col::TO_DOMAIN,
     orig_to: StrB = col::ORIG_TO,
     proto: CatB = col::PROTO,
@@ -236,8 +242,8 @@ builders! {
 /// A categorical column (global categories) with the builder interface of
 /// polars' other column builders. The columns of [`CATEGORICAL`] are built
 /// this way: 4 bytes a row instead of a 16-byte string view (and the string
-/// itself when it is longer than 12 bytes), and reports filter and group
-/// them by code.
+/// itself when it is longer than 12 bytes); reports filter, group and count
+/// distinct values by code.
 pub struct CategoryBuilder(CategoricalChunkedBuilder<Categorical32Type>);
 
 impl CategoryBuilder {
