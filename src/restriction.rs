@@ -176,6 +176,19 @@ static BUILT_IN_TEXTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 static BLOCKED_USING: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(" blocked using "));
 
+/// Whether [`infer`] for this kind and stage depends on the reason text
+/// alone (milter and proxy verdicts and header/body checks do not read it).
+pub fn depends_on_reason_only(kind: EventKind, stage: Option<&str>) -> bool {
+    !matches!(
+        kind,
+        EventKind::MilterReject
+            | EventKind::MilterHold
+            | EventKind::MilterDiscard
+            | EventKind::ProxyAccept
+            | EventKind::ProxyReject
+    ) && !matches!(stage, Some("header" | "body"))
+}
+
 pub fn infer<'a>(kind: EventKind, stage: Option<&str>, reason: &'a str) -> Restriction<'a> {
     match kind {
         EventKind::MilterReject | EventKind::MilterHold | EventKind::MilterDiscard => {

@@ -157,8 +157,11 @@ macro_rules! builders {
             ts: PrimitiveChunkedBuilder<Int64Type>,
             $( $field: Option<$ty>, )*
             rows: usize,
-            /// Reused buffers: lower-cased domains, normalized reasons.
+            /// Reused buffer: lower-cased domains.
             scratch: String,
+            /// The last reason normalized, and the last restriction inferred.
+            normalized: Memo,
+            inferred: Memo,
         }
 
         impl FrameBuilder {
@@ -172,6 +175,8 @@ macro_rules! builders {
                         .then(|| <$ty>::new($name.into(), capacity)), )*
                     rows: 0,
                     scratch: String::new(),
+                    normalized: Memo::default(),
+                    inferred: Memo::default(),
                 }
             }
 
@@ -344,20 +349,50 @@ impl FrameBuilder {
         }
         if let Some(builder) = &mut self.reason {
             match e.reason {
-                Some(reason) if restriction::normalize_reason(reason, scratch) => {
-                    builder.append_value(scratch.as_str())
-                }
-                other => builder.append_option(other),
+                Some(reason) => builder.append_value(self.normalized.get(reason, |out| {
+                    restriction::normalize_reason(reason, out);
+                })),
+                None => builder.append_null(),
             }
         }
         if let Some(builder) = &mut self.restriction {
             if e.kind.is_policy_action() {
-                restriction::infer(e.kind, e.stage, e.reason.unwrap_or("")).write_to(scratch);
-                builder.append_value(scratch.as_str());
+                let reason = e.reason.unwrap_or("");
+                let infer = |out: &mut String| {
+                    restriction::infer(e.kind, e.stage, reason).write_to(out);
+                };
+                if restriction::depends_on_reason_only(e.kind, e.stage) {
+                    builder.append_value(self.inferred.get(reason, infer));
+                } else {
+                    infer(scratch);
+                    builder.append_value(scratch.as_str());
+                }
             } else {
                 builder.append_null();
             }
         }
+    }
+}
+
+/// The last input of a derivation from a reason, and its result: a reject
+/// usually follows another with the same reply, and comparing two strings
+/// costs less than normalizing a reply or matching it against the
+/// restriction texts. The buffers are reused: no allocation once warm.
+#[derive(Default)]
+struct Memo {
+    input: Option<String>,
+    output: String,
+}
+
+impl Memo {
+    fn get(&mut self, input: &str, derive: impl FnOnce(&mut String)) -> &str {
+        if self.input.as_deref() != Some(input) {
+            derive(&mut self.output);
+            let buffer = self.input.get_or_insert_with(String::new);
+            buffer.clear();
+            buffer.push_str(input);
+        }
+        &self.output
     }
 }
 
