@@ -6,6 +6,10 @@
 //! that no parser took is *unrecognized* and shows up in `--unparsed`. Keep
 //! the lists tight: a shape added here is a shape we promise to understand.
 
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
 /// Session and per-attempt lines of any daemon (smtpd, smtp, lmtp, …).
 static ANY_DAEMON: Prefixes = Prefixes::new(&[
     "lost connection after ",
@@ -206,6 +210,10 @@ fn is_counters(s: &str) -> bool {
     in_value && value_len > 0
 }
 
+/// Built once: `str::contains` would build a substring searcher per line.
+static WANTED_ATTRIBUTE: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(" socket: wanted attribute: "));
+
 /// Traces of daemons run with `-v` (`debug_peer_list`, master.cf `-v`):
 /// internal function names and attribute exchanges, e.g.
 ///
@@ -258,7 +266,7 @@ fn is_verbose_trace(rest: &str) -> bool {
     if PHRASES.start(rest) {
         return true;
     }
-    if rest.ends_with(" stream disconnect") || rest.contains(" socket: wanted attribute: ") {
+    if rest.ends_with(" stream disconnect") || WANTED_ATTRIBUTE.find(rest.as_bytes()).is_some() {
         return true;
     }
     // `function_name: …`: a C identifier with an underscore, then a colon.
