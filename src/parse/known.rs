@@ -137,23 +137,28 @@ pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
     is_verbose_trace(rest)
 }
 
-/// A list of line prefixes, with the set of their first bytes: most lines
-/// start with a byte no prefix of a list starts with, and skip the list
-/// after one table lookup instead of a comparison per prefix.
+/// A list of line prefixes, indexed by first byte: for each byte, the set
+/// of prefixes (bit i: `list[i]`) that start with it. A line is compared
+/// only with the one or two prefixes that share its first byte, not with
+/// the whole list.
 struct Prefixes {
     list: &'static [&'static str],
-    first_bytes: [bool; 256],
+    by_first_byte: [u64; 256],
 }
 
 impl Prefixes {
     const fn new(list: &'static [&'static str]) -> Prefixes {
-        let mut first_bytes = [false; 256];
+        assert!(list.len() <= 64, "one bit per prefix");
+        let mut by_first_byte = [0u64; 256];
         let mut i = 0;
         while i < list.len() {
-            first_bytes[list[i].as_bytes()[0] as usize] = true;
+            by_first_byte[list[i].as_bytes()[0] as usize] |= 1 << i;
             i += 1;
         }
-        Prefixes { list, first_bytes }
+        Prefixes {
+            list,
+            by_first_byte,
+        }
     }
 
     /// Whether `s` starts with one of the prefixes.
@@ -162,11 +167,15 @@ impl Prefixes {
         let Some(&first) = s.first() else {
             return false;
         };
-        self.first_bytes[usize::from(first)]
-            && self
-                .list
-                .iter()
-                .any(|p| p.as_bytes()[0] == first && s.starts_with(p.as_bytes()))
+        let mut candidates = self.by_first_byte[usize::from(first)];
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            if s.starts_with(self.list[i].as_bytes()) {
+                return true;
+            }
+            candidates &= candidates - 1;
+        }
+        false
     }
 }
 
