@@ -26,7 +26,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../src/parse/mod.rs"]
 mod parse;
 
-use parse::{Event, LineOutcome, MessageOutcome, TimeContext, YearRule};
+use parse::{Event, LineOutcome, MessageOutcome, MinuteCache, TimeContext, YearRule};
 
 const CTX: TimeContext = TimeContext {
     year: YearRule {
@@ -68,6 +68,16 @@ fuzz_target!(|data: &[u8]| {
     if let Some((daemon, rest)) = text.split_once('\n') {
         check_message(daemon, rest);
         check_line(rest);
+    }
+    // The scan parses consecutive lines with one minute cache: it must give
+    // what parsing each line alone gives.
+    let mut minutes = MinuteCache::default();
+    for line in text.split('\n') {
+        assert_eq!(
+            parse::parse_line_cached(line, &CTX, &mut minutes),
+            parse::parse_line(line, &CTX),
+            "the minute cache changed the outcome of {line:?}"
+        );
     }
 });
 
