@@ -261,6 +261,9 @@ pub fn normalize_reason(reason: &str, out: &mut String) -> bool {
     out.clear();
     let mut changed = false;
     let bytes = reason.as_bytes();
+    // `reason[..copied]` is in `out` already: plain words are copied in
+    // runs, up to the next token that may change.
+    let mut copied = 0;
     let mut start = 0;
     // Only a token with a digit, `@`, `<`, `[` or two `:` can be an address,
     // an IP address or a queue id; plain words (most of them) are copied as
@@ -269,28 +272,49 @@ pub fn normalize_reason(reason: &str, out: &mut String) -> bool {
     // An IPv6 address has two colons at least; `rejected:` has one.
     let mut colons = 0;
     for i in 0..=bytes.len() {
-        let byte = bytes.get(i).copied().unwrap_or(b' ');
-        if byte != b' ' {
-            maybe_variable |= byte.is_ascii_digit() || matches!(byte, b'@' | b'<' | b'[');
-            colons += usize::from(byte == b':');
-            continue;
+        let class = bytes.get(i).map_or(SPACE, |&b| REASON_BYTES[usize::from(b)]);
+        match class {
+            PLAIN => continue,
+            VARIABLE => maybe_variable = true,
+            COLON => colons += 1,
+            _ => {
+                if maybe_variable || colons >= 2 {
+                    out.push_str(&reason[copied..start]);
+                    changed |= normalize_token(&reason[start..i], out);
+                    copied = i;
+                }
+                start = i + 1;
+                maybe_variable = false;
+                colons = 0;
+            }
         }
-        maybe_variable |= colons >= 2;
-        if start > 0 {
-            out.push(' ');
-        }
-        let token = &reason[start..i];
-        if maybe_variable {
-            changed |= normalize_token(token, out);
-        } else {
-            out.push_str(token);
-        }
-        start = i + 1;
-        maybe_variable = false;
-        colons = 0;
     }
+    out.push_str(&reason[copied..]);
     changed
 }
+
+/// [`REASON_BYTES`] classes.
+const PLAIN: u8 = 0;
+const VARIABLE: u8 = 1;
+const COLON: u8 = 2;
+const SPACE: u8 = 3;
+
+/// What each byte says about the token it is in: a digit, `@`, `<` or `[`
+/// may make it variable, colons are counted, a space ends it.
+const REASON_BYTES: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = VARIABLE;
+        b += 1;
+    }
+    table[b'@' as usize] = VARIABLE;
+    table[b'<' as usize] = VARIABLE;
+    table[b'[' as usize] = VARIABLE;
+    table[b':' as usize] = COLON;
+    table[b' ' as usize] = SPACE;
+    table
+};
 
 /// Appends `token`, or its placeholder keeping surrounding punctuation and a
 /// `:port`; returns whether it was replaced.
