@@ -272,7 +272,9 @@ pub fn normalize_reason(reason: &str, out: &mut String) -> bool {
     // An IPv6 address has two colons at least; `rejected:` has one.
     let mut colons = 0;
     for i in 0..=bytes.len() {
-        let class = bytes.get(i).map_or(SPACE, |&b| REASON_BYTES[usize::from(b)]);
+        let class = bytes
+            .get(i)
+            .map_or(SPACE, |&b| REASON_BYTES[usize::from(b)]);
         match class {
             PLAIN => continue,
             VARIABLE => maybe_variable = true,

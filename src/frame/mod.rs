@@ -159,8 +159,10 @@ macro_rules! builders {
             rows: usize,
             /// Reused buffer: lower-cased domains.
             scratch: String,
-            /// The last reason normalized, and the last restriction inferred.
-            normalized: Memo,
+            /// The last reason normalized (of policy actions, and of other
+            /// events: deliveries interleave with rejects), and the last
+            /// restriction inferred.
+            normalized: [Memo; 2],
             inferred: Memo,
         }
 
@@ -175,7 +177,7 @@ macro_rules! builders {
                         .then(|| <$ty>::new($name.into(), capacity)), )*
                     rows: 0,
                     scratch: String::new(),
-                    normalized: Memo::default(),
+                    normalized: Default::default(),
                     inferred: Memo::default(),
                 }
             }
@@ -349,9 +351,12 @@ impl FrameBuilder {
         }
         if let Some(builder) = &mut self.reason {
             match e.reason {
-                Some(reason) => builder.append_value(self.normalized.get(reason, |out| {
-                    restriction::normalize_reason(reason, out);
-                })),
+                Some(reason) => {
+                    let memo = &mut self.normalized[usize::from(e.kind.is_policy_action())];
+                    builder.append_value(memo.get(reason, |out| {
+                        restriction::normalize_reason(reason, out);
+                    }))
+                }
                 None => builder.append_null(),
             }
         }
