@@ -110,17 +110,27 @@ static WITH_QUEUE_ID: Prefixes = Prefixes::new(&[
     "client=",
 ]);
 
-pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
-    if let Some(client) = rest
+/// The shapes that make up most lines of a busy server: smtpd's `connect
+/// from` and `disconnect from`, and the tests of postscreen and its helpers
+/// (half the lines of a busy MX). No event parser takes them, so
+/// `parse_message` settles them first: `Some(known)` for these, `None` for
+/// any other message.
+pub fn frequent(daemon: &str, message: &str) -> Option<bool> {
+    if let Some(client) = message
         .strip_prefix("connect from ")
-        .or_else(|| rest.strip_prefix("disconnect from "))
+        .or_else(|| message.strip_prefix("disconnect from "))
     {
-        return is_session_client(client);
+        return Some(is_session_client(client));
     }
-    // postscreen and its helpers write half the lines of a busy MX: their
-    // list goes first.
-    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && POSTSCREEN.start(rest) {
-        return true;
+    if matches!(daemon, "postscreen" | "dnsblog" | "tlsproxy") && POSTSCREEN.start(message) {
+        return Some(true);
+    }
+    None
+}
+
+pub fn is_known(daemon: &str, has_queue_id: bool, rest: &str) -> bool {
+    if let Some(known) = frequent(daemon, rest) {
+        return known;
     }
     if has_queue_id && WITH_QUEUE_ID.start(rest) {
         return true;

@@ -261,6 +261,13 @@ pub fn parse_line_cached<'a>(
 /// Parses the message part of a Postfix line, given the daemon that wrote it
 /// (the last component of the syslog tag).
 pub fn parse_message<'a>(daemon: &str, message: &'a str) -> MessageOutcome<'a> {
+    // Most lines of a busy server are of a few known shapes that no event
+    // parser takes: they are settled before the event parsers try them.
+    match known::frequent(daemon, message) {
+        Some(true) => return MessageOutcome::Known,
+        Some(false) => return MessageOutcome::Unrecognized,
+        None => {}
+    }
     // Severity prefixes come first and apply to every daemon. cleanup's
     // `QID: warning: header …` has a queue id first, so it is not caught here.
     if let Some((kind, rest)) = severity(message) {
