@@ -177,14 +177,8 @@ fn projection(config: &Config) -> Projection {
         config
             .reports
             .iter()
-            .map(|which| match which {
-                ReportName::Overview => tables::overview_needs(),
-                ReportName::Findings => report::findings::needs(),
-                ReportName::Rejects => tables::actions_needs(&[EventKind::Reject]),
-                ReportName::Warnings => tables::actions_needs(&[EventKind::RejectWarning]),
-                ReportName::Failed => tables::failed_needs(),
-                ReportName::Deliveries => tables::deliveries_by_domain_needs(),
-            })
+            .flat_map(|report| Table::of(*report))
+            .map(|table| table.needs())
             .fold(Projection::NONE, Projection::union)
     };
     wanted.only_kinds(&event_kinds(config))
@@ -210,6 +204,17 @@ impl Table {
             ReportName::Warnings => &[Table::Warnings],
             ReportName::Failed => &[Table::Failed],
             ReportName::Deliveries => &[Table::Deliveries],
+        }
+    }
+
+    /// The rows and columns of the frame that [`Table::compute`] reads.
+    fn needs(self) -> Projection {
+        match self {
+            Table::Overview => tables::overview_needs(),
+            Table::Rejects => tables::actions_needs(&[EventKind::Reject]),
+            Table::Warnings => tables::actions_needs(&[EventKind::RejectWarning]),
+            Table::Failed => tables::failed_needs(),
+            Table::Deliveries => tables::deliveries_by_domain_needs(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The parallel phase: every input is cut into chunks on line boundaries,
-//! rayon parses the chunks independently into per-chunk frames and line
-//! counts, and the results are stacked in input order. Chunks never depend
+//! rayon parses the chunks independently into per-chunk frames (of the rows
+//! and columns of the run's [`Projection`]) and line counts, each worker
+//! unmaps its chunk once parsed, and the results are stacked in input order. Chunks never depend
 //! on each other (the year rule is decided per input beforehand), so the frame
 //! is the same for any number of chunks or threads.
 

@@ -9,20 +9,13 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{tables, Report};
-use crate::frame::{col, Projection};
-use crate::parse::EventKind;
+use super::Report;
+use crate::frame::col;
 use crate::restriction;
 
-/// What [`findings`] reads: the tables of the rejects and the deliveries
-/// reports.
-pub fn needs() -> Projection {
-    tables::actions_needs(&[EventKind::Reject]).union(tables::deliveries_by_domain_needs())
-}
-
 /// Up to `top` findings from the rejects table (as built by
-/// [`tables::actions_by_domain`]) and the deliveries table (as built by
-/// [`tables::deliveries_by_domain`]).
+/// [`super::tables::actions_by_domain`]) and the deliveries table (as built by
+/// [`super::tables::deliveries_by_domain`]).
 pub fn findings(rejects: &DataFrame, deliveries: &DataFrame, top: usize) -> PolarsResult<Report> {
     let sent = sent_recipients_by_domain(deliveries)?;
     let domain = rejects.column(col::TO_DOMAIN)?.str()?;
