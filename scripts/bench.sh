@@ -39,13 +39,14 @@ sparse_run=()
 
 # The machine is shared and noisy: the commands run in ROUNDS rounds of 3
 # runs each, so that a noisy minute hits every command, not one; the report
-# takes the median of all runs of each command.
+# takes the median of all runs of each command. `sync` before every run:
+# the Parquet file one command writes must not be flushed during the next.
 rounds=${ROUNDS:-4}
 jsons=()
 for round in $(seq "$rounds"); do
   json="$work/hyperfine-$round.json"
   jsons+=("$json")
-  hyperfine --style none --warmup 1 --runs 3 --export-json "$json" \
+  hyperfine --style none --warmup 1 --runs 3 --prepare sync --export-json "$json" \
     -n "wc -l" "wc -l $big" \
     -n "maillog-report" "$bin --year 2026 $big" \
     -n "maillog-report --parquet" "$bin --year 2026 --parquet $work/out.parquet $big" \
