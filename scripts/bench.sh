@@ -41,7 +41,7 @@ sparse_run=()
 # runs each, so that a noisy minute hits every command, not one; the report
 # takes the median of all runs of each command. `sync` before every run:
 # the Parquet file one command writes must not be flushed during the next.
-rounds=${ROUNDS:-4}
+rounds=${ROUNDS:-6}
 jsons=()
 for round in $(seq "$rounds"); do
   json="$work/hyperfine-$round.json"
