@@ -373,8 +373,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Tokens around the limits: hex and long-id alphabets at every
+        /// length up to past the longest id, and mixed words.
         #[test]
-        fn queue_ids_split_by_rule(message in "(NOQUEUE|[0-9A-Fa-z]{0,26}|[A-Z0-9]{3,8}z[a-z]{0,9})[: ,_]?[a-z ]{0,4}") {
+        fn queue_ids_split_by_rule(message in "(NOQUEUE|[0-9A-F]{3,26}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]{1,24}z|[0-9A-Fa-z]{0,26})[: ,_]?[a-z ]{0,4}") {
             proptest::prop_assert_eq!(split_queue_id(&message).0, split_queue_id_by_rule(&message));
         }
     }
