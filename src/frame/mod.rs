@@ -1,9 +1,11 @@
 //! The event frame: one row per [`Event`], one typed column per field.
 //!
 //! [`FrameBuilder`] is filled by one rayon worker per chunk and finished into a
-//! polars [`DataFrame`]; the chunk frames are stacked in input order. The
-//! column names, types and meanings live in [`SCHEMA`] only: the README's
-//! schema table and `--group-by`'s validation are generated from it.
+//! polars [`DataFrame`]; the chunk frames are stacked in input order. A run
+//! builds only the rows and columns its output reads ([`Projection`]), and
+//! the columns of [`CATEGORICAL`] as categoricals. The column names, types
+//! and meanings live in [`SCHEMA`] only: the README's schema table and
+//! `--group-by`'s validation are generated from it.
 
 use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
