@@ -11,18 +11,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use maillog_report::cli::{Args, Config};
 use maillog_report::input::{Input, Source};
-use maillog_report::parse::{
-    parse_line, parse_line_cached, LineOutcome, MinuteCache, TimeContext, YearRule,
-};
-use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+use maillog_report::parse::{parse_line, parse_line_cached, LineOutcome, MinuteCache, TimeContext};
+use maillog_report::scan::{scan, ScanOptions};
 
-const TIME: TimeContext = TimeContext {
-    year: YearRule {
-        year: 2026,
-        month: 12,
-    },
-    bsd_utc_offset_secs: 0,
-};
+const TIME: TimeContext = TimeContext::utc_in(2026);
 
 fn lab_log() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/maillog");
@@ -86,13 +78,7 @@ fn bench_end_to_end(c: &mut Criterion) {
     // The lab log repeated to a few MB: read → parse → frame → reports.
     let log = lab_log();
     let big: Vec<u8> = log.repeat(8).into_bytes();
-    let options = ScanOptions {
-        chunks: 8,
-        year: Some(2026),
-        bsd_utc_offset_secs: 0,
-        max_line: DEFAULT_MAX_LINE,
-        projection: maillog_report::frame::Projection::ALL,
-    };
+    let options = ScanOptions::every_event(8, 2026);
     let input = || Input {
         name: "bench".into(),
         data: Source::Owned(big.clone()),

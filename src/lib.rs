@@ -135,7 +135,7 @@ fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
 
 fn validate(config: &Config) -> Result<()> {
     for kind in &config.events {
-        if !EventKind::ALL.iter().any(|k| k.as_str() == kind) {
+        if EventKind::from_name(kind).is_none() {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
             bail!(UsageError(format!(
                 "--event {kind}: no such event kind; one of {}",

@@ -44,6 +44,21 @@ pub struct ScanOptions {
     pub projection: Projection,
 }
 
+impl ScanOptions {
+    /// At least `chunks` chunks, BSD stamps in `year` read as UTC, the
+    /// default line limit, and every event and column in the frame: the
+    /// scan that tests and benches compare.
+    pub fn every_event(chunks: usize, year: i32) -> ScanOptions {
+        ScanOptions {
+            chunks,
+            year: Some(year),
+            bsd_utc_offset_secs: 0,
+            max_line: DEFAULT_MAX_LINE,
+            projection: Projection::ALL,
+        }
+    }
+}
+
 /// Where every input line went. The buckets add up to `lines`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LineCounts {

@@ -486,6 +486,25 @@ fn script(name: &str) -> PathBuf {
     support::repo().join("tests").join("python").join(name)
 }
 
+/// Runs a Python check within `limit`; fails on a timeout or a failure, and
+/// shows what the check printed.
+fn run_check(cmd: Command, name: &str, limit: Duration) {
+    let start = Instant::now();
+    let (out, killed) = run_bounded(cmd, limit);
+    assert!(!killed, "{name} ran over {limit:?}; killed\n{}", text(&out));
+    assert!(
+        out.status.success(),
+        "{name}: {}\n{}",
+        out.status,
+        text(&out)
+    );
+    eprintln!(
+        "{name} ({:.1} s):\n{}",
+        start.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn python_readers_agree_with_the_cli() {
     let Some(python) = analyst_python(&[PYARROW, DUCKDB]) else {
@@ -505,24 +524,7 @@ fn python_readers_agree_with_the_cli() {
             .arg(case.name)
             .args([&case.rejects, &case.parquet, &case.dataset]);
     }
-    let start = Instant::now();
-    let (out, killed) = run_bounded(cmd, CHECK_LIMIT);
-    assert!(
-        !killed,
-        "check_analysts.py ran over {CHECK_LIMIT:?}; killed\n{}",
-        text(&out)
-    );
-    assert!(
-        out.status.success(),
-        "check_analysts.py: {}\n{}",
-        out.status,
-        text(&out)
-    );
-    eprintln!(
-        "check_analysts.py ({:.1} s):\n{}",
-        start.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_check(cmd, "check_analysts.py", CHECK_LIMIT);
 }
 
 #[test]
@@ -552,22 +554,5 @@ fn spark_reads_the_dataset() {
             .arg(case.name)
             .args([&case.rejects, &case.dataset]);
     }
-    let start = Instant::now();
-    let (out, killed) = run_bounded(cmd, SPARK_LIMIT);
-    assert!(
-        !killed,
-        "check_spark.py ran over {SPARK_LIMIT:?}; killed\n{}",
-        text(&out)
-    );
-    assert!(
-        out.status.success(),
-        "check_spark.py: {}\n{}",
-        out.status,
-        text(&out)
-    );
-    eprintln!(
-        "check_spark.py ({:.1} s):\n{}",
-        start.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_check(cmd, "check_spark.py", SPARK_LIMIT);
 }

@@ -2,20 +2,14 @@
 //! many (more chunks than lines) give identical frames and line counts.
 
 use maillog_report::input::{load, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
-use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+use maillog_report::scan::{scan, ScanOptions};
 
 use super::support;
 
 fn scan_with_chunks(path: &str, chunks: usize) -> maillog_report::scan::Scan {
     let (input, problem) = load(path, MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED);
     assert_eq!(problem, None);
-    let options = ScanOptions {
-        chunks,
-        year: Some(2026),
-        bsd_utc_offset_secs: 0,
-        max_line: DEFAULT_MAX_LINE,
-        projection: maillog_report::frame::Projection::ALL,
-    };
+    let options = ScanOptions::every_event(chunks, 2026);
     scan(&[input.expect("readable")], &options)
 }
 

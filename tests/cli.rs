@@ -288,7 +288,7 @@ fn readme_documents_every_frame_column() {
 #[test]
 fn parquet_reads_back_equal_to_the_frame() {
     use maillog_report::input::{load, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
-    use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+    use maillog_report::scan::{scan, ScanOptions};
     use polars::prelude::*;
 
     let dir = tempfile::tempdir().unwrap();
@@ -305,13 +305,7 @@ fn parquet_reads_back_equal_to_the_frame() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let (input, _) = load(&lab_log(), MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED);
-    let options = ScanOptions {
-        chunks: 4,
-        year: Some(2026),
-        bsd_utc_offset_secs: 0,
-        max_line: DEFAULT_MAX_LINE,
-        projection: maillog_report::frame::Projection::ALL,
-    };
+    let options = ScanOptions::every_event(4, 2026);
     let written =
         maillog_report::export::export_frame(&scan(&[input.unwrap()], &options).frame).unwrap();
 

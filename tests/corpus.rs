@@ -17,7 +17,7 @@ use std::path::Path;
 
 use maillog_report::input::{Input, Source};
 use maillog_report::parse::{parse_message, MessageOutcome};
-use maillog_report::scan::{scan, LineCounts, ScanOptions, DEFAULT_MAX_LINE};
+use maillog_report::scan::{scan, LineCounts, ScanOptions};
 
 use super::support;
 
@@ -95,13 +95,7 @@ fn scan_bytes(name: &str, bytes: Vec<u8>) -> LineCounts {
         data: Source::Owned(bytes),
         mtime: None,
     };
-    let options = ScanOptions {
-        chunks: 4,
-        year: Some(2024),
-        bsd_utc_offset_secs: 0,
-        max_line: DEFAULT_MAX_LINE,
-        projection: maillog_report::frame::Projection::ALL,
-    };
+    let options = ScanOptions::every_event(4, 2024);
     scan(&[input], &options).counts
 }
 

@@ -24,18 +24,11 @@
 
 use maillog_report::parse::{
     parse_line, parse_message, Event, EventKind, LineOutcome, MessageOutcome, Skip, TimeContext,
-    YearRule,
 };
 
 /// A fixed reference year (never today's date): BSD lines of every month get
 /// 2026, and BSD stamps are taken as UTC.
-const CTX: TimeContext = TimeContext {
-    year: YearRule {
-        year: 2026,
-        month: 12,
-    },
-    bsd_utc_offset_secs: 0,
-};
+const CTX: TimeContext = TimeContext::utc_in(2026);
 
 /// Microseconds since the epoch of an RFC 3339 literal.
 fn utc(s: &str) -> i64 {
@@ -50,6 +43,18 @@ fn check_lines(cases: &[(&str, Event<'_>)]) {
             parse_line(line, &CTX),
             LineOutcome::Event(*expected),
             "{line}"
+        );
+    }
+}
+
+/// `(daemon, message, expected)`: message-only lines, parsed as the daemon
+/// that wrote them.
+fn check_messages(cases: &[(&str, &str, Event<'_>)]) {
+    for (daemon, message, expected) in cases {
+        assert_eq!(
+            parse_message(daemon, message),
+            MessageOutcome::Event(*expected),
+            "{message}"
         );
     }
 }
@@ -908,13 +913,7 @@ fn policy_action_messages() {
             },
         ),
     ];
-    for (daemon, message, expected) in grok {
-        assert_eq!(
-            parse_message(daemon, message),
-            MessageOutcome::Event(*expected),
-            "{message}"
-        );
-    }
+    check_messages(grok);
 
     // (daemon, generator prefix, raw #TD text verbatim, expected)
     let td: &[(&str, &str, &str, Event)] = &[
@@ -1718,13 +1717,7 @@ fn deliveries() {
             },
         ),
     ];
-    for (daemon, message, expected) in messages {
-        assert_eq!(
-            parse_message(daemon, message),
-            MessageOutcome::Event(*expected),
-            "{message}"
-        );
-    }
+    check_messages(messages);
 }
 
 /// qmgr, pickup, cleanup, bounce, postsuper and smtpd `client=` lines.
@@ -2022,13 +2015,7 @@ fn queue_bookkeeping() {
             },
         ),
     ];
-    for (daemon, message, expected) in messages {
-        assert_eq!(
-            parse_message(daemon, message),
-            MessageOutcome::Event(*expected),
-            "{message}"
-        );
-    }
+    check_messages(messages);
 }
 
 /// `warning:`, `error:` and `fatal:` of any daemon.

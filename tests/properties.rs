@@ -6,19 +6,13 @@ use proptest::prelude::*;
 
 use maillog_report::input::{Input, Source};
 use maillog_report::parse::{
-    parse_line, parse_line_cached, parse_message, MinuteCache, TimeContext, YearRule,
+    parse_line, parse_line_cached, parse_message, MinuteCache, TimeContext,
 };
-use maillog_report::scan::{scan, ScanOptions, DEFAULT_MAX_LINE};
+use maillog_report::scan::{scan, ScanOptions};
 
 use super::support;
 
-const TIME: TimeContext = TimeContext {
-    year: YearRule {
-        year: 2026,
-        month: 12,
-    },
-    bsd_utc_offset_secs: 0,
-};
+const TIME: TimeContext = TimeContext::utc_in(2026);
 
 /// The lab's RFC 3339 log, read once for all generated cases.
 fn real_lines() -> &'static [String] {
@@ -36,13 +30,7 @@ fn scan_bytes(bytes: &[u8], chunks: usize) -> maillog_report::scan::Scan {
         data: Source::Owned(bytes.to_vec()),
         mtime: None,
     };
-    let options = ScanOptions {
-        chunks,
-        year: Some(2026),
-        bsd_utc_offset_secs: 0,
-        max_line: DEFAULT_MAX_LINE,
-        projection: maillog_report::frame::Projection::ALL,
-    };
+    let options = ScanOptions::every_event(chunks, 2026);
     scan(&[input], &options)
 }
 

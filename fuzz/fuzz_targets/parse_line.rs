@@ -22,19 +22,13 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../src/parse/mod.rs"]
 mod parse;
 
-use parse::{Event, LineOutcome, MessageOutcome, MinuteCache, TimeContext, YearRule};
+use parse::{Event, LineOutcome, MessageOutcome, MinuteCache, TimeContext};
 
-const CTX: TimeContext = TimeContext {
-    year: YearRule {
-        year: 2026,
-        month: 12,
-    },
-    bsd_utc_offset_secs: 0,
-};
+const CTX: TimeContext = TimeContext::utc_in(2026);
 
 const DAEMONS: [&str; 8] = [
     "smtpd",

@@ -47,6 +47,18 @@ pub struct TimeContext {
     pub bsd_utc_offset_secs: i32,
 }
 
+impl TimeContext {
+    /// BSD stamps all in `year` (the reference month is December, so no
+    /// month rolls back a year), read as UTC: the fixed context of tests,
+    /// benches and the fuzzer.
+    pub const fn utc_in(year: i32) -> TimeContext {
+        TimeContext {
+            year: YearRule { year, month: 12 },
+            bsd_utc_offset_secs: 0,
+        }
+    }
+}
+
 /// The envelope of one line, borrowing from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Envelope<'a> {
@@ -379,13 +391,7 @@ pub fn bsd_month(line: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
 
-    const CTX: TimeContext = TimeContext {
-        year: YearRule {
-            year: 2024,
-            month: 12,
-        },
-        bsd_utc_offset_secs: 0,
-    };
+    const CTX: TimeContext = TimeContext::utc_in(2024);
 
     fn utc(s: &str) -> Micros {
         chrono::DateTime::parse_from_rfc3339(s)

@@ -25,7 +25,6 @@ any, 0 otherwise. Usage:
 """
 
 import argparse
-import datetime
 import json
 import pathlib
 import sys
@@ -87,15 +86,6 @@ class Problems:
 
     def add(self, where, message):
         self.items.append(f"{where}: {message}")
-
-
-def micros_to_cli(us):
-    """Microseconds since the epoch as the CLI prints them in JSON."""
-    if us is None:
-        return None
-    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-    t += datetime.timedelta(microseconds=us)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def sql_string(path):
@@ -255,8 +245,8 @@ def sql_rows(con, source):
             "count": row["count"],
             "recipients": row["recipients"],
             "clients": row["clients"],
-            "first_seen": micros_to_cli(row["first_seen"]),
-            "last_seen": micros_to_cli(row["last_seen"]),
+            "first_seen": recipes.micros_to_cli(row["first_seen"]),
+            "last_seen": recipes.micros_to_cli(row["last_seen"]),
         }
     return rows, duplicates
 
@@ -331,7 +321,7 @@ def main():
         setup, query = recipes.duckdb_statements(glob)
         for statement in setup:
             con.execute(statement)
-        recipe_problems, recipe_rows = recipes.compare_with_report(con.sql(query).fetchall(), cli, micros_to_cli)
+        recipe_problems, recipe_rows = recipes.compare_with_report(con.sql(query).fetchall(), cli)
         for p in recipe_problems:
             problems.add(f"{name}: README.md DuckDB", p)
         summary.append(

@@ -15,7 +15,6 @@ the report. Spark runs in
 """
 
 import argparse
-import datetime
 import json
 import sys
 import time
@@ -38,14 +37,6 @@ FROM events
 WHERE kind = 'reject'
 GROUP BY to_domain, code, enhanced, restriction, reason
 """
-
-
-def micros_to_cli(us):
-    if us is None:
-        return None
-    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-    t += datetime.timedelta(microseconds=us)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def cli_rows(path, where, problems):
@@ -112,8 +103,8 @@ def main():
                     "count": d["count"],
                     "recipients": d["recipients"],
                     "clients": d["clients"],
-                    "first_seen": micros_to_cli(d["first_seen"]),
-                    "last_seen": micros_to_cli(d["last_seen"]),
+                    "first_seen": recipes.micros_to_cli(d["first_seen"]),
+                    "last_seen": recipes.micros_to_cli(d["last_seen"]),
                 }
             for key in sorted(cli.keys() - sql.keys(), key=repr):
                 problems.append(f"{name}: row {dict(zip(KEYS, key))} is in the CLI report ({cli[key]}) but not in Spark SQL")
@@ -126,7 +117,7 @@ def main():
                             f"{name}: {dict(zip(KEYS, key))}: {k} is {cli[key][k]!r} in the CLI report, {sql[key][k]!r} in Spark SQL"
                         )
             recipe_problems, recipe_rows = recipes.compare_with_report(
-                [tuple(r) for r in spark.sql(recipes.spark_query()).collect()], cli, micros_to_cli
+                [tuple(r) for r in spark.sql(recipes.spark_query()).collect()], cli
             )
             problems.extend(f"{name}: README.md Spark SQL: {p}" for p in recipe_problems)
             partitions = spark.sql(

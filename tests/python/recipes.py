@@ -6,6 +6,7 @@ the erg.school rows of the CLI's `rejects` report. So the recipes cannot drift
 from the data without a test failing.
 """
 
+import datetime
 import pathlib
 import re
 
@@ -57,7 +58,16 @@ def spark_query():
     )
 
 
-def compare_with_report(rows, cli, micros_to_cli):
+def micros_to_cli(us):
+    """Microseconds since the epoch as the CLI prints them in JSON."""
+    if us is None:
+        return None
+    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    t += datetime.timedelta(microseconds=us)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def compare_with_report(rows, cli):
     """`rows`: the recipe's result (tuples in COLUMNS order). `cli`: the
     CLI's rejects rows, {(to_domain, code, enhanced, restriction, reason):
     {count, recipients, clients, first_seen, last_seen}}. Returns the
