@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use maillog_report::cli::{Args, Config};
+use maillog_report::cli::{Args, Config, Terminal};
 use maillog_report::input::{Input, Source};
 use maillog_report::parse::{parse_line, parse_line_cached, LineOutcome, MinuteCache, TimeContext};
 use maillog_report::scan::{scan, ScanOptions};
@@ -99,7 +99,7 @@ fn bench_end_to_end(c: &mut Criterion) {
         use clap::Parser;
         let config = Config::from_args(
             Args::parse_from(["maillog-report", "--year", "2026", "--format", "json", "-"]),
-            false,
+            Terminal::PIPE,
         )
         .expect("valid arguments");
         let dir = std::env::temp_dir().join(format!("maillog-report-bench-{}", std::process::id()));

@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Parser;
 
 use crate::input::MmapPolicy;
+use crate::parse::EventKind;
 use crate::report::render::Format;
+use crate::report::{GroupKey, Plan, ReportName, Request};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -38,44 +41,54 @@ Line accounting:
   than --max-line. The overview prints these counts.
 
 Exit status:
-  0  the report covers all input
-  1  some input could not be read (missing, a directory, no permission,
-     damaged .gz): the problem is on stderr, the report covers the rest
-  2  usage error
-  3  an output file (--unparsed, --parquet, --parquet-dir) could not be written";
+  0   the report covers all input
+  1   some input could not be read (missing, a directory, no permission,
+      damaged .gz): the problem is on stderr, the report covers the rest;
+      when no input could be read at all, no report is printed
+  2   usage error
+  3   the report or an output file (--unparsed, --parquet, --parquet-dir)
+      could not be written
+  70  internal error (a bug: please report it with the message)";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
 /// why, and what to change.
 #[derive(Parser, Debug)]
-#[command(name = "maillog-report", version, about, long_about = None, after_long_help = AFTER_HELP, after_help = "Use --help for examples, timestamp rules and exit codes.")]
+#[command(name = "maillog-report", version, about, long_about = None, after_long_help = AFTER_HELP, after_help = "Use --help for the values of each option, examples, timestamp rules and exit codes.")]
 pub struct Args {
     /// Log files (plain or .gz); `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
 
-    /// Reports to print, in this order.
-    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [ReportName::Overview, ReportName::Findings, ReportName::Rejects, ReportName::Warnings, ReportName::Failed, ReportName::Deliveries])]
+    /// Reports to print, in this order (a comma-separated list).
+    #[arg(long, value_delimiter = ',', value_name = "REPORT,…", value_parser = report_name_parser(), default_value = ReportName::DEFAULT_LIST)]
     pub report: Vec<ReportName>,
 
-    /// Instead of the reports, count events grouped by these columns (any frame
-    /// column, see README, or `hour`, `day`).
-    #[arg(long, value_delimiter = ',', value_name = "COL,COL")]
-    pub group_by: Vec<String>,
+    /// Instead of the reports, count events grouped by these columns (any
+    /// frame column, see the README, or `hour`, `day`).
+    #[arg(long, value_delimiter = ',', value_name = "COL,…", value_parser = group_key_parser(), hide_possible_values = true)]
+    pub group_by: Vec<GroupKey>,
 
-    /// Only events of these kinds (reject, reject_warning, delivery, …).
-    #[arg(long, value_delimiter = ',', value_name = "KIND")]
-    pub event: Vec<String>,
+    /// Only events of these kinds.
+    #[arg(long, value_delimiter = ',', value_name = "KIND,…", value_parser = event_kind_parser())]
+    pub event: Vec<EventKind>,
 
-    /// Rows per table; 0 prints all.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub top: usize,
+    /// Rows per table (and findings per list); 0 prints all. Default: 20 in
+    /// tables and Markdown, all rows in JSON and CSV. A table that is cut
+    /// says how many rows it left out.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Width of tables and findings, in columns. Default: $COLUMNS, else the
+    /// terminal's width, else 100 (pipes and cron mail).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+
     /// Year of the last classic-syslog line of each input (see Timestamps).
-    #[arg(long, value_name = "YYYY")]
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     pub year: Option<i32>,
 
     /// Zone of classic-syslog timestamps, as an offset from UTC.
@@ -120,25 +133,40 @@ pub struct Args {
     pub max_line: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportName {
-    Overview,
-    Findings,
-    Rejects,
-    Warnings,
-    Failed,
-    Deliveries,
+/// `--report`'s values, each with its title in `--help`.
+fn report_name_parser() -> impl clap::builder::TypedValueParser<Value = ReportName> {
+    let values = ReportName::ALL
+        .iter()
+        .map(|r| PossibleValue::new(r.as_str()).help(r.spec().title));
+    PossibleValuesParser::new(values)
+        .map(|name| ReportName::from_name(&name).expect("clap accepts only the names listed"))
+}
+
+/// `--event`'s values: the event kinds.
+fn event_kind_parser() -> impl clap::builder::TypedValueParser<Value = EventKind> {
+    let values = EventKind::ALL
+        .iter()
+        .map(|k| PossibleValue::new(k.as_str()));
+    PossibleValuesParser::new(values)
+        .map(|name| EventKind::from_name(&name).expect("clap accepts only the names listed"))
+}
+
+/// `--group-by`'s values: `hour`, `day` and the frame's columns.
+fn group_key_parser() -> impl clap::builder::TypedValueParser<Value = GroupKey> {
+    let values = GroupKey::all().map(|k| PossibleValue::new(k.as_str()).help(k.about()));
+    PossibleValuesParser::new(values)
+        .map(|name| GroupKey::from_name(&name).expect("clap accepts only the names listed"))
 }
 
 /// Choices resolved from [`Args`] and the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub files: Vec<String>,
-    pub reports: Vec<ReportName>,
-    pub group_by: Vec<String>,
-    pub events: Vec<String>,
-    pub top: usize,
+    /// What to compute: the reports or the `--group-by` table, the event
+    /// kinds covered, the row cap.
+    pub request: Request,
     pub format: Format,
+    pub width: usize,
     pub year: Option<i32>,
     pub utc_offset_secs: i32,
     pub unparsed: Option<PathBuf>,
@@ -151,8 +179,28 @@ pub struct Config {
     pub color: bool,
 }
 
+/// Where the output goes, as far as [`Config`] cares.
+#[derive(Clone, Copy, Debug)]
+pub struct Terminal {
+    pub stdout_is_terminal: bool,
+    /// The terminal's width, if stdout is one.
+    pub width: Option<usize>,
+}
+
+impl Terminal {
+    /// Output to a pipe or a file, as in cron, tests and benches.
+    pub const PIPE: Terminal = Terminal {
+        stdout_is_terminal: false,
+        width: None,
+    };
+}
+
+/// Tables are fitted to this width when nothing else says one: it reads
+/// well in a mail client (cron) and in a pager.
+pub const DEFAULT_WIDTH: usize = 100;
+
 impl Config {
-    pub fn from_args(args: Args, stdout_is_terminal: bool) -> Result<Config, String> {
+    pub fn from_args(args: Args, terminal: Terminal) -> Result<Config, String> {
         let utc_offset_secs = parse_offset(&args.utc_offset)
             .ok_or_else(|| format!("--utc-offset {}: expected ±HH:MM", args.utc_offset))?;
         let files = if args.files.is_empty() {
@@ -160,18 +208,53 @@ impl Config {
         } else {
             args.files
         };
+        // `--report rejects overview` reads `overview` as a file.
+        for file in &files {
+            if ReportName::from_name(file).is_some() && !std::path::Path::new(file).exists() {
+                return Err(format!(
+                    "{file}: no such file; to print several reports, separate them with commas: --report {},{file}",
+                    args.report
+                        .first()
+                        .map_or("overview", |r| r.as_str())
+                ));
+            }
+        }
         let threads = args
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&c| c > 0);
+        let width = args
+            .width
+            .map(usize::from)
+            .or(columns)
+            .or(terminal.width)
+            .unwrap_or(DEFAULT_WIDTH);
+        let top = match args.top {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if args.format.is_for_machines() => None,
+            None => Some(DEFAULT_TOP),
+        };
+        let kinds = if args.event.is_empty() {
+            EventKind::ALL.to_vec()
+        } else {
+            args.event
+        };
+        let plan = if args.group_by.is_empty() {
+            Plan::Reports(args.report)
+        } else {
+            Plan::GroupBy(args.group_by)
+        };
         Ok(Config {
             files,
-            reports: args.report,
-            group_by: args.group_by,
-            events: args.event,
-            top: args.top,
+            request: Request { plan, kinds, top },
             format: args.format,
+            width,
             year: args.year,
             utc_offset_secs,
             unparsed: args.unparsed,
@@ -181,10 +264,22 @@ impl Config {
             mmap: args.mmap,
             max_line: args.max_line,
             max_decompressed: args.max_decompressed,
-            color: stdout_is_terminal && !no_color && args.format == Format::Table,
+            color: terminal.stdout_is_terminal && !no_color && args.format == Format::Table,
         })
     }
+
+    /// The `--event` filter as given (empty for all kinds): part of the
+    /// dataset's run fingerprint.
+    pub fn event_filter(&self) -> Vec<&'static str> {
+        if self.request.kinds.len() == EventKind::ALL.len() {
+            return Vec::new();
+        }
+        self.request.kinds.iter().map(|k| k.as_str()).collect()
+    }
 }
+
+/// Rows per table for people when `--top` is not given.
+pub const DEFAULT_TOP: usize = 20;
 
 /// `+01:00`, `-05:30`, `Z` → seconds east of UTC.
 fn parse_offset(s: &str) -> Option<i32> {

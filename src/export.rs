@@ -53,7 +53,7 @@ pub fn write_dataset(
     df: &DataFrame,
     dir: &Path,
     inputs: &[Input],
-    events: &[String],
+    events: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let frame = export_frame(df).context("typing the export columns")?;
     let file_name = format!("events-{:016x}.parquet", run_fingerprint(inputs, events));
@@ -146,7 +146,7 @@ fn hive_escape(value: &str) -> String {
 /// FNV-1a over what identifies this run's input: each input's size and its
 /// first and last 64 KiB, and the `--event` filter. Cheap on a 10 GB log and
 /// stable across runs on the same file.
-fn run_fingerprint(inputs: &[Input], events: &[String]) -> u64 {
+fn run_fingerprint(inputs: &[Input], events: &[&str]) -> u64 {
     const WINDOW: usize = 64 * 1024;
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! input (mmap | read | gunzip) -> scan (chunks on rayon: parse -> frame builders)
-//!     -> frame (one polars DataFrame) -> report (group, sort) -> render (table|json|csv|markdown)
+//!     -> frame (one polars DataFrame) -> report (registry: plan, compute)
+//!     -> render (table|json|csv|markdown) -> export (Parquet)
 //! ```
 //!
 //! - [`input`]: opening files and standard input, and cutting them into chunks;
@@ -12,7 +13,7 @@
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
 //! - [`scan`]: the parallel phase and the line accounting;
-//! - [`report`]: the tables, and how they are printed;
+//! - [`report`]: the report registry, the reports, and how they are printed;
 //! - [`export`]: the frame as Parquet for analysts.
 
 pub mod cli;
@@ -27,49 +28,84 @@ pub mod scan;
 
 use std::io::Write;
 
-use anyhow::{bail, Context, Result};
-use polars::prelude::*;
+use anyhow::Context as _;
 
-use cli::{Config, ReportName};
-use frame::Projection;
-use parse::EventKind;
-use report::{render, tables, Report};
+use cli::Config;
+use input::Loaded;
+use report::render::{self, RenderOptions};
 
 /// Exit statuses, as documented in `--help` and the README.
 pub mod exit {
     pub const OK: u8 = 0;
     pub const INPUT_PROBLEM: u8 = 1;
     pub const USAGE: u8 = 2;
+    /// The report or an output file could not be written.
     pub const OUTPUT_PROBLEM: u8 = 3;
+    /// A bug (sysexits' EX_SOFTWARE).
+    pub const INTERNAL: u8 = 70;
 }
 
-/// A usage error found after argument parsing (bad column name, …).
+/// Why a run stopped before it was done.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub enum Failure {
+    /// The report could not be written to its output (stdout).
+    Output(anyhow::Error),
+    /// A bug: polars failed on a frame we built, the thread pool could not
+    /// start, …
+    Internal(anyhow::Error),
+}
 
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl Failure {
+    pub fn status(&self) -> u8 {
+        match self {
+            Failure::Output(_) => exit::OUTPUT_PROBLEM,
+            Failure::Internal(_) => exit::INTERNAL,
+        }
     }
 }
 
-impl std::error::Error for UsageError {}
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Output(e) => write!(f, "writing the report: {e:#}"),
+            Failure::Internal(e) => write!(
+                f,
+                "internal error: {e:#}; this is a bug, please report it with this message"
+            ),
+        }
+    }
+}
 
 /// Runs one invocation: reads every input, prints the reports to `out` and
 /// problems to `err`; returns the exit status.
-pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
-    validate(config)?;
+///
+/// The pipeline: load the inputs, scan them into the event frame (of the
+/// rows and columns the request reads), compute the requested reports,
+/// render them, and write the exports.
+pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let mut status = exit::OK;
     let mut inputs = Vec::new();
+    let mut problems = Vec::new();
     for name in &config.files {
-        let (input, problem) = input::load(name, config.mmap, config.max_decompressed);
-        if let Some(problem) = problem {
-            writeln!(err, "maillog-report: {problem}")?;
-            if !problem.notice {
-                status = exit::INPUT_PROBLEM;
+        match input::load(name, config.mmap, config.max_decompressed) {
+            Loaded::Whole(input) => inputs.push(input),
+            Loaded::Partial(input, problem) => {
+                inputs.push(input);
+                problems.push(problem);
             }
+            Loaded::Failed(problem) => problems.push(problem),
         }
-        inputs.extend(input);
+    }
+    for problem in &problems {
+        writeln!(err, "maillog-report: {problem}").map_err(|e| Failure::Output(e.into()))?;
+        if !problem.notice {
+            status = exit::INPUT_PROBLEM;
+        }
+    }
+    if inputs.is_empty() {
+        // No report at all: an empty one would read as "all clear" in a
+        // cron mail.
+        return Ok(status);
     }
 
     let options = scan::ScanOptions {
@@ -82,33 +118,44 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
-        .context("starting worker threads")?;
+        .context("starting worker threads")
+        .map_err(Failure::Internal)?;
     let bar = progress_bar(&inputs);
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
 
-    let frame = scanned.frame;
-    let reports = build_reports(config, &frame, &scanned.counts)?;
-    render::render(&reports, config.format, config.color, out)?;
-    out.flush()?;
+    let reports = config
+        .request
+        .compute(&scanned.frame, &scanned.counts)
+        .context("computing the reports")
+        .map_err(Failure::Internal)?;
+    let render_options = RenderOptions {
+        format: config.format,
+        color: config.color,
+        width: config.width,
+    };
+    render::render(&reports, &render_options, out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Output(e.into()))?;
 
+    let mut failed_output = |what: &std::path::Path, e: anyhow::Error| {
+        status = exit::OUTPUT_PROBLEM;
+        writeln!(err, "maillog-report: {}: {e:#}", what.display())
+    };
+    let frame = &scanned.frame;
     if let Some(path) = &config.parquet {
-        if let Err(e) = export::write_parquet(&frame, path, &inputs) {
-            writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
-            status = exit::OUTPUT_PROBLEM;
+        if let Err(e) = export::write_parquet(frame, path, &inputs) {
+            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     if let Some(dir) = &config.parquet_dir {
-        if let Err(e) = export::write_dataset(&frame, dir, &inputs, &config.events) {
-            writeln!(err, "maillog-report: {}: {e:#}", dir.display())?;
-            status = exit::OUTPUT_PROBLEM;
+        if let Err(e) = export::write_dataset(frame, dir, &inputs, &config.event_filter()) {
+            failed_output(dir, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     if let Some(path) = &config.unparsed {
-        let written = output::write_unparsed(path, &inputs, &scanned.unrecognized);
-        if let Err(e) = written {
-            writeln!(err, "maillog-report: {}: {e:#}", path.display())?;
-            status = exit::OUTPUT_PROBLEM;
+        if let Err(e) = output::write_unparsed(path, &inputs, &scanned.unrecognized) {
+            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     Ok(status)
@@ -133,168 +180,12 @@ fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
     bar
 }
 
-fn validate(config: &Config) -> Result<()> {
-    for kind in &config.events {
-        if EventKind::from_name(kind).is_none() {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            bail!(UsageError(format!(
-                "--event {kind}: no such event kind; one of {}",
-                known.join(", ")
-            )));
-        }
-    }
-    for key in &config.group_by {
-        let known = frame::SCHEMA.iter().any(|(name, ..)| name == key)
-            || tables::DERIVED.iter().any(|(name, _)| name == key);
-        if !known || key == frame::col::TS {
-            bail!(UsageError(format!(
-                "--group-by {key}: no such column; see the schema in the README (or use hour, day)"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The kinds of events the output covers: `--event`, or all.
-fn event_kinds(config: &Config) -> Vec<EventKind> {
-    if config.events.is_empty() {
-        return EventKind::ALL.to_vec();
-    }
-    config
-        .events
-        .iter()
-        .filter_map(|name| EventKind::from_name(name))
-        .collect()
-}
-
-/// The rows and columns of the events that the requested output reads.
-fn projection(config: &Config) -> Projection {
-    let wanted = if config.parquet.is_some() || config.parquet_dir.is_some() {
-        Projection::ALL
-    } else if !config.group_by.is_empty() {
-        tables::group_by_needs(&config.group_by)
+/// The rows and columns of the events that the requested output reads:
+/// every row and column for the Parquet exports.
+fn projection(config: &Config) -> frame::Projection {
+    if config.parquet.is_some() || config.parquet_dir.is_some() {
+        frame::Projection::ALL.only_kinds(&config.request.kinds)
     } else {
-        config
-            .reports
-            .iter()
-            .flat_map(|report| Table::of(*report))
-            .map(|table| table.needs())
-            .fold(Projection::NONE, Projection::union)
-    };
-    wanted.only_kinds(&event_kinds(config))
-}
-
-/// The grouped tables behind the reports: the findings read two of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Table {
-    Overview,
-    Rejects,
-    Warnings,
-    Failed,
-    Deliveries,
-}
-
-impl Table {
-    /// The tables a report is made of.
-    fn of(report: ReportName) -> &'static [Table] {
-        match report {
-            ReportName::Overview => &[Table::Overview],
-            ReportName::Findings => &[Table::Rejects, Table::Deliveries],
-            ReportName::Rejects => &[Table::Rejects],
-            ReportName::Warnings => &[Table::Warnings],
-            ReportName::Failed => &[Table::Failed],
-            ReportName::Deliveries => &[Table::Deliveries],
-        }
+        config.request.projection()
     }
-
-    /// The rows and columns of the frame that [`Table::compute`] reads.
-    fn needs(self) -> Projection {
-        match self {
-            Table::Overview => tables::overview_needs(),
-            Table::Rejects => tables::actions_needs(&[EventKind::Reject]),
-            Table::Warnings => tables::actions_needs(&[EventKind::RejectWarning]),
-            Table::Failed => tables::failed_needs(),
-            Table::Deliveries => tables::deliveries_by_domain_needs(),
-        }
-    }
-
-    fn compute(self, df: &DataFrame, counts: &scan::LineCounts) -> PolarsResult<Report> {
-        match self {
-            Table::Overview => tables::overview(df, counts),
-            Table::Rejects => tables::actions_by_domain(
-                df,
-                &[EventKind::Reject],
-                "rejects",
-                "Rejects by recipient domain, code, enhanced code and restriction",
-            ),
-            Table::Warnings => tables::actions_by_domain(
-                df,
-                &[EventKind::RejectWarning],
-                "reject_warnings",
-                "Reject warnings (warn_if_reject: would have been rejected)",
-            ),
-            Table::Failed => tables::failed_deliveries(df),
-            Table::Deliveries => tables::deliveries_by_domain(df),
-        }
-    }
-}
-
-/// The requested reports, in the requested order; each table is computed
-/// once. (Computing the tables in parallel was slower: polars' own threads
-/// already use the cores.)
-fn build_reports(
-    config: &Config,
-    df: &DataFrame,
-    counts: &scan::LineCounts,
-) -> PolarsResult<Vec<Report>> {
-    let limit = |mut r: Report| {
-        if config.top > 0 {
-            r.frame = r.frame.head(Some(config.top));
-        }
-        r
-    };
-    if !config.group_by.is_empty() {
-        return Ok(vec![limit(tables::group_by(df, &config.group_by)?)]);
-    }
-    let mut needed: Vec<Table> = Vec::new();
-    for table in config.reports.iter().flat_map(|r| Table::of(*r)) {
-        if !needed.contains(table) {
-            needed.push(*table);
-        }
-    }
-    let computed = needed
-        .iter()
-        .map(|table| table.compute(df, counts))
-        .collect::<PolarsResult<Vec<Report>>>()?;
-    let table = |wanted: Table| {
-        let at = needed.iter().position(|t| *t == wanted);
-        computed[at.expect("every table a report needs is computed")].clone()
-    };
-    let mut reports = Vec::new();
-    for which in &config.reports {
-        match which {
-            ReportName::Overview => {
-                reports.push(table(Table::Overview));
-                reports.push(tables::time_range(counts, &event_kinds(config))?);
-            }
-            ReportName::Findings => {
-                let top = if config.top == 0 {
-                    usize::MAX
-                } else {
-                    config.top.min(10)
-                };
-                let (rejects, sent) = (table(Table::Rejects), table(Table::Deliveries));
-                reports.push(report::findings::findings(
-                    &rejects.frame,
-                    &sent.frame,
-                    top,
-                )?);
-            }
-            ReportName::Rejects => reports.push(limit(table(Table::Rejects))),
-            ReportName::Warnings => reports.push(limit(table(Table::Warnings))),
-            ReportName::Failed => reports.push(limit(table(Table::Failed))),
-            ReportName::Deliveries => reports.push(limit(table(Table::Deliveries))),
-        }
-    }
-    Ok(reports)
 }

@@ -6,13 +6,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use maillog_report::cli::{Args, Config};
-use maillog_report::{exit, run, UsageError};
+use maillog_report::cli::{Args, Config, Terminal};
+use maillog_report::{exit, run, Failure};
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let stdout = io::stdout();
-    let config = match Config::from_args(args, stdout.is_terminal()) {
+    let terminal = Terminal {
+        stdout_is_terminal: stdout.is_terminal(),
+        width: terminal_width(stdout.is_terminal()),
+    };
+    let config = match Config::from_args(args, terminal) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("maillog-report: {message}");
@@ -33,17 +37,21 @@ fn main() -> ExitCode {
     let mut err = io::stderr();
     match run(&config, &mut out, &mut err) {
         Ok(status) => ExitCode::from(status),
-        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
-        Err(e) => {
+        Err(Failure::Output(e)) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
+        Err(failure) => {
             let _ = out.flush();
-            let _ = writeln!(err, "maillog-report: {e:#}");
-            if e.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(exit::USAGE)
-            } else {
-                ExitCode::from(exit::OUTPUT_PROBLEM)
-            }
+            let _ = writeln!(err, "maillog-report: {failure}");
+            ExitCode::from(failure.status())
         }
     }
+}
+
+/// The terminal's width, when stdout is a terminal.
+fn terminal_width(is_terminal: bool) -> Option<usize> {
+    if !is_terminal {
+        return None;
+    }
+    comfy_table::Table::new().width().map(usize::from)
 }
 
 /// `maillog-report big.log | head` must end quietly.

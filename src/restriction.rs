@@ -173,8 +173,11 @@ static BUILT_IN_TEXTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::new(BUILT_IN.iter().map(|(text, _)| text)).expect("plain texts build an automaton")
 });
 
+/// What DNS-list replies say before the list's name.
+const BLOCKED_USING_TEXT: &str = " blocked using ";
+
 static BLOCKED_USING: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(" blocked using "));
+    LazyLock::new(|| memmem::Finder::new(BLOCKED_USING_TEXT));
 
 /// Whether [`infer`] for this kind and stage depends on the reason text
 /// alone (milter and proxy verdicts and header/body checks do not read it).
@@ -205,7 +208,7 @@ pub fn infer<'a>(kind: EventKind, stage: Option<&str>, reason: &'a str) -> Restr
         _ => {}
     }
     if let Some(at) = BLOCKED_USING.find(reason.as_bytes()) {
-        let list = reason[at + 15..]
+        let list = reason[at + BLOCKED_USING_TEXT.len()..]
             .split([';', ',', ' '])
             .next()
             .unwrap_or("");
@@ -246,9 +249,8 @@ pub fn infer<'a>(kind: EventKind, stage: Option<&str>, reason: &'a str) -> Restr
 
 /// True when the `Client host [x]` in an RBL reply holds an IP address.
 fn is_ip_bracket(s: &str) -> bool {
-    s.rfind("Client host [")
-        .map(|at| &s[at + 13..])
-        .and_then(|r| r.split(']').next())
+    s.rsplit_once("Client host [")
+        .and_then(|(_, r)| r.split(']').next())
         .is_some_and(|inner| {
             inner.contains(':') || inner.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         })

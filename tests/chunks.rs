@@ -1,16 +1,17 @@
 //! The frame does not depend on how the input is cut: one chunk, a few, or
 //! many (more chunks than lines) give identical frames and line counts.
 
-use maillog_report::input::{load, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
+use maillog_report::input::{load, Loaded, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
 use maillog_report::scan::{scan, ScanOptions};
 
 use super::support;
 
 fn scan_with_chunks(path: &str, chunks: usize) -> maillog_report::scan::Scan {
-    let (input, problem) = load(path, MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED);
-    assert_eq!(problem, None);
+    let Loaded::Whole(input) = load(path, MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED) else {
+        panic!("{path} is readable");
+    };
     let options = ScanOptions::every_event(chunks, 2026);
-    scan(&[input.expect("readable")], &options)
+    scan(&[input], &options)
 }
 
 fn assert_chunking_invariant(path: &str) {

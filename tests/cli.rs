@@ -123,11 +123,31 @@ fn bad_files_are_reported_and_the_rest_is_still_read() {
 
 #[test]
 fn usage_errors_exit_2() {
+    // clap names the valid values.
     let out = run(&["--group-by", "nonsense", &lab_log()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--group-by nonsense: no such column"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("invalid value 'nonsense' for '--group-by") && err.contains("to_domain"),
+        "{err}"
+    );
     let out = run(&["--event", "nonsense", &lab_log()]);
     assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("reject_warning"), "{err}");
+    let out = run(&["--report", "nonsense", &lab_log()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("deliveries"));
+    let out = run(&["--year", "26", &lab_log()]);
+    assert_eq!(out.status.code(), Some(2), "a two-digit year is refused");
+    // A report name given as a file: the list is comma-separated.
+    let out = run(&["--report", "rejects", "overview", &lab_log()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--report rejects,overview"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -304,10 +324,11 @@ fn parquet_reads_back_equal_to_the_frame() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 
-    let (input, _) = load(&lab_log(), MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED);
+    let input = load(&lab_log(), MmapPolicy::Never, DEFAULT_MAX_DECOMPRESSED)
+        .into_input()
+        .unwrap();
     let options = ScanOptions::every_event(4, 2026);
-    let written =
-        maillog_report::export::export_frame(&scan(&[input.unwrap()], &options).frame).unwrap();
+    let written = maillog_report::export::export_frame(&scan(&[input], &options).frame).unwrap();
 
     let mut file = std::fs::File::open(&path).unwrap();
     let read = ParquetReader::new(&mut file).finish().unwrap();

@@ -11,7 +11,10 @@
 //! author's `tox=` typo (pk65). In the message-only files (grade C, written
 //! or sanitised by test authors) a few rare shapes are left: smtpd `warn:` and
 //! `bcc:` access actions, cleanup `milter-header-redirect:`, SASL library and
-//! certificate chatter, and lines whose sanitising broke them.
+//! certificate chatter, and lines whose sanitising broke them (two delivery
+//! records with `conn_use=2 delay=…`, a comma lost: Postfix always writes
+//! `, ` between the pairs of a delivery record, and the `key=value`
+//! scanner reads the separators Postfix writes).
 
 use std::path::Path;
 
@@ -80,7 +83,7 @@ const PINNED: &[(&str, u64, u64, u64, u64, u64, u64)] = &[
     ),
     ("pk65-search_postfix_log.mail.log", 25, 19, 5, 0, 0, 1),
     ("postfix-grok-patterns-tests.msg", 178, 76, 101, 0, 0, 1),
-    ("postfix-logwatch-TD.msg", 338, 214, 57, 52, 0, 15),
+    ("postfix-logwatch-TD.msg", 338, 212, 57, 52, 0, 17),
     ("promqueen-maillog_exporter-tests.log", 4, 3, 1, 0, 0, 0),
     ("schweikert-mailgraph-postfix-log.txt", 19, 18, 0, 0, 0, 1),
     ("sekiltoyai-postfix-log-parser.log", 36, 32, 3, 0, 1, 0),

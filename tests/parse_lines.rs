@@ -18,7 +18,7 @@
 //! lines its index tags as NOQUEUE).
 //!
 //! Each expected [`Event`] spells out every field the line carries;
-//! `..Event::default()` only covers fields the line does not have. The shapes
+//! `..Event::new(kind)` only covers fields the line does not have. The shapes
 //! follow `../shared/research/line-kinds.md`. Nothing here reads a file: the
 //! lines are literals, so the tests run without the shared folder.
 
@@ -106,7 +106,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5031),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("localhost"),
@@ -120,7 +119,7 @@ fn policy_actions() {
                 to: Some("camille.desmet29@erg.school"),
                 proto: Some("ESMTP"),
                 helo: Some("app01.xamxam.example"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // sample-logs/maillog: Relay access denied.
@@ -132,7 +131,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5033),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -146,7 +144,7 @@ fn policy_actions() {
                 to: Some("amira.renard@random-target.example"),
                 proto: Some("ESMTP"),
                 helo: Some("smtp.deals4u.example"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // sample-logs/maillog: 450 from the submission service.
@@ -158,7 +156,6 @@ fn policy_actions() {
                 instance: "postfix/submission",
                 daemon: "smtpd",
                 pid: Some(5064),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("localhost"),
@@ -172,7 +169,7 @@ fn policy_actions() {
                 to: Some("lotte.simon@relay.xamxam.example"),
                 proto: Some("ESMTP"),
                 helo: Some("ops.xamxam.example"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // sample-logs/maillog: reject with a queue id (second recipient of a
@@ -185,7 +182,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5031),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 queue_id: Some("33DF8B4403"),
                 stage: Some("RCPT"),
@@ -200,7 +196,7 @@ fn policy_actions() {
                 to: Some("olivia.renard17@erg.school"),
                 proto: Some("ESMTP"),
                 helo: Some("app01.xamxam.example"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // sample-logs/maillog: reject_warning (warn_if_reject).
@@ -212,7 +208,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5036),
-                kind: EventKind::RejectWarning,
                 action: Some("reject_warning"),
                 stage: Some("RCPT"),
                 client_name: Some("scanner01.partner.example"),
@@ -226,7 +221,7 @@ fn policy_actions() {
                 to: Some("support@xamxam.example"),
                 proto: Some("ESMTP"),
                 helo: Some("scanner01"),
-                ..Event::default()
+                ..Event::new(EventKind::RejectWarning)
             },
         ),
         // sample-logs/maillog: an invalid HELO name inside the <…>.
@@ -238,7 +233,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5033),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -252,7 +246,7 @@ fn policy_actions() {
                 to: Some("admin@erg.school"),
                 proto: Some("ESMTP"),
                 helo: Some("bad..helo"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // pixelpark:13067: postscreen, comma-separated trailer, null sender,
@@ -265,7 +259,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "postscreen",
                 pid: Some(3163107),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_ip: Some("82.165.159.12"),
@@ -278,7 +271,7 @@ fn policy_actions() {
                 to: Some("user01.test@uhu-banane.net"),
                 proto: Some("ESMTP"),
                 helo: Some("mout-xforward.gmx.net"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // fail2ban:27: reject at CONNECT, trailer has only proto=.
@@ -290,7 +283,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(7749),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("CONNECT"),
                 client_name: Some("unknown"),
@@ -300,7 +292,7 @@ fn policy_actions() {
                 reason: Some("Client host rejected: cannot find your hostname, [178.215.236.114]"),
                 text: Some("450 4.7.25 Client host rejected: cannot find your hostname, [178.215.236.114]"),
                 proto: Some("SMTP"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // fail2ban:16: reject at EHLO, trailer has proto= and helo= only.
@@ -312,7 +304,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(3462),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("EHLO"),
                 client_name: Some("s271272.static.corbina.ru"),
@@ -324,7 +315,7 @@ fn policy_actions() {
                 text: Some("504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname"),
                 proto: Some("SMTP"),
                 helo: Some("User"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // ministryofjustice:31: reject at MAIL, no to=.
@@ -336,7 +327,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(15337),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("MAIL"),
                 client_name: Some("89.pool85-60-78.dynamic.orange.es"),
@@ -347,7 +337,7 @@ fn policy_actions() {
                 text: Some("452 4.3.1 Insufficient system storage"),
                 proto: Some("ESMTP"),
                 helo: Some("89.pool85-60-78.dynamic.orange.es"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // ministryofjustice:33: a reply without an enhanced status code.
@@ -359,7 +349,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(27712),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("MAIL"),
                 client_name: Some("localhost"),
@@ -369,7 +358,7 @@ fn policy_actions() {
                 text: Some("452 Insufficient system storage"),
                 proto: Some("ESMTP"),
                 helo: Some("localhost"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // fail2ban:31: RBL reply with `;` inside (the lookup URL).
@@ -381,7 +370,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(1574),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("badguy.example.com"),
@@ -394,7 +382,7 @@ fn policy_actions() {
                 to: Some("goodguy@example.com"),
                 proto: Some("ESMTP"),
                 helo: Some("badguy.example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // digineo:44: 4.7.25 reverse-DNS reject, comma inside the reason.
@@ -406,7 +394,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(3643150),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -419,7 +406,7 @@ fn policy_actions() {
                 to: Some("inbox@example.org"),
                 proto: Some("ESMTP"),
                 helo: Some("mail.port25.com"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // infohtreasure maillog:10401: an odd address (a path) in <…>.
@@ -431,7 +418,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(9357),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("localhost"),
@@ -445,7 +431,7 @@ fn policy_actions() {
                 to: Some("/etc/cron.weekly@server1.alsoft.org"),
                 proto: Some("ESMTP"),
                 helo: Some("server1.alsoft.org"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // fail2ban:18: BDAT reject with a long queue id, instance postfix-smo.
@@ -457,7 +443,6 @@ fn policy_actions() {
                 instance: "postfix-smo/submission",
                 daemon: "smtpd",
                 pid: Some(22427),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 queue_id: Some("44JCRG5tYPzCqt2"),
                 stage: Some("BDAT"),
@@ -472,7 +457,7 @@ fn policy_actions() {
                 to: Some("some@example.com"),
                 proto: Some("ESMTP"),
                 helo: Some("domain.tld"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // fail2ban:17: smtpd milter-reject at DATA with a queue id.
@@ -484,7 +469,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(27246),
-                kind: EventKind::MilterReject,
                 action: Some("milter-reject"),
                 queue_id: Some("1D8CC1CA0A7F"),
                 stage: Some("DATA"),
@@ -498,7 +482,7 @@ fn policy_actions() {
                 to: Some("hostmaster@example.com"),
                 proto: Some("ESMTP"),
                 helo: Some("192-0-2-151.mail-mail.example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterReject)
             },
         ),
         // sekiltoyai:3: cleanup milter-reject at END-OF-MESSAGE, reply
@@ -511,7 +495,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(59586),
-                kind: EventKind::MilterReject,
                 action: Some("milter-reject"),
                 queue_id: Some("D6DDA23B0F"),
                 stage: Some("END-OF-MESSAGE"),
@@ -524,7 +507,7 @@ fn policy_actions() {
                 to: Some("some.dest@destdomain.com"),
                 proto: Some("ESMTP"),
                 helo: Some("host.sender.domain"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterReject)
             },
         ),
         // sekiltoyai:6: milter-hold (and no `:` after `[pid]`).
@@ -536,7 +519,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(52106),
-                kind: EventKind::MilterHold,
                 action: Some("milter-hold"),
                 queue_id: Some("E89FA2DEDA"),
                 stage: Some("END-OF-MESSAGE"),
@@ -548,7 +530,7 @@ fn policy_actions() {
                 to: Some("this_user@this.domain.com"),
                 proto: Some("ESMTP"),
                 helo: Some("this.domain.com"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterHold)
             },
         ),
         // sekiltoyai:9: filter: with a queue id, reply without a code.
@@ -560,7 +542,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(50419),
-                kind: EventKind::Filter,
                 action: Some("filter"),
                 queue_id: Some("B42E77AB32"),
                 stage: Some("RCPT"),
@@ -573,7 +554,7 @@ fn policy_actions() {
                 to: Some("archive@senderdomain.com"),
                 proto: Some("ESMTP"),
                 helo: Some("[172.18.0.2]"),
-                ..Event::default()
+                ..Event::new(EventKind::Filter)
             },
         ),
         // mephistophiles:15: cleanup header_checks WARN.
@@ -585,7 +566,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(96830),
-                kind: EventKind::ContentCheck,
                 action: Some("warning"),
                 queue_id: Some("E54DD102A90"),
                 stage: Some("header"),
@@ -597,7 +577,7 @@ fn policy_actions() {
                 to: Some("max1@localhost"),
                 proto: Some("ESMTP"),
                 helo: Some("mail-lf1-f47.google.com"),
-                ..Event::default()
+                ..Event::new(EventKind::ContentCheck)
             },
         ),
         // mephistophiles:21: header check on a locally submitted message
@@ -610,7 +590,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(13779),
-                kind: EventKind::ContentCheck,
                 action: Some("warning"),
                 queue_id: Some("74F8A1019D1"),
                 stage: Some("header"),
@@ -619,7 +598,7 @@ fn policy_actions() {
                 text: Some("Subject: Cron <root@test3-stack> /usr/bin/sudo -H -u vmail /var/www/postfixadmin/ADDITIONS/fetchmail.pl"),
                 from: Some("root@localhost"),
                 to: Some("root@localhost"),
-                ..Event::default()
+                ..Event::new(EventKind::ContentCheck)
             },
         ),
         // sekiltoyai:10: replace: header, `: new text` after the trailer.
@@ -631,7 +610,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(19657),
-                kind: EventKind::ContentCheck,
                 action: Some("replace"),
                 queue_id: Some("B42E77AB32"),
                 stage: Some("header"),
@@ -643,7 +621,7 @@ fn policy_actions() {
                 to: Some("archive@senderdomain.com"),
                 proto: Some("ESMTP"),
                 helo: Some("[172.18.0.2]"),
-                ..Event::default()
+                ..Event::new(EventKind::ContentCheck)
             },
         ),
         // crowdsec:4: RFC 3339 with +00:00.
@@ -655,7 +633,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(3887453),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -669,7 +646,7 @@ fn policy_actions() {
                 to: Some("spammer@domain.tld"),
                 proto: Some("ESMTP"),
                 helo: Some("WIN-CLJ1B0GQ6JP"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
     ];
@@ -685,7 +662,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(28914),
-                kind: EventKind::ProxyAccept,
                 action: Some("proxy-accept"),
                 stage: Some("END-OF-MESSAGE"),
                 code: Some(250),
@@ -696,7 +672,7 @@ fn policy_actions() {
                 to: Some("user@test.com"),
                 proto: Some("ESMTP"),
                 helo: Some("mx139.g.outbound.createsend.com"),
-                ..Event::default()
+                ..Event::new(EventKind::ProxyAccept)
             },
         ),
         // modoboa:212: postscreen after-220 test failure, comma trailer.
@@ -708,7 +684,6 @@ fn policy_actions() {
                 instance: "postfix",
                 daemon: "postscreen",
                 pid: Some(32096),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_ip: Some("51.254.143.19"),
@@ -721,7 +696,7 @@ fn policy_actions() {
                 to: Some("info@test2.com"),
                 proto: Some("ESMTP"),
                 helo: Some("vps373177.ovh.net"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
     ];
@@ -740,7 +715,6 @@ fn policy_action_messages() {
             "smtpd",
             "NOQUEUE: reject_warning: RCPT from example.com[93.184.216.34]: 553 5.7.1 <sender@example.com>: Sender address rejected: not owned by user ph123; from=<sender@example.com> to=<recipient@example.com> proto=ESMTP helo=<example.com>",
             Event {
-                kind: EventKind::RejectWarning,
                 action: Some("reject_warning"),
                 stage: Some("RCPT"),
                 client_name: Some("example.com"),
@@ -754,7 +728,7 @@ fn policy_action_messages() {
                 to: Some("recipient@example.com"),
                 proto: Some("ESMTP"),
                 helo: Some("example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::RejectWarning)
             },
         ),
         // postfix-grok-patterns-tests.msg:151: DISCARD at MAIL (no to=).
@@ -762,7 +736,6 @@ fn policy_action_messages() {
             "smtpd",
             "NOQUEUE: discard: MAIL from ccm231.constantcontact.com[208.75.123.231]: <bsdbdsfbw==_4343_sdfbddw==@in.constantcontact.com>: Sender address SPAM; from=<bsdbdsfbw==_4343_sdfbddw==@in.constantcontact.com> proto=ESMTP helo=<ccm231.constantcontact.com>",
             Event {
-                kind: EventKind::Discard,
                 action: Some("discard"),
                 stage: Some("MAIL"),
                 client_name: Some("ccm231.constantcontact.com"),
@@ -773,7 +746,7 @@ fn policy_action_messages() {
                 from: Some("bsdbdsfbw==_4343_sdfbddw==@in.constantcontact.com"),
                 proto: Some("ESMTP"),
                 helo: Some("ccm231.constantcontact.com"),
-                ..Event::default()
+                ..Event::new(EventKind::Discard)
             },
         ),
         // postfix-grok-patterns-tests.msg:152: NOQUEUE filter:.
@@ -781,7 +754,6 @@ fn policy_action_messages() {
             "smtpd",
             "NOQUEUE: filter: RCPT from unknown[85.25.255.255]: <mail@sender.com>: Sender address triggers FILTER smtp-amavis:[127.0.0.1]:10024; from=<mail@sender.com> to=<user@domain.com> proto=ESMTP helo=<plutoapp.biz>",
             Event {
-                kind: EventKind::Filter,
                 action: Some("filter"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -793,7 +765,7 @@ fn policy_action_messages() {
                 to: Some("user@domain.com"),
                 proto: Some("ESMTP"),
                 helo: Some("plutoapp.biz"),
-                ..Event::default()
+                ..Event::new(EventKind::Filter)
             },
         ),
         // postfix-grok-patterns-tests.msg:147
@@ -801,7 +773,6 @@ fn policy_action_messages() {
             "smtpd",
             "proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, contact postmaster@example.com, id=31619-02 - spam; from=<> to=<user2@example2.com> proto=SMTP helo=<17.33.12.53>",
             Event {
-                kind: EventKind::ProxyReject,
                 action: Some("proxy-reject"),
                 stage: Some("END-OF-MESSAGE"),
                 code: Some(554),
@@ -812,7 +783,7 @@ fn policy_action_messages() {
                 to: Some("user2@example2.com"),
                 proto: Some("SMTP"),
                 helo: Some("17.33.12.53"),
-                ..Event::default()
+                ..Event::new(EventKind::ProxyReject)
             },
         ),
         // postfix-grok-patterns-tests.msg:145
@@ -820,7 +791,6 @@ fn policy_action_messages() {
             "smtpd",
             "proxy-accept: END-OF-MESSAGE: 250 2.0.0 from MTA(smtp:[127.0.0.1]:10013): 250 2.0.0 Ok: queued as DF66E940333; from=<user1@test.example.com> to=<user2@example2.com> proto=ESMTP helo=<[127.0.0.1]>",
             Event {
-                kind: EventKind::ProxyAccept,
                 action: Some("proxy-accept"),
                 stage: Some("END-OF-MESSAGE"),
                 code: Some(250),
@@ -831,7 +801,7 @@ fn policy_action_messages() {
                 to: Some("user2@example2.com"),
                 proto: Some("ESMTP"),
                 helo: Some("[127.0.0.1]"),
-                ..Event::default()
+                ..Event::new(EventKind::ProxyAccept)
             },
         ),
         // postfix-grok-patterns-tests.msg:22: prepend: header, `: text` tail.
@@ -839,7 +809,6 @@ fn policy_action_messages() {
             "cleanup",
             "48rT2v1hQrz1J0N: prepend: header X-Spam-Status: Yes, score=45.1 required=10.0 tests=ADVANCE_FE from mx2.example.org[192.0.2.41]; from=<SRS0=1sN3=5P=example.org=noreply@srs.example.org> to=<recipient@example.net> proto=ESMTP helo=<mx2.example.org>: X-Spam-Status: Yes",
             Event {
-                kind: EventKind::ContentCheck,
                 action: Some("prepend"),
                 queue_id: Some("48rT2v1hQrz1J0N"),
                 stage: Some("header"),
@@ -851,7 +820,7 @@ fn policy_action_messages() {
                 to: Some("recipient@example.net"),
                 proto: Some("ESMTP"),
                 helo: Some("mx2.example.org"),
-                ..Event::default()
+                ..Event::new(EventKind::ContentCheck)
             },
         ),
         // postfix-grok-patterns-tests.msg:163: greylisting milter at RCPT.
@@ -859,7 +828,6 @@ fn policy_action_messages() {
             "smtpd",
             "NOQUEUE: milter-reject: RCPT from mailrelay.example.com[8.8.8.8]: 451 4.7.1 Greylisting in action, please come back later; from=<support@example.com> to=<example@example.org> proto=ESMTP helo=<mailrelay.example.com>",
             Event {
-                kind: EventKind::MilterReject,
                 action: Some("milter-reject"),
                 stage: Some("RCPT"),
                 client_name: Some("mailrelay.example.com"),
@@ -872,7 +840,7 @@ fn policy_action_messages() {
                 to: Some("example@example.org"),
                 proto: Some("ESMTP"),
                 helo: Some("mailrelay.example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterReject)
             },
         ),
         // postfix-grok-patterns-tests.msg:17: milter-reject with a short id.
@@ -880,7 +848,6 @@ fn policy_action_messages() {
             "cleanup",
             "4104E3D: milter-reject: END-OF-MESSAGE from 061238241086.static.ctinets.com[61.238.241.86]: 5.7.1 Blocked by SpamAssassin; from=<wumt5@cchfdc.com> to=<voorzitter@example.com> proto=ESMTP helo=<ecsolved.com>",
             Event {
-                kind: EventKind::MilterReject,
                 action: Some("milter-reject"),
                 queue_id: Some("4104E3D"),
                 stage: Some("END-OF-MESSAGE"),
@@ -893,7 +860,7 @@ fn policy_action_messages() {
                 to: Some("voorzitter@example.com"),
                 proto: Some("ESMTP"),
                 helo: Some("ecsolved.com"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterReject)
             },
         ),
         // postfix-grok-patterns-tests.msg:69: postscreen CONNECT reject, no
@@ -902,14 +869,13 @@ fn policy_action_messages() {
             "postscreen",
             "NOQUEUE: reject: CONNECT from [1.2.3.4]:1337: too many connections",
             Event {
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("CONNECT"),
                 client_ip: Some("1.2.3.4"),
                 client_port: Some(1337),
                 reason: Some("too many connections"),
                 text: Some("too many connections"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
     ];
@@ -923,7 +889,6 @@ fn policy_action_messages() {
             "NOQUEUE: ",
             "reject_warning: VRFY from host[10.0.0.1]: 450 4.1.2 <<1F4@bs>>:       Recipient address rejected: Domain not found;                                          to=<<1F4@bs>>        proto=SMTP  helo=<friend>",
             Event {
-                kind: EventKind::RejectWarning,
                 action: Some("reject_warning"),
                 stage: Some("VRFY"),
                 client_name: Some("host"),
@@ -936,7 +901,7 @@ fn policy_action_messages() {
                 to: Some("<1F4@bs>"),
                 proto: Some("SMTP"),
                 helo: Some("friend"),
-                ..Event::default()
+                ..Event::new(EventKind::RejectWarning)
             },
         ),
         // postfix-logwatch-TD.msg:95: HELO stage, code without DSN.
@@ -945,7 +910,6 @@ fn policy_action_messages() {
             "NOQUEUE: ",
             "reject_warning: HELO from host[10.0.0.1]: 554       <to@sample.net>:  Relay access denied;                                                                                        proto=SMTP  helo=<example.com>",
             Event {
-                kind: EventKind::RejectWarning,
                 action: Some("reject_warning"),
                 stage: Some("HELO"),
                 client_name: Some("host"),
@@ -956,7 +920,7 @@ fn policy_action_messages() {
                 text: Some("554 <to@sample.net>: Relay access denied"),
                 proto: Some("SMTP"),
                 helo: Some("example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::RejectWarning)
             },
         ),
         // postfix-logwatch-TD.msg:108: RBL with `;` and URL inside.
@@ -965,7 +929,6 @@ fn policy_action_messages() {
             "NOQUEUE: ",
             "reject_warning: RCPT from host[10.0.0.1]: 554 5.7.1                   Service unavailable; Client host [10.0.0.1] blocked using sbl-xbl.spamhaus.org; http://www.spamhaus.org/query/bl?ip=10.0.0.1; from=<from@example.com> to=<to@sample.net> proto=ESMTP helo=<friend>",
             Event {
-                kind: EventKind::RejectWarning,
                 action: Some("reject_warning"),
                 stage: Some("RCPT"),
                 client_name: Some("host"),
@@ -978,7 +941,7 @@ fn policy_action_messages() {
                 to: Some("to@sample.net"),
                 proto: Some("ESMTP"),
                 helo: Some("friend"),
-                ..Event::default()
+                ..Event::new(EventKind::RejectWarning)
             },
         ),
         // postfix-logwatch-TD.msg:129: HOLD from an access map.
@@ -987,7 +950,6 @@ fn policy_action_messages() {
             "NOQUEUE: ",
             "hold:           RCPT from host[10.0.0.1]: <eto@example.com>:          Recipient address triggers HOLD action;                            from=<f@sample.net> to=<eto@example.com> proto=SMTP  helo=<10.0.0.1> ",
             Event {
-                kind: EventKind::Hold,
                 action: Some("hold"),
                 stage: Some("RCPT"),
                 client_name: Some("host"),
@@ -999,7 +961,7 @@ fn policy_action_messages() {
                 to: Some("eto@example.com"),
                 proto: Some("SMTP"),
                 helo: Some("10.0.0.1"),
-                ..Event::default()
+                ..Event::new(EventKind::Hold)
             },
         ),
         // postfix-logwatch-TD.msg:135: REDIRECT, a client in the <…>.
@@ -1008,7 +970,6 @@ fn policy_action_messages() {
             "NOQUEUE: ",
             "redirect:       RCPT from host[10.0.0.1]: <example.com[10.0.0.1]>:    Client host triggers REDIRECT root@localhost;                      from=<f@sample.net> to=<eto@example.com> proto=SMTP  helo=<localhost>",
             Event {
-                kind: EventKind::Redirect,
                 action: Some("redirect"),
                 stage: Some("RCPT"),
                 client_name: Some("host"),
@@ -1020,7 +981,7 @@ fn policy_action_messages() {
                 to: Some("eto@example.com"),
                 proto: Some("SMTP"),
                 helo: Some("localhost"),
-                ..Event::default()
+                ..Event::new(EventKind::Redirect)
             },
         ),
         // postfix-logwatch-TD.msg:254: cleanup header_checks DISCARD (tagged
@@ -1030,7 +991,6 @@ fn policy_action_messages() {
             "",
             "discard:  header Subject: **SPAM** Blah...           from hb.example.com[10.0.0.1]; from=<efrom@example.com> to=<eto@sample.net> proto=ESMTP helo=<example.com>",
             Event {
-                kind: EventKind::Discard,
                 action: Some("discard"),
                 stage: Some("header"),
                 client_name: Some("hb.example.com"),
@@ -1041,7 +1001,7 @@ fn policy_action_messages() {
                 to: Some("eto@sample.net"),
                 proto: Some("ESMTP"),
                 helo: Some("example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::Discard)
             },
         ),
         // postfix-logwatch-TD.msg:267: milter-discard (tagged QID, no id given).
@@ -1050,7 +1010,6 @@ fn policy_action_messages() {
             "",
             "milter-discard: END-OF-MESSAGE from milterC.example.com[10.0.0.4]: milter triggers DISCARD action;                          from=<efrom@example.com> to=<eto@example.net> proto=ESMTP helo=<example.com> ",
             Event {
-                kind: EventKind::MilterDiscard,
                 action: Some("milter-discard"),
                 stage: Some("END-OF-MESSAGE"),
                 client_name: Some("milterC.example.com"),
@@ -1061,7 +1020,7 @@ fn policy_action_messages() {
                 to: Some("eto@example.net"),
                 proto: Some("ESMTP"),
                 helo: Some("example.com"),
-                ..Event::default()
+                ..Event::new(EventKind::MilterDiscard)
             },
         ),
     ];
@@ -1088,7 +1047,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(1417),
-                kind: EventKind::Delivery,
                 queue_id: Some("6526CDB7400B"),
                 code: Some(250),
                 enhanced: Some("2.0.0"),
@@ -1103,7 +1061,7 @@ fn deliveries() {
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
                 related_queue_id: Some("71111424269E"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: sent, plain `250 2.0.0 Ok`.
@@ -1115,7 +1073,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5043),
-                kind: EventKind::Delivery,
                 queue_id: Some("0E101B43FE"),
                 code: Some(250),
                 enhanced: Some("2.0.0"),
@@ -1129,7 +1086,7 @@ fn deliveries() {
                 delays: Some([0.0, 0.0, 0.0, 0.0]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // pixelpark:99: to amavis via a service-named smtp, orig_to=.
@@ -1141,7 +1098,6 @@ fn deliveries() {
                 instance: "postfix/amavis",
                 daemon: "smtp",
                 pid: Some(302609),
-                kind: EventKind::Delivery,
                 queue_id: Some("4PbC4x469Jz3tBr"),
                 code: Some(250),
                 enhanced: Some("2.0.0"),
@@ -1157,7 +1113,7 @@ fn deliveries() {
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
                 related_queue_id: Some("4PbC4z6W5Qz3tG3"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: bounced, remote reply to RCPT TO.
@@ -1169,7 +1125,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5039),
-                kind: EventKind::Delivery,
                 queue_id: Some("0C3B7B43FC"),
                 code: Some(550),
                 enhanced: Some("5.1.1"),
@@ -1184,7 +1139,7 @@ fn deliveries() {
                 dsn: Some("5.1.1"),
                 status: Some("bounced"),
                 remote_command: Some("RCPT TO"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: bounced after end of DATA.
@@ -1196,7 +1151,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5043),
-                kind: EventKind::Delivery,
                 queue_id: Some("67867B43FE"),
                 code: Some(554),
                 enhanced: Some("5.7.1"),
@@ -1211,7 +1165,7 @@ fn deliveries() {
                 dsn: Some("5.7.1"),
                 status: Some("bounced"),
                 remote_command: Some("end of DATA"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sekiltoyai:24: bounced, `<addr>: ` in the remote reply.
@@ -1223,7 +1177,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(63135),
-                kind: EventKind::Delivery,
                 queue_id: Some("1FEE23DED3"),
                 code: Some(554),
                 enhanced: Some("5.7.1"),
@@ -1239,7 +1192,7 @@ fn deliveries() {
                 dsn: Some("5.7.1"),
                 status: Some("bounced"),
                 remote_command: Some("RCPT TO"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: deferred, connection refused, relay=none.
@@ -1251,7 +1204,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5041),
-                kind: EventKind::Delivery,
                 queue_id: Some("EB1DCB4312"),
                 reason: Some("connect to mx.deadhost.example[127.0.0.40]:25: Connection refused"),
                 text: Some("connect to mx.deadhost.example[127.0.0.40]:25: Connection refused"),
@@ -1261,7 +1213,7 @@ fn deliveries() {
                 delays: Some([0.02, 0.04, 0.0, 0.0]),
                 dsn: Some("4.4.1"),
                 status: Some("deferred"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: deferred, greeting refused.
@@ -1273,7 +1225,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5039),
-                kind: EventKind::Delivery,
                 queue_id: Some("E9E8CB4311"),
                 code: Some(421),
                 enhanced: Some("4.3.2"),
@@ -1287,7 +1238,7 @@ fn deliveries() {
                 delays: Some([0.02, 0.03, 0.0, 0.0]),
                 dsn: Some("4.3.2"),
                 status: Some("deferred"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: conn_use= (cached connection), greylisted.
@@ -1299,7 +1250,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(5177),
-                kind: EventKind::Delivery,
                 queue_id: Some("C3837B44BF"),
                 code: Some(451),
                 enhanced: Some("4.7.1"),
@@ -1315,7 +1265,7 @@ fn deliveries() {
                 dsn: Some("4.7.1"),
                 status: Some("deferred"),
                 remote_command: Some("RCPT TO"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // infohtreasure maillog:2503: deferred, connect timeout.
@@ -1327,7 +1277,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(25298),
-                kind: EventKind::Delivery,
                 queue_id: Some("A94DF404B38D"),
                 reason: Some("connect to tecadmin.net[172.67.134.5]:25: Connection timed out"),
                 text: Some("connect to tecadmin.net[172.67.134.5]:25: Connection timed out"),
@@ -1337,7 +1286,7 @@ fn deliveries() {
                 delays: Some([0.01, 0.02, 60.0, 0.0]),
                 dsn: Some("4.4.1"),
                 status: Some("deferred"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // kumina:43: deferred, remote reply without an enhanced code.
@@ -1349,7 +1298,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(7648),
-                kind: EventKind::Delivery,
                 queue_id: Some("732BB407C3"),
                 code: Some(451),
                 reason: Some("DT:SPM 163 mx40,WsCowAAnEhlCoEVa5GjcAA--.20089S3 1514512452, please try again 15min later"),
@@ -1363,7 +1311,7 @@ fn deliveries() {
                 dsn: Some("4.0.0"),
                 status: Some("deferred"),
                 remote_command: Some("end of DATA"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sekiltoyai:36: IPv6 relay, Gmail multi-line reply flattened.
@@ -1375,7 +1323,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(62771),
-                kind: EventKind::Delivery,
                 queue_id: Some("9ABCD1BCA9"),
                 code: Some(450),
                 enhanced: Some("4.2.1"),
@@ -1390,7 +1337,7 @@ fn deliveries() {
                 dsn: Some("4.2.1"),
                 status: Some("deferred"),
                 remote_command: Some("RCPT TO"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // pixelpark:44119: bounced by DNS, relay=none.
@@ -1402,7 +1349,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(505058),
-                kind: EventKind::Delivery,
                 queue_id: Some("4PcV4K5FPLz3tBr"),
                 reason: Some("Host or domain name not found. Name service error for name=hennig-berlin.com type=AAAA: Host not found"),
                 text: Some("Host or domain name not found. Name service error for name=hennig-berlin.com type=AAAA: Host not found"),
@@ -1412,7 +1358,7 @@ fn deliveries() {
                 delays: Some([0.01, 0.02, 0.04, 0.0]),
                 dsn: Some("5.4.4"),
                 status: Some("bounced"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // infohtreasure maillog:5: error(8).
@@ -1424,7 +1370,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "error",
                 pid: Some(1938),
-                kind: EventKind::Delivery,
                 queue_id: Some("C912F3E2919"),
                 reason: Some("unknown mail transport error"),
                 text: Some("unknown mail transport error"),
@@ -1434,7 +1379,7 @@ fn deliveries() {
                 delays: Some([46619.0, 1.4, 0.0, 0.05]),
                 dsn: Some("4.3.0"),
                 status: Some("deferred"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: local, orig_to= (alias expansion).
@@ -1446,7 +1391,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "local",
                 pid: Some(5065),
-                kind: EventKind::Delivery,
                 queue_id: Some("B7AC8B440B"),
                 reason: Some("delivered to mailbox"),
                 text: Some("delivered to mailbox"),
@@ -1457,7 +1401,7 @@ fn deliveries() {
                 delays: Some([0.0, 0.01, 0.0, 0.0]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // pixelpark:10905: local `forwarded as`.
@@ -1469,7 +1413,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "local",
                 pid: Some(326895),
-                kind: EventKind::Delivery,
                 queue_id: Some("4PbMVH1gW1z3tBr"),
                 reason: Some("forwarded as 4PbMVH1yTpz3tG3"),
                 text: Some("forwarded as 4PbMVH1yTpz3tG3"),
@@ -1480,7 +1423,7 @@ fn deliveries() {
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
                 related_queue_id: Some("4PbMVH1yTpz3tG3"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // mephistophiles:11: lmtp to a UNIX socket, bounced, orig_to=.
@@ -1492,7 +1435,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "lmtp",
                 pid: Some(2182117),
-                kind: EventKind::Delivery,
                 queue_id: Some("2D7291020EE"),
                 code: Some(550),
                 enhanced: Some("5.1.1"),
@@ -1508,7 +1450,7 @@ fn deliveries() {
                 dsn: Some("5.1.1"),
                 status: Some("bounced"),
                 remote_command: Some("RCPT TO"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // sample-logs/maillog: virtual, delivered to maildir.
@@ -1520,7 +1462,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "virtual",
                 pid: Some(5052),
-                kind: EventKind::Delivery,
                 queue_id: Some("1038DB43FF"),
                 reason: Some("delivered to maildir"),
                 text: Some("delivered to maildir"),
@@ -1530,7 +1471,7 @@ fn deliveries() {
                 delays: Some([0.0, 0.01, 0.0, 0.0]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // pixelpark:101: pipe, relay=dovecot (transport name).
@@ -1542,7 +1483,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "pipe",
                 pid: Some(302615),
-                kind: EventKind::Delivery,
                 queue_id: Some("4PbC4z6W5Qz3tG3"),
                 reason: Some("delivered via dovecot service"),
                 text: Some("delivered via dovecot service"),
@@ -1552,7 +1492,7 @@ fn deliveries() {
                 delays: Some([0.01, 0.01, 0.0, 0.1]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // schweikert:4: Postfix < 2.3, no delays= and dsn=; blanks after `]:`.
@@ -1564,7 +1504,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "lmtp",
                 pid: Some(4716),
-                kind: EventKind::Delivery,
                 queue_id: Some("3A452D963D"),
                 code: Some(250),
                 enhanced: Some("2.6.0"),
@@ -1576,7 +1515,7 @@ fn deliveries() {
                 delay: Some(1.0),
                 status: Some("sent"),
                 related_queue_id: Some("D2FF7D9649"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // infohtreasure maillog:1313: address verification probe.
@@ -1588,7 +1527,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(3262),
-                kind: EventKind::Delivery,
                 queue_id: Some("AE11A4011B7B"),
                 code: Some(250),
                 enhanced: Some("2.1.5"),
@@ -1602,7 +1540,7 @@ fn deliveries() {
                 delays: Some([0.07, 0.01, 1.5, 0.34]),
                 dsn: Some("2.1.5"),
                 status: Some("deliverable"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
     ];
@@ -1618,7 +1556,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "lmtp",
                 pid: Some(28946),
-                kind: EventKind::Delivery,
                 queue_id: Some("A0320E00C3"),
                 code: Some(250),
                 enhanced: Some("2.0.0"),
@@ -1631,7 +1568,7 @@ fn deliveries() {
                 delays: Some([0.11, 0.01, 0.01, 0.2]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // modoboa:280: pipe to a command, status=deliverable.
@@ -1643,7 +1580,6 @@ fn deliveries() {
                 instance: "postfix",
                 daemon: "pipe",
                 pid: Some(32592),
-                kind: EventKind::Delivery,
                 queue_id: Some("E8BF5E00C4"),
                 reason: Some("delivers to command: /srv/modoboa/env/bin/python"),
                 text: Some("delivers to command: /srv/modoboa/env/bin/python"),
@@ -1653,7 +1589,7 @@ fn deliveries() {
                 delays: Some([0.03, 0.01, 0.0, 0.01]),
                 dsn: Some("2.0.0"),
                 status: Some("deliverable"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
     ];
@@ -1666,7 +1602,6 @@ fn deliveries() {
             "error",
             "2DC5552A34: to=<user@yahoo.com>, relay=none, delay=63495, delays=63350/144/0/0, dsn=4.4.2, status=deferred (delivery temporarily suspended: lost connection with mta7.am0.yahoodns.net[98.136.216.22] while sending RCPT TO)",
             Event {
-                kind: EventKind::Delivery,
                 queue_id: Some("2DC5552A34"),
                 reason: Some("delivery temporarily suspended: lost connection with mta7.am0.yahoodns.net[98.136.216.22] while sending RCPT TO"),
                 text: Some("delivery temporarily suspended: lost connection with mta7.am0.yahoodns.net[98.136.216.22] while sending RCPT TO"),
@@ -1676,7 +1611,7 @@ fn deliveries() {
                 delays: Some([63350.0, 144.0, 0.0, 0.0]),
                 dsn: Some("4.4.2"),
                 status: Some("deferred"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // :31: verify result, 13-character classic queue id.
@@ -1684,7 +1619,6 @@ fn deliveries() {
             "error",
             "3E29030F8637E: to=<user@yahoo.com>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.1.1, status=undeliverable-but-not-cached (User unknown in virtual alias table)",
             Event {
-                kind: EventKind::Delivery,
                 queue_id: Some("3E29030F8637E"),
                 reason: Some("User unknown in virtual alias table"),
                 text: Some("User unknown in virtual alias table"),
@@ -1694,7 +1628,7 @@ fn deliveries() {
                 delays: Some([0.01, 0.0, 0.0, 0.0]),
                 dsn: Some("5.1.1"),
                 status: Some("undeliverable-but-not-cached"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // :33: to=/orig_to= without angle brackets, delivered to command.
@@ -1702,7 +1636,6 @@ fn deliveries() {
             "local",
             "2A22C263F6: to=user@hostname.example.com, orig_to=root@localhost, relay=local, delay=0.07, delays=0.04/0/0/0.03, dsn=2.0.0, status=sent (delivered to command: procmail -a \"$EXTENSION\")",
             Event {
-                kind: EventKind::Delivery,
                 queue_id: Some("2A22C263F6"),
                 reason: Some("delivered to command: procmail -a \"$EXTENSION\""),
                 text: Some("delivered to command: procmail -a \"$EXTENSION\""),
@@ -1713,7 +1646,7 @@ fn deliveries() {
                 delays: Some([0.04, 0.0, 0.0, 0.03]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
     ];
@@ -1733,11 +1666,10 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(5031),
-                kind: EventKind::Client,
                 queue_id: Some("E9E8CB4311"),
                 client_name: Some("localhost"),
                 client_ip: Some("127.0.0.1"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // pixelpark:10991: client= with sasl_method/sasl_username.
@@ -1749,13 +1681,12 @@ fn queue_bookkeeping() {
                 instance: "postfix/submission",
                 daemon: "smtpd",
                 pid: Some(327512),
-                kind: EventKind::Client,
                 queue_id: Some("4PbMk12r7Wz3tBr"),
                 client_name: Some("host2.uhu-banane.de"),
                 client_ip: Some("162.254.24.33"),
                 sasl_method: Some("LOGIN"),
                 sasl_username: Some("vmail@uhu-banane.net"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // pixelpark:379: IPv6 client, SASL PLAIN.
@@ -1767,13 +1698,12 @@ fn queue_bookkeeping() {
                 instance: "postfix/submission",
                 daemon: "smtpd",
                 pid: Some(303987),
-                kind: EventKind::Client,
                 queue_id: Some("4PbCZy4PWKz3tBr"),
                 client_name: Some("unknown"),
                 client_ip: Some("2a02:8109:b240:41c8:9264:99a9:1b0d:15c8"),
                 sasl_method: Some("PLAIN"),
                 sasl_username: Some("vmail@uhu-banane.net"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // pixelpark:10893: pickup uid= from=.
@@ -1785,11 +1715,10 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "pickup",
                 pid: Some(320974),
-                kind: EventKind::Pickup,
                 queue_id: Some("4PbMVG6Tmjz3tG3"),
                 from: Some("root"),
                 uid: Some(0),
-                ..Event::default()
+                ..Event::new(EventKind::Pickup)
             },
         ),
         // pixelpark:90: cleanup message-id=<…>.
@@ -1801,10 +1730,9 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(302604),
-                kind: EventKind::MessageId,
                 queue_id: Some("4PbC4x469Jz3tBr"),
                 message_id: Some("71816687N65284230Y01410375Q67285060N@ajmyjyz"),
-                ..Event::default()
+                ..Event::new(EventKind::MessageId)
             },
         ),
         // pixelpark:16554: message-id=<> (empty).
@@ -1816,10 +1744,9 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(363197),
-                kind: EventKind::MessageId,
                 queue_id: Some("4PbZkk5x9Xz3tBr"),
                 message_id: Some(""),
-                ..Event::default()
+                ..Event::new(EventKind::MessageId)
             },
         ),
         // pixelpark:92: qmgr from= size= nrcpt=.
@@ -1831,13 +1758,12 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "qmgr",
                 pid: Some(3163066),
-                kind: EventKind::Queued,
                 queue_id: Some("4PbC4x469Jz3tBr"),
                 text: Some("(queue active)"),
                 from: Some("ajmyjyz@nistoresio.co.cz"),
                 size: Some(175061),
                 nrcpt: Some(1),
-                ..Event::default()
+                ..Event::new(EventKind::Queued)
             },
         ),
         // sample-logs/maillog: null sender (a bounce message), from=<>.
@@ -1849,13 +1775,12 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "qmgr",
                 pid: Some(4981),
-                kind: EventKind::Queued,
                 queue_id: Some("1038DB43FF"),
                 text: Some("(queue active)"),
                 from: Some(""),
                 size: Some(2697),
                 nrcpt: Some(1),
-                ..Event::default()
+                ..Event::new(EventKind::Queued)
             },
         ),
         // sample-logs/maillog: qmgr removed.
@@ -1867,10 +1792,9 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "qmgr",
                 pid: Some(4981),
-                kind: EventKind::Removed,
                 queue_id: Some("0E101B43FE"),
                 text: Some("removed"),
-                ..Event::default()
+                ..Event::new(EventKind::Removed)
             },
         ),
         // msimerson:7: postsuper removed.
@@ -1882,10 +1806,9 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "postsuper",
                 pid: Some(1936),
-                kind: EventKind::Removed,
                 queue_id: Some("3nsRhm5bH5z306M"),
                 text: Some("removed"),
-                ..Event::default()
+                ..Event::new(EventKind::Removed)
             },
         ),
         // sample-logs/maillog: expired, null sender.
@@ -1897,12 +1820,11 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "qmgr",
                 pid: Some(4981),
-                kind: EventKind::Expired,
                 queue_id: Some("B89D9B42E6"),
                 text: Some("returned to sender"),
                 from: Some(""),
                 status: Some("expired"),
-                ..Event::default()
+                ..Event::new(EventKind::Expired)
             },
         ),
         // kumina:33: force-expired (postsuper -e).
@@ -1914,12 +1836,11 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "qmgr",
                 pid: Some(3663),
-                kind: EventKind::Expired,
                 queue_id: Some("BACE842E73"),
                 text: Some("returned to sender"),
                 from: Some("noreply@domain.com"),
                 status: Some("force-expired"),
-                ..Event::default()
+                ..Event::new(EventKind::Expired)
             },
         ),
         // pixelpark:44121: bounce, sender non-delivery notification.
@@ -1931,11 +1852,10 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "bounce",
                 pid: Some(505059),
-                kind: EventKind::Notification,
                 queue_id: Some("4PcV4K5FPLz3tBr"),
                 text: Some("sender non-delivery notification"),
                 related_queue_id: Some("4PcV4K5tFpz3tG5"),
-                ..Event::default()
+                ..Event::new(EventKind::Notification)
             },
         ),
         // infohtreasure maillog:1315: DSN after a verify probe.
@@ -1947,11 +1867,10 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "bounce",
                 pid: Some(3266),
-                kind: EventKind::Notification,
                 queue_id: Some("AE11A4011B7B"),
                 text: Some("sender delivery status notification"),
                 related_queue_id: Some("9C37E404B379"),
-                ..Event::default()
+                ..Event::new(EventKind::Notification)
             },
         ),
     ];
@@ -1967,11 +1886,10 @@ fn queue_bookkeeping() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(30647),
-                kind: EventKind::Client,
                 queue_id: Some("1FEB7E00C4"),
                 client_name: Some("localhost.localdomain"),
                 client_ip: Some("127.0.0.1"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
     ];
@@ -1984,11 +1902,10 @@ fn queue_bookkeeping() {
             "bounce",
             "264FE1A18: sender delay notification: 0A87A1A08",
             Event {
-                kind: EventKind::Notification,
                 queue_id: Some("264FE1A18"),
                 text: Some("sender delay notification"),
                 related_queue_id: Some("0A87A1A08"),
-                ..Event::default()
+                ..Event::new(EventKind::Notification)
             },
         ),
         // :13
@@ -1996,11 +1913,10 @@ fn queue_bookkeeping() {
             "bounce",
             "482E4404AC8: postmaster non-delivery notification: 47335405A44",
             Event {
-                kind: EventKind::Notification,
                 queue_id: Some("482E4404AC8"),
                 text: Some("postmaster non-delivery notification"),
                 related_queue_id: Some("47335405A44"),
-                ..Event::default()
+                ..Event::new(EventKind::Notification)
             },
         ),
         // :23: message-id not in angle brackets (RFC 2047 encoded words).
@@ -2008,10 +1924,9 @@ fn queue_bookkeeping() {
             "cleanup",
             "ADD961003206D: message-id==?UTF-8?B?PDE5?=? =?UTF-8?B?MTIyMDExMjkxNjYxMUBDbGllbnQtMDQ1LnJ1YmluZXR0ZXJpZS5sb2NhbD4=?=",
             Event {
-                kind: EventKind::MessageId,
                 queue_id: Some("ADD961003206D"),
                 message_id: Some("=?UTF-8?B?PDE5?=? =?UTF-8?B?MTIyMDExMjkxNjYxMUBDbGllbnQtMDQ1LnJ1YmluZXR0ZXJpZS5sb2NhbD4=?="),
-                ..Event::default()
+                ..Event::new(EventKind::MessageId)
             },
         ),
     ];
@@ -2031,9 +1946,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "postfix-script",
                 pid: Some(4962),
-                kind: EventKind::Warning,
                 text: Some("/var/spool/postfix/etc/hosts and /etc/hosts differ"),
-                ..Event::default()
+                ..Event::new(EventKind::Warning)
             },
         ),
         // pixelpark:3010: smtpd warning (HTTP probe).
@@ -2045,9 +1959,8 @@ fn warnings_and_fatals() {
                 instance: "postfix/submission",
                 daemon: "smtpd",
                 pid: Some(320809),
-                kind: EventKind::Warning,
                 text: Some("non-SMTP command from unknown[198.235.24.129]: GET / HTTP/1.1"),
-                ..Event::default()
+                ..Event::new(EventKind::Warning)
             },
         ),
         // sshguard:10: SASL failure, client port logged.
@@ -2059,9 +1972,8 @@ fn warnings_and_fatals() {
                 instance: "postfix/smtps",
                 daemon: "smtpd",
                 pid: Some(30543),
-                kind: EventKind::Warning,
                 text: Some("unknown[122.166.249.154]:48123: SASL LOGIN authentication failed: UGFzc3dvcmQ6"),
-                ..Event::default()
+                ..Event::new(EventKind::Warning)
             },
         ),
         // infohtreasure maillog:7544: error: from postfix-script.
@@ -2073,9 +1985,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "postfix-script",
                 pid: Some(26688),
-                kind: EventKind::Error,
                 text: Some("unknown command: 'restar'"),
-                ..Event::default()
+                ..Event::new(EventKind::Error)
             },
         ),
         // infohtreasure maillog:7: fatal: bad master.cf transport.
@@ -2087,9 +1998,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "smtp",
                 pid: Some(2156),
-                kind: EventKind::Fatal,
                 text: Some("unknown service: private/dovecot-lmtp/tcp"),
-                ..Event::default()
+                ..Event::new(EventKind::Fatal)
             },
         ),
         // kumina:48: fatal: main.cf parameter.
@@ -2101,9 +2011,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(16268),
-                kind: EventKind::Fatal,
                 text: Some("file /etc/postfix/main.cf: parameter default_privs: unknown user name value: nobody"),
-                ..Event::default()
+                ..Event::new(EventKind::Fatal)
             },
         ),
         // infohtreasure maillog:8098: postfix-script fatal.
@@ -2115,9 +2024,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "postfix-script",
                 pid: Some(5133),
-                kind: EventKind::Fatal,
                 text: Some("the Postfix mail system is already running"),
-                ..Event::default()
+                ..Event::new(EventKind::Fatal)
             },
         ),
         // infohtreasure maillog:8054: postfix(1) itself, bare `postfix[pid]`.
@@ -2129,9 +2037,8 @@ fn warnings_and_fatals() {
                 instance: "postfix",
                 daemon: "postfix",
                 pid: Some(3871),
-                kind: EventKind::Fatal,
                 text: Some("config variable inet_interfaces: host not found: llocalhost"),
-                ..Event::default()
+                ..Event::new(EventKind::Fatal)
             },
         ),
     ];
@@ -2152,7 +2059,6 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "virtual",
                 pid: Some(20235),
-                kind: EventKind::Delivery,
                 queue_id: Some("199041033BE"),
                 reason: Some("delivered to maildir"),
                 text: Some("delivered to maildir"),
@@ -2162,7 +2068,7 @@ fn envelope_variants() {
                 delays: Some([0.08, 0.0, 0.0, 0.0]),
                 dsn: Some("2.0.0"),
                 status: Some("sent"),
-                ..Event::default()
+                ..Event::new(EventKind::Delivery)
             },
         ),
         // pk65:1: BSD, zero-padded day (journalctl / maillog_file style).
@@ -2174,10 +2080,9 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "cleanup",
                 pid: Some(1221726),
-                kind: EventKind::MessageId,
                 queue_id: Some("54BE7192007D"),
                 message_id: Some("657720787.4.1727939480336.JavaMail.tomcat7@service9"),
-                ..Event::default()
+                ..Event::new(EventKind::MessageId)
             },
         ),
         // msimerson:9: BSD, unpadded one-digit day.
@@ -2189,11 +2094,10 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(339505),
-                kind: EventKind::Client,
                 queue_id: Some("93C8388C38"),
                 client_name: Some("unknown"),
                 client_ip: Some("192.168.1.0"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // fail2ban:42: BSD, unpadded day, a warning.
@@ -2205,9 +2109,8 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(31152),
-                kind: EventKind::Warning,
                 text: Some("unknown[192.0.2.237]:55729: SASL LOGIN authentication failed: authentication failure"),
-                ..Event::default()
+                ..Event::new(EventKind::Warning)
             },
         ),
         // sample-logs/mail.rfc3339.log: the lab, RFC 3339 with +00:00.
@@ -2219,7 +2122,6 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(4307),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("RCPT"),
                 client_name: Some("unknown"),
@@ -2233,7 +2135,7 @@ fn envelope_variants() {
                 to: Some("amira.renard@random-target.example"),
                 proto: Some("ESMTP"),
                 helo: Some("smtp.deals4u.example"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // pixelpark:94: +01:00 offset crossing midnight back into the previous
@@ -2246,11 +2148,10 @@ fn envelope_variants() {
                 instance: "postfix/10025",
                 daemon: "smtpd",
                 pid: Some(302614),
-                kind: EventKind::Client,
                 queue_id: Some("4PbC4z6W5Qz3tG3"),
                 client_name: Some("localhost"),
                 client_ip: Some("127.0.0.1"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // sekiltoyai:26: RFC 3339 without a fraction. (+03:00 is checked by
@@ -2264,11 +2165,10 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(64346),
-                kind: EventKind::Client,
                 queue_id: Some("42E683DD0B"),
                 client_name: Some("mail.sender.com"),
                 client_ip: Some("85.42.66.4"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // sekiltoyai:4: no `:` after `[pid]`.
@@ -2280,11 +2180,10 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "smtpd",
                 pid: Some(58176),
-                kind: EventKind::Client,
                 queue_id: Some("E89FA2DEDA"),
                 client_name: Some("srv05.source.com"),
                 client_ip: Some("10.11.12.13"),
-                ..Event::default()
+                ..Event::new(EventKind::Client)
             },
         ),
         // fail2ban:21: second instance with its own syslog_name.
@@ -2296,7 +2195,6 @@ fn envelope_variants() {
                 instance: "postfix-incoming",
                 daemon: "smtpd",
                 pid: Some(3462),
-                kind: EventKind::Reject,
                 action: Some("reject"),
                 stage: Some("EHLO"),
                 client_name: Some("s271272.static.corbina.ru"),
@@ -2308,7 +2206,7 @@ fn envelope_variants() {
                 text: Some("504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname"),
                 proto: Some("SMTP"),
                 helo: Some("User"),
-                ..Event::default()
+                ..Event::new(EventKind::Reject)
             },
         ),
         // infohtreasure maillog:8051: bare `postfix[pid]`.
@@ -2320,9 +2218,8 @@ fn envelope_variants() {
                 instance: "postfix",
                 daemon: "postfix",
                 pid: Some(3281),
-                kind: EventKind::Fatal,
                 text: Some("open /etc/postfix/main.cf: No such file or directory"),
-                ..Event::default()
+                ..Event::new(EventKind::Fatal)
             },
         ),
     ];

@@ -555,9 +555,8 @@ mod tests {
             .collect();
         assert_eq!(names, [col::TS, col::KIND, col::TO]);
         let event = |kind, to| Event {
-            kind,
             to,
-            ..Event::default()
+            ..Event::new(kind)
         };
         assert!(projection.keeps(&event(EventKind::Reject, None)));
         assert!(projection.keeps(&event(EventKind::Hold, Some("a@b"))));

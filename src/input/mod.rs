@@ -2,7 +2,8 @@
 //! everything else (stdin, `.gz`, live logs) is read into memory.
 //!
 //! A problem with one input never stops the others: [`load`] returns what it
-//! could read together with the problem, and the caller reports both.
+//! could read together with the problem ([`Loaded`]), and the caller reports
+//! both.
 
 pub mod chunks;
 
@@ -96,13 +97,26 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Loads one input. Returns the bytes it could get (possibly a prefix, as for
-/// a truncated `.gz`) and the problem, if any.
-pub fn load(
-    name: &str,
-    mmap: MmapPolicy,
-    max_decompressed: u64,
-) -> (Option<Input>, Option<Problem>) {
+/// What [`load`] got of one input: all of it, a part of it and a problem
+/// (a truncated `.gz`, a log that grew while read), or only a problem.
+pub enum Loaded {
+    Whole(Input),
+    Partial(Input, Problem),
+    Failed(Problem),
+}
+
+impl Loaded {
+    /// The input, if any of it could be read.
+    pub fn into_input(self) -> Option<Input> {
+        match self {
+            Loaded::Whole(input) | Loaded::Partial(input, _) => Some(input),
+            Loaded::Failed(_) => None,
+        }
+    }
+}
+
+/// Loads one input: its bytes, mapped or read, and what went wrong.
+pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
     let problem = |message: String| Problem {
         name: name.to_string(),
         message,
@@ -111,22 +125,22 @@ pub fn load(
     if name == "-" {
         let mut bytes = Vec::new();
         return match io::stdin().lock().read_to_end(&mut bytes) {
-            Ok(_) => (Some(owned(name, bytes, None)), None),
-            Err(e) => (Some(owned(name, bytes, None)), Some(problem(describe(&e)))),
+            Ok(_) => Loaded::Whole(owned(name, bytes, None)),
+            Err(e) => Loaded::Partial(owned(name, bytes, None), problem(describe(&e))),
         };
     }
     let path = Path::new(name);
     let metadata = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return (None, Some(problem(describe(&e)))),
+        Err(e) => return Loaded::Failed(problem(describe(&e))),
     };
     if metadata.is_dir() {
-        return (None, Some(problem("is a directory".to_string())));
+        return Loaded::Failed(problem("is a directory".to_string()));
     }
     let mtime = metadata.modified().ok();
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return (None, Some(problem(describe(&e)))),
+        Err(e) => return Loaded::Failed(problem(describe(&e))),
     };
     if name.ends_with(".gz") {
         let limit = max_decompressed;
@@ -146,12 +160,13 @@ pub fn load(
                 "decompresses to more than {limit} bytes; reporting the first {limit}"
             )));
         }
+        let Some(issue) = issue else {
+            return Loaded::Whole(owned(name, bytes, mtime));
+        };
         // Drop a partial last line: it was cut by the damage, not by the log.
-        if issue.is_some() {
-            let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-            bytes.truncate(keep);
-        }
-        return (Some(owned(name, bytes, mtime)), issue);
+        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+        bytes.truncate(keep);
+        return Loaded::Partial(owned(name, bytes, mtime), issue);
     }
     let recently_modified = mtime
         .and_then(|t| SystemTime::now().duration_since(t).ok())
@@ -174,19 +189,16 @@ pub fn load(
         // fault through the readahead code (kernel time 24% of a run with
         // it, 20% without).
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-            return (
-                Some(Input {
-                    name: name.to_string(),
-                    data: Source::Mapped(map),
-                    mtime,
-                }),
-                None,
-            );
+            return Loaded::Whole(Input {
+                name: name.to_string(),
+                data: Source::Mapped(map),
+                mtime,
+            });
         }
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     if let Err(e) = file.read_to_end(&mut bytes) {
-        return (Some(owned(name, bytes, mtime)), Some(problem(describe(&e))));
+        return Loaded::Partial(owned(name, bytes, mtime), problem(describe(&e)));
     }
     // A live log may grow while we read it: report the prefix we read, up to
     // its last complete line, and say so. A live log whose last line has no
@@ -203,9 +215,9 @@ pub fn load(
                 bytes.len()
             ))
         };
-        return (Some(owned(name, bytes, mtime)), Some(notice));
+        return Loaded::Partial(owned(name, bytes, mtime), notice);
     }
-    (Some(owned(name, bytes, mtime)), None)
+    Loaded::Whole(owned(name, bytes, mtime))
 }
 
 fn owned(name: &str, bytes: Vec<u8>, mtime: Option<SystemTime>) -> Input {

@@ -62,7 +62,6 @@ pub fn parse<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<MessageOutc
     };
 
     let mut event = Event {
-        kind,
         action: Some(action),
         queue_id: queue_id.filter(|id| *id != "NOQUEUE"),
         stage: Some(stage),
@@ -72,21 +71,20 @@ pub fn parse<'a>(queue_id: Option<&'a str>, rest: &'a str) -> Option<MessageOutc
         helo: trailer.helo,
         sasl_method: trailer.sasl_method,
         sasl_username: trailer.sasl_username,
-        ..Event::default()
+        ..Event::new(kind)
     };
 
     let reply_text;
     if content_check {
         // `header Subject: text from client[addr]` (or `from local`).
-        let Some(from_at) = head.rfind(" from ") else {
+        let Some((checked_line, client)) = head.rsplit_once(" from ") else {
             return Some(MessageOutcome::Unrecognized);
         };
-        let client = &head[from_at + 6..];
         set_client(&mut event, client);
         // The checked header line is the reason to group by when the
         // check gave no reply text of its own.
         // Empty when ` from ` follows the stage at once (`header from x`).
-        let checked = head.get(stage_end + 1..from_at).unwrap_or("");
+        let checked = checked_line.get(stage_end + 1..).unwrap_or("");
         reply_text = trailer.tail.unwrap_or(checked);
     } else {
         // The trailer may start inside the stage word (`RCPT;from=<…`): then

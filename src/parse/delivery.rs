@@ -11,7 +11,7 @@
 //! local result or a connection error; its code and the command it answered
 //! are split out when it is a reply.
 
-use super::fields;
+use super::fields::{self, KeyValues, Separator};
 use super::{Event, EventKind};
 
 /// Parses `rest` (the message after `QID: `); `None` if it is not a delivery.
@@ -19,32 +19,9 @@ pub fn parse(rest: &str) -> Option<Event<'_>> {
     if !rest.starts_with("to=") {
         return None;
     }
-    let mut event = Event {
-        kind: EventKind::Delivery,
-        ..Event::default()
-    };
-    let mut s = rest;
-    loop {
-        let eq = memchr::memchr(b'=', s.as_bytes())?;
-        let key = &s[..eq];
-        let after = &s[eq + 1..];
-        if key == "status" {
-            let end = after.find(' ').unwrap_or(after.len());
-            event.status = Some(&after[..end]);
-            let text = after[end..].trim_start_matches(' ');
-            if let Some(inner) = text.strip_prefix('(') {
-                let inner = inner.strip_suffix(')').unwrap_or(inner);
-                set_text(&mut event, inner);
-            }
-            return Some(event);
-        }
-        let (value, next) = if let Some(inner) = after.strip_prefix('<') {
-            let end = fields::bracket_end(inner)?;
-            (&inner[..end], &inner[end + 1..])
-        } else {
-            let end = fields::comma_space(after).unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
+    let mut event = Event::new(EventKind::Delivery);
+    let mut pairs = KeyValues::new(rest, Separator::CommaSpace);
+    for (key, value) in pairs.by_ref() {
         match key {
             "to" => event.to = Some(value),
             "orig_to" => event.orig_to = Some(value),
@@ -54,10 +31,20 @@ pub fn parse(rest: &str) -> Option<Event<'_>> {
             "delays" => event.delays = parse_delays(value),
             "tls" => event.tls = Some(value),
             "dsn" => event.dsn = Some(value),
+            // The last pair: the text in parentheses follows.
+            "status" => {
+                event.status = Some(value);
+                let text = pairs.rest().trim_start_matches(' ');
+                if let Some(inner) = text.strip_prefix('(') {
+                    set_text(&mut event, inner.strip_suffix(')').unwrap_or(inner));
+                }
+                return Some(event);
+            }
             _ => return None,
         }
-        s = next.strip_prefix(", ")?;
     }
+    // No `status=`: not a delivery record.
+    None
 }
 
 fn set_relay<'a>(event: &mut Event<'a>, relay: &'a str) {
@@ -94,16 +81,14 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     if let Some(after_host) = remote.strip_prefix("host ") {
         // `host H[A] said: 550 5.1.1 … (in reply to RCPT TO command)` or
         // `host H[A] refused to talk to me: 421 …`.
-        let reply_at = after_host
-            .find("] said: ")
-            .map(|i| i + 8)
-            .or_else(|| after_host.find("] refused to talk to me: ").map(|i| i + 25));
-        if let Some(at) = reply_at {
-            let mut reply_text = &after_host[at..];
-            if let Some(open) = reply_text.rfind(" (in reply to ") {
-                let command = &reply_text[open + 14..];
+        let reply = after_host
+            .split_once("] said: ")
+            .or_else(|| after_host.split_once("] refused to talk to me: "))
+            .map(|(_, reply)| reply);
+        if let Some(mut reply_text) = reply {
+            if let Some((reply, command)) = reply_text.rsplit_once(" (in reply to ") {
                 event.remote_command = Some(command.strip_suffix(" command)").unwrap_or(command));
-                reply_text = &reply_text[..open];
+                reply_text = reply;
             }
             let reply = fields::reply(reply_text);
             event.code = reply.code;
@@ -119,8 +104,8 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
         event.enhanced = reply.enhanced;
         event.reason = Some(reply.reason);
     }
-    if let Some(at) = text.rfind("queued as ") {
-        event.related_queue_id = Some(text[at + 10..].trim_end_matches(')'));
+    if let Some((_, id)) = text.rsplit_once("queued as ") {
+        event.related_queue_id = Some(id.trim_end_matches(')'));
     } else if let Some(id) = text.strip_prefix("forwarded as ") {
         event.related_queue_id = Some(id);
     }

@@ -1,6 +1,6 @@
 //! Small pieces of Postfix's log grammar shared by several daemons: queue ids,
-//! `name[addr]:port`, `<address>`, SMTP replies and the `from=<…> to=<…>
-//! proto=… helo=<…>` trailer of policy actions.
+//! `name[addr]:port`, `<address>`, SMTP replies, `key=value` lists, and the
+//! `from=<…> to=<…> proto=… helo=<…>` trailer of policy actions.
 
 /// Splits a leading `QID: ` (or `NOQUEUE: `) off a message.
 ///
@@ -98,22 +98,6 @@ impl QueueIdShape {
 
 /// Long queue ids are at most this long.
 const LONGEST_QUEUE_ID: usize = 24;
-
-/// Where the next `, ` (the separator of `key=value` lists) starts. A
-/// `memchr` for the comma: `str::find(", ")` builds a substring searcher on
-/// every call.
-pub fn comma_space(s: &str) -> Option<usize> {
-    let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(b',', &bytes[from..]) {
-        let at = from + i;
-        if bytes.get(at + 1) == Some(&b' ') {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
 
 pub fn is_queue_id(token: &str) -> bool {
     let mut shape = QueueIdShape::default();
@@ -229,6 +213,100 @@ fn enhanced_code_len(b: &[u8]) -> usize {
     }
 }
 
+/// How the pairs of a `key=value` list are separated. Postfix writes
+/// `, ` in delivery records (`global/log_adhoc.c`), qmgr's `from=<>, size=`
+/// line and smtpd's `client=` line; a space in smtpd's `disconnect`
+/// counters; and either in the trailer of policy actions (smtpd and cleanup
+/// write spaces, postscreen commas).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Separator {
+    CommaSpace,
+    Space,
+    /// `, ` or a space.
+    Either,
+}
+
+/// The `key=value` pairs at the start of a text, in order: `to=<a@b>,
+/// relay=mx[1.2.3.4]:25, delay=1.2, …`. A value is either `<…>` (an
+/// address, which may hold any character; the brackets are not part of
+/// the value) or runs to the next space or comma. The scan stops before the
+/// first text that is not a further pair, such as the `(queue active)`
+/// after `nrcpt=1` or the reply after `status=sent`: [`KeyValues::rest`]
+/// returns it.
+///
+/// ```text
+/// from=<a@b.example>, size=1534, nrcpt=1 (queue active)
+/// ^pair               ^pair      ^pair   ^rest
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeyValues<'a> {
+    rest: &'a str,
+    separator: Separator,
+    first: bool,
+}
+
+impl<'a> KeyValues<'a> {
+    pub fn new(text: &'a str, separator: Separator) -> Self {
+        KeyValues {
+            rest: text,
+            separator,
+            first: true,
+        }
+    }
+
+    /// What follows the last pair returned (before its separator, if a
+    /// further pair did not follow).
+    pub fn rest(&self) -> &'a str {
+        self.rest
+    }
+
+    /// The text after the separator at the start of `s`, if one is there.
+    fn after_separator(&self, s: &'a str) -> Option<&'a str> {
+        match self.separator {
+            Separator::CommaSpace => s.strip_prefix(", "),
+            Separator::Space => s.strip_prefix(' '),
+            Separator::Either => s
+                .strip_prefix(", ")
+                .or_else(|| s.strip_prefix(',').or_else(|| s.strip_prefix(' '))),
+        }
+    }
+}
+
+impl<'a> Iterator for KeyValues<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let start = if self.first {
+            self.rest
+        } else {
+            self.after_separator(self.rest)?
+        };
+        let b = start.as_bytes();
+        // A key is a word: letters, digits, `_` and `-`, then `=`.
+        let key_len = b
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))?;
+        if key_len == 0 || b[key_len] != b'=' {
+            return None;
+        }
+        let key = &start[..key_len];
+        let after = &start[key_len + 1..];
+        let (value, rest) = match after.strip_prefix('<') {
+            Some(inner) => {
+                let end = bracket_end(inner)?;
+                (&inner[..end], &inner[end + 1..])
+            }
+            None => {
+                let end = memchr::memchr2(b' ', b',', after.as_bytes()).unwrap_or(after.len());
+                after.split_at(end)
+            }
+        };
+        self.first = false;
+        self.rest = rest;
+        Some((key, value))
+    }
+}
+
 /// The `from=<s> to=<r> proto=P helo=<h>` trailer of a policy action
 /// (space-separated from smtpd and cleanup, comma-separated from postscreen).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -260,28 +338,15 @@ pub fn split_trailer(s: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Parses the trailer's fields in their fixed order.
-pub fn trailer(mut s: &str) -> Trailer<'_> {
+/// Parses the trailer's fields (`from=<s> to=<r> proto=P helo=<h>`, also
+/// `sasl_method=`, `sasl_username=`, `sasl_sender=`), and cleanup's `: text`
+/// after it. A value left open by a damaged line (`from=<a@b` at the end)
+/// runs to the end.
+pub fn trailer(s: &str) -> Trailer<'_> {
     let mut t = Trailer::default();
-    loop {
-        s = s.trim_start_matches([' ', ',']);
-        if s.is_empty() {
-            break;
-        }
-        let Some(eq) = memchr::memchr(b'=', s.as_bytes()) else {
-            break;
-        };
-        let key = &s[..eq];
-        let after = &s[eq + 1..];
-        let (value, rest) = if let Some(inner) = after.strip_prefix('<') {
-            match bracket_end(inner) {
-                Some(end) => (&inner[..end], &inner[end + 1..]),
-                None => (inner, ""),
-            }
-        } else {
-            let end = after.find([' ', ',']).unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
+    let s = s.trim_start_matches([' ', ',']);
+    let mut pairs = KeyValues::new(s, Separator::Either);
+    for (key, value) in pairs.by_ref() {
         match key {
             "from" => t.from = Some(value),
             "to" => t.to = Some(value),
@@ -290,15 +355,32 @@ pub fn trailer(mut s: &str) -> Trailer<'_> {
             "sasl_method" => t.sasl_method = Some(value),
             "sasl_username" => t.sasl_username = Some(value),
             "sasl_sender" => {}
-            _ => break,
+            // Not a trailer key: the text is not a trailer from here on.
+            _ => return t,
         }
-        s = rest;
-        if let Some(tail) = s.strip_prefix(": ") {
-            t.tail = Some(tail);
-            break;
+    }
+    let rest = pairs.rest();
+    if let Some(tail) = rest.strip_prefix(": ") {
+        t.tail = Some(tail);
+    } else if let Some((key, open)) = unclosed_pair(rest) {
+        // `helo=<host` cut off at the end of the line.
+        match key {
+            "from" => t.from = Some(open),
+            "to" => t.to = Some(open),
+            "helo" => t.helo = Some(open),
+            _ => {}
         }
     }
     t
+}
+
+/// `key=<value` without its closing bracket (a line cut short), after the
+/// last complete pair.
+fn unclosed_pair(rest: &str) -> Option<(&str, &str)> {
+    let rest = rest.trim_start_matches([' ', ',']);
+    let (key, value) = rest.split_once("=<")?;
+    (!key.is_empty() && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
+        .then_some((key, value))
 }
 
 /// End of a `<…>` value whose opening `<` was already consumed: the first `>`

@@ -21,106 +21,84 @@ pub mod syslog;
 
 pub use syslog::{Micros, MinuteCache, TimeContext, YearRule};
 
-/// What an event is. The string names are the `kind` column's vocabulary.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventKind {
+/// Declares [`EventKind`] from one list: each kind's variant, its name in
+/// the `kind` column (and on the command line), whether it is a policy
+/// action (see [`EventKind::is_policy_action`]), and its documentation.
+macro_rules! event_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal $([$policy:ident])? ,)*) => {
+        /// What an event is. The string names are the `kind` column's
+        /// vocabulary. There is no default kind: a parser names the kind of
+        /// every event it makes ([`Event::new`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum EventKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl EventKind {
+            pub const ALL: [EventKind; [$( EventKind::$variant ),*].len()] =
+                [$( EventKind::$variant ),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( EventKind::$variant => $name, )*
+                }
+            }
+
+            /// Kinds that come from an access restriction, a milter or a
+            /// content filter verdict: the ones that get a `restriction`
+            /// inferred from their reply text.
+            pub fn is_policy_action(self) -> bool {
+                match self {
+                    $( EventKind::$variant => event_kinds!(@policy $($policy)?), )*
+                }
+            }
+        }
+    };
+    (@policy policy) => { true };
+    (@policy) => { false };
+}
+
+event_kinds! {
     /// smtpd/postscreen/cleanup `reject:` (NOQUEUE or with a queue id).
-    #[default]
-    Reject,
+    Reject = "reject" [policy],
     /// `reject_warning:` from `warn_if_reject`: would have been rejected.
-    RejectWarning,
-    Hold,
-    Discard,
-    Filter,
-    Redirect,
-    MilterReject,
-    MilterHold,
-    MilterDiscard,
+    RejectWarning = "reject_warning" [policy],
+    Hold = "hold" [policy],
+    Discard = "discard" [policy],
+    Filter = "filter" [policy],
+    Redirect = "redirect" [policy],
+    MilterReject = "milter_reject" [policy],
+    MilterHold = "milter_hold" [policy],
+    MilterDiscard = "milter_discard" [policy],
     /// cleanup header/body checks that let mail through: `warning:`,
     /// `info:`, `replace:`, `prepend:` (the `action` column says which).
-    ContentCheck,
+    ContentCheck = "content_check" [policy],
     /// Before-queue content filter verdicts (`proxy-accept:`, `proxy-reject:`).
-    ProxyAccept,
-    ProxyReject,
+    ProxyAccept = "proxy_accept" [policy],
+    ProxyReject = "proxy_reject" [policy],
     /// One delivery attempt for one recipient: `status=sent|deferred|bounced|…`.
-    Delivery,
+    Delivery = "delivery",
     /// qmgr `from=<s>, size=N, nrcpt=N (queue active)`.
-    Queued,
+    Queued = "queued",
     /// qmgr or postsuper `removed`.
-    Removed,
+    Removed = "removed",
     /// qmgr `status=expired|force-expired, returned to sender`.
-    Expired,
+    Expired = "expired",
     /// smtpd `QID: client=name[addr]`: a message was received.
-    Client,
+    Client = "client",
     /// pickup `QID: uid=N from=<s>`: a message was submitted locally.
-    Pickup,
+    Pickup = "pickup",
     /// cleanup `QID: message-id=<…>`.
-    MessageId,
+    MessageId = "message_id",
     /// bounce `QID: sender non-delivery notification: NEWQID` and friends.
-    Notification,
-    Warning,
-    Error,
-    Fatal,
-    Panic,
+    Notification = "notification",
+    Warning = "warning",
+    Error = "error",
+    Fatal = "fatal",
+    Panic = "panic",
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 24] = [
-        EventKind::Reject,
-        EventKind::RejectWarning,
-        EventKind::Hold,
-        EventKind::Discard,
-        EventKind::Filter,
-        EventKind::Redirect,
-        EventKind::MilterReject,
-        EventKind::MilterHold,
-        EventKind::MilterDiscard,
-        EventKind::ContentCheck,
-        EventKind::ProxyAccept,
-        EventKind::ProxyReject,
-        EventKind::Delivery,
-        EventKind::Queued,
-        EventKind::Removed,
-        EventKind::Expired,
-        EventKind::Client,
-        EventKind::Pickup,
-        EventKind::MessageId,
-        EventKind::Notification,
-        EventKind::Warning,
-        EventKind::Error,
-        EventKind::Fatal,
-        EventKind::Panic,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Reject => "reject",
-            EventKind::RejectWarning => "reject_warning",
-            EventKind::Hold => "hold",
-            EventKind::Discard => "discard",
-            EventKind::Filter => "filter",
-            EventKind::Redirect => "redirect",
-            EventKind::MilterReject => "milter_reject",
-            EventKind::MilterHold => "milter_hold",
-            EventKind::MilterDiscard => "milter_discard",
-            EventKind::ContentCheck => "content_check",
-            EventKind::ProxyAccept => "proxy_accept",
-            EventKind::ProxyReject => "proxy_reject",
-            EventKind::Delivery => "delivery",
-            EventKind::Queued => "queued",
-            EventKind::Removed => "removed",
-            EventKind::Expired => "expired",
-            EventKind::Client => "client",
-            EventKind::Pickup => "pickup",
-            EventKind::MessageId => "message_id",
-            EventKind::Notification => "notification",
-            EventKind::Warning => "warning",
-            EventKind::Error => "error",
-            EventKind::Fatal => "fatal",
-            EventKind::Panic => "panic",
-        }
-    }
-
     pub fn index(self) -> usize {
         self as usize
     }
@@ -129,17 +107,67 @@ impl EventKind {
     pub fn from_name(name: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
+}
 
-    /// Kinds that come from an access restriction or a milter verdict: the
-    /// ones that get a `restriction` inferred from their reply text.
-    pub fn is_policy_action(self) -> bool {
-        self.index() <= EventKind::ProxyReject.index()
+/// Delivery statuses as Postfix logs them (`status=` of a delivery line,
+/// written by `global/log_adhoc.c`, and the `status=` of qmgr's expiry).
+/// The parser keeps the word as logged; reports name the statuses they
+/// select through this type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    Sent,
+    Deferred,
+    Bounced,
+    Expired,
+    ForceExpired,
+    /// `soft_bounce = yes` turned a bounce into a deferral.
+    SoftBounce,
+    /// Address verification (`sendmail -bv`, `verify(8)` probes).
+    Deliverable,
+    Undeliverable,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 8] = [
+        DeliveryStatus::Sent,
+        DeliveryStatus::Deferred,
+        DeliveryStatus::Bounced,
+        DeliveryStatus::Expired,
+        DeliveryStatus::ForceExpired,
+        DeliveryStatus::SoftBounce,
+        DeliveryStatus::Deliverable,
+        DeliveryStatus::Undeliverable,
+    ];
+
+    /// Statuses of a delivery attempt that did not deliver.
+    pub const FAILED: [DeliveryStatus; 4] = [
+        DeliveryStatus::Bounced,
+        DeliveryStatus::Deferred,
+        DeliveryStatus::SoftBounce,
+        DeliveryStatus::Undeliverable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Deferred => "deferred",
+            DeliveryStatus::Bounced => "bounced",
+            DeliveryStatus::Expired => "expired",
+            DeliveryStatus::ForceExpired => "force-expired",
+            DeliveryStatus::SoftBounce => "SOFTBOUNCE",
+            DeliveryStatus::Deliverable => "deliverable",
+            DeliveryStatus::Undeliverable => "undeliverable",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
 /// One event, every field a slice of the input line (or a number parsed from
 /// it). Fields a line does not carry stay `None`.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Event<'a> {
     pub ts: Micros,
     pub host: &'a str,
@@ -190,6 +218,54 @@ pub struct Event<'a> {
     /// The queue id a line points to: a bounce notification's new message,
     /// a local `forwarded as`, a relay's `queued as`.
     pub related_queue_id: Option<&'a str>,
+}
+
+impl<'a> Event<'a> {
+    /// An event of `kind` with no field set: the envelope fields are filled
+    /// in by [`parse_line`], the others by the parser that made it.
+    pub const fn new(kind: EventKind) -> Event<'a> {
+        Event {
+            ts: 0,
+            host: "",
+            instance: "",
+            daemon: "",
+            pid: None,
+            kind,
+            action: None,
+            queue_id: None,
+            stage: None,
+            client_name: None,
+            client_ip: None,
+            client_port: None,
+            code: None,
+            enhanced: None,
+            address: None,
+            reason: None,
+            text: None,
+            from: None,
+            to: None,
+            orig_to: None,
+            proto: None,
+            helo: None,
+            sasl_method: None,
+            sasl_username: None,
+            relay_host: None,
+            relay_ip: None,
+            relay_port: None,
+            conn_use: None,
+            delay: None,
+            delays: None,
+            tls: None,
+            dsn: None,
+            status: None,
+            remote_command: None,
+            size: None,
+            nrcpt: None,
+            uid: None,
+            message_id: None,
+            related_queue_id: None,
+        }
+    }
 }
 
 /// Why a line is not an event, for the line accounting.
@@ -272,9 +348,8 @@ pub fn parse_message<'a>(daemon: &str, message: &'a str) -> MessageOutcome<'a> {
     // `QID: warning: header …` has a queue id first, so it is not caught here.
     if let Some((kind, rest)) = severity(message) {
         return MessageOutcome::Event(Event {
-            kind,
             text: Some(rest),
-            ..Event::default()
+            ..Event::new(kind)
         });
     }
     let (queue_id, rest) = fields::split_queue_id(message);

@@ -9,60 +9,34 @@
 //! 50F5A1D9B4: sender non-delivery notification: 5A45B1D9B6
 //! ```
 
-use super::fields;
+use super::fields::{self, KeyValues, Separator};
 use super::{Event, EventKind, MessageOutcome};
 
 pub fn parse<'a>(daemon: &str, queue_id: &'a str, rest: &'a str) -> Option<MessageOutcome<'a>> {
     let event = |kind| Event {
-        kind,
         queue_id: Some(queue_id),
-        ..Event::default()
+        ..Event::new(kind)
     };
     if let Some(client) = rest.strip_prefix("client=") {
         let mut e = event(EventKind::Client);
-        let (peer, mut more) = fields::peer(client)?;
+        let (peer, more) = fields::peer(client)?;
         e.client_name = peer.name;
         e.client_ip = peer.addr;
         e.client_port = peer.port;
         // `, sasl_method=LOGIN, sasl_username=u, orig_queue_id=…, orig_client=…`
-        while let Some(kv) = more.strip_prefix(", ") {
-            let end = fields::comma_space(kv).unwrap_or(kv.len());
-            match kv[..end].split_once('=') {
-                Some(("sasl_method", v)) => e.sasl_method = Some(v),
-                Some(("sasl_username", v)) => e.sasl_username = Some(v),
-                _ => {}
+        if let Some(more) = more.strip_prefix(", ") {
+            for (key, value) in KeyValues::new(more, Separator::CommaSpace) {
+                match key {
+                    "sasl_method" => e.sasl_method = Some(value),
+                    "sasl_username" => e.sasl_username = Some(value),
+                    _ => {}
+                }
             }
-            more = &kv[end..];
         }
         return Some(MessageOutcome::Event(e));
     }
-    if let Some(after) = rest.strip_prefix("from=") {
-        let (from, more) = address_value(after)?;
-        let mut e = event(EventKind::Queued);
-        e.from = Some(from);
-        if let Some(status) = more.strip_prefix(", status=") {
-            // qmgr gave up: `status=expired, returned to sender`.
-            let end = status.find(',').unwrap_or(status.len());
-            e.kind = EventKind::Expired;
-            e.status = Some(&status[..end]);
-            e.text = Some(status[end..].trim_start_matches([',', ' ']));
-            return Some(MessageOutcome::Event(e));
-        }
-        let mut s = more;
-        while let Some(kv) = s.strip_prefix(", ") {
-            let end = kv.find([',', ' ']).unwrap_or(kv.len());
-            match kv[..end].split_once('=') {
-                Some(("size", v)) => e.size = v.parse().ok(),
-                Some(("nrcpt", v)) => e.nrcpt = v.parse().ok(),
-                _ => return Some(MessageOutcome::Unrecognized),
-            }
-            s = &kv[end..];
-        }
-        if e.size.is_none() {
-            return Some(MessageOutcome::Unrecognized);
-        }
-        e.text = Some(s.trim_start_matches(' '));
-        return Some(MessageOutcome::Event(e));
+    if rest.starts_with("from=") {
+        return Some(queued_or_expired(event(EventKind::Queued), rest));
     }
     if let Some(after) = rest.strip_prefix("uid=") {
         // pickup: `uid=0 from=<root>`.
@@ -93,14 +67,41 @@ pub fn parse<'a>(daemon: &str, queue_id: &'a str, rest: &'a str) -> Option<Messa
         // `sender non-delivery notification: QID`, `postmaster non-delivery
         // notification: QID`, `sender delay notification: QID`, `sender
         // delivery status notification: QID`.
+        const NOTIFICATION: &str = " notification";
         if let Some((what, new_id)) = rest.split_once(" notification: ") {
             let mut e = event(EventKind::Notification);
-            e.text = Some(&rest[..what.len() + 13]);
+            e.text = Some(&rest[..what.len() + NOTIFICATION.len()]);
             e.related_queue_id = Some(new_id);
             return Some(MessageOutcome::Event(e));
         }
     }
     None
+}
+
+/// qmgr's `from=<s>, size=N, nrcpt=N (queue active)`, or its expiry:
+/// `from=<s>, status=expired, returned to sender`.
+fn queued_or_expired<'a>(mut e: Event<'a>, rest: &'a str) -> MessageOutcome<'a> {
+    let mut pairs = KeyValues::new(rest, Separator::CommaSpace);
+    for (key, value) in pairs.by_ref() {
+        match key {
+            "from" => e.from = Some(value),
+            "size" => e.size = value.parse().ok(),
+            "nrcpt" => e.nrcpt = value.parse().ok(),
+            "status" => {
+                // qmgr gave up: `status=expired, returned to sender`.
+                e.kind = EventKind::Expired;
+                e.status = Some(value);
+                e.text = Some(pairs.rest().trim_start_matches([',', ' ']));
+                return MessageOutcome::Event(e);
+            }
+            _ => return MessageOutcome::Unrecognized,
+        }
+    }
+    if e.from.is_none() || e.size.is_none() {
+        return MessageOutcome::Unrecognized;
+    }
+    e.text = Some(pairs.rest().trim_start_matches(' '));
+    MessageOutcome::Event(e)
 }
 
 /// `<addr>` (possibly empty: the null sender) or a bare `addr` as written

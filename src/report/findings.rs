@@ -9,29 +9,71 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::Report;
+use super::columns::{CLIENTS, COUNT, FIRST_SEEN, LAST_SEEN, RECIPIENTS};
+use super::{Body, Context, ReportSpec};
 use crate::frame::col;
+use crate::parse::EventKind;
 use crate::restriction;
 
-/// Up to `top` findings from the rejects table (as built by
-/// [`super::tables::actions_by_domain`]) and the deliveries table (as built by
-/// [`super::tables::deliveries_by_domain`]).
-pub fn findings(rejects: &DataFrame, deliveries: &DataFrame, top: usize) -> PolarsResult<Report> {
+pub const SPEC: ReportSpec = ReportSpec {
+    title: "Findings",
+    reads: || super::rejects::reads(&[EventKind::Reject]).union((super::deliveries::SPEC.reads)()),
+    compute,
+    drop_first: &[],
+    ranked: true,
+};
+
+/// How bad a finding is: a permanent reject (5xx) loses mail, a temporary
+/// one (4xx) delays it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Permanent,
+    Temporary,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Permanent => "permanent",
+            Severity::Temporary => "temporary",
+        }
+    }
+}
+
+/// One finding: how bad, and what to know and do, in one sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub text: String,
+}
+
+/// One finding per row of the rejects table, in its order (by count).
+fn compute(context: &Context<'_>) -> PolarsResult<Body> {
+    let findings = from_tables(context.rejects()?, context.deliveries()?)?;
+    Ok(Body::Findings {
+        findings,
+        omitted: 0,
+    })
+}
+
+/// The findings of the rejects table (as built by
+/// [`super::rejects::by_domain`]) and the deliveries table (as built by
+/// [`super::deliveries::by_domain`]).
+fn from_tables(rejects: &DataFrame, deliveries: &DataFrame) -> PolarsResult<Vec<Finding>> {
     let sent = sent_recipients_by_domain(deliveries)?;
     let domain = rejects.column(col::TO_DOMAIN)?.str()?;
     let code = rejects.column(col::CODE)?.u16()?;
     let enhanced = rejects.column(col::ENHANCED)?.str()?;
     let restriction_col = rejects.column(col::RESTRICTION)?.str()?;
     let reason = rejects.column(col::REASON)?.str()?;
-    let count = rejects.column("count")?.u64()?;
-    let recipients = rejects.column("recipients")?.u64()?;
-    let clients = rejects.column("clients")?.u64()?;
-    let first = rejects.column("first_seen")?.datetime()?.physical().clone();
-    let last = rejects.column("last_seen")?.datetime()?.physical().clone();
+    let count = rejects.column(COUNT)?.u64()?;
+    let recipients = rejects.column(RECIPIENTS)?.u64()?;
+    let clients = rejects.column(CLIENTS)?.u64()?;
+    let first = rejects.column(FIRST_SEEN)?.datetime()?.physical().clone();
+    let last = rejects.column(LAST_SEEN)?.datetime()?.physical().clone();
 
-    let mut severity = Vec::new();
-    let mut text = Vec::new();
-    for i in 0..rejects.height().min(top) {
+    let mut findings = Vec::new();
+    for i in 0..rejects.height() {
         let d = domain.get(i);
         let reply = [
             code.get(i).map(|c| c.to_string()),
@@ -78,22 +120,17 @@ pub fn findings(rejects: &DataFrame, deliveries: &DataFrame, top: usize) -> Pola
             sentence.push_str(": ");
             sentence.push_str(&hint);
         }
-        severity.push(if code.get(i).is_some_and(|c| c >= 500) {
-            "permanent"
+        let severity = if code.get(i).is_some_and(|c| c >= 500) {
+            Severity::Permanent
         } else {
-            "temporary"
+            Severity::Temporary
+        };
+        findings.push(Finding {
+            severity,
+            text: sentence,
         });
-        text.push(sentence);
     }
-    let frame = DataFrame::new_infer_height(vec![
-        Column::new("severity".into(), severity),
-        Column::new("finding".into(), text),
-    ])?;
-    Ok(Report {
-        name: "findings",
-        title: "Findings".into(),
-        frame,
-    })
+    Ok(findings)
 }
 
 /// `1 recipient`, `2 recipients`.
@@ -123,7 +160,7 @@ fn stamp(us: Option<i64>) -> String {
 /// from the deliveries table.
 fn sent_recipients_by_domain(deliveries: &DataFrame) -> PolarsResult<HashMap<String, u64>> {
     let domains = deliveries.column(col::TO_DOMAIN)?.str()?;
-    let recipients = deliveries.column("recipients")?.u64()?;
+    let recipients = deliveries.column(RECIPIENTS)?.u64()?;
     Ok(domains
         .iter()
         .zip(recipients.iter())

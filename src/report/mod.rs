@@ -1,149 +1,270 @@
-//! Reports: each one a function from the event frame (and the line counts) to
-//! a small, sorted [`Report`]. `render` is the only place that knows how a
-//! report is printed.
+//! Reports: each one declared once in the registry below, from the event
+//! frame (and the line counts) to a small, sorted [`Report`]. `render` is
+//! the only place that knows how a report is printed.
+//!
+//! Adding a report: write `src/report/NAME.rs` with a `pub const SPEC:
+//! ReportSpec` (its title, what it reads, how it computes, which columns go
+//! first when the table is too wide), and add one line to [`registry!`]
+//! below. The line gives the report its name, which is at once the
+//! `--report` value, the JSON key, the CSV section and the Markdown heading.
+//! Tables that several reports read (the rejects table feeds the findings)
+//! live in [`Context`], computed once per run.
 
+pub mod columns;
+mod deliveries;
+mod failed;
 pub mod findings;
+pub mod group_by;
+mod grouping;
+mod overview;
+mod rejects;
 pub mod render;
-pub mod tables;
+mod time_range;
+
+use std::cell::OnceCell;
 
 use polars::prelude::*;
 
-/// One titled table.
+use crate::frame::Projection;
+use crate::parse::EventKind;
+use crate::scan::LineCounts;
+pub use group_by::GroupKey;
+
+/// Declares [`ReportName`] and its [`ReportSpec`]s from one list, in the
+/// order `--help` lists them.
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal => $spec:path, )*) => {
+        /// A report `--report` can ask for.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ReportName {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ReportName {
+            pub const ALL: &'static [ReportName] = &[$( ReportName::$variant ),*];
+
+            /// The report's name: its `--report` value, JSON key, CSV
+            /// section and Markdown heading.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( ReportName::$variant => $name, )*
+                }
+            }
+
+            pub fn spec(self) -> &'static ReportSpec {
+                match self {
+                    $( ReportName::$variant => &$spec, )*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    Overview = "overview" => overview::SPEC,
+    TimeRange = "time_range" => time_range::SPEC,
+    Findings = "findings" => findings::SPEC,
+    Rejects = "rejects" => rejects::REJECTS,
+    Warnings = "warnings" => rejects::WARNINGS,
+    Failed = "failed" => failed::SPEC,
+    Deliveries = "deliveries" => deliveries::SPEC,
+}
+
+impl ReportName {
+    /// `--report`'s default, as it is typed.
+    pub const DEFAULT_LIST: &'static str =
+        "overview,time_range,findings,rejects,warnings,failed,deliveries";
+
+    pub fn from_name(name: &str) -> Option<ReportName> {
+        ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+}
+
+/// What the registry knows of one report.
+pub struct ReportSpec {
+    /// The heading people read.
+    pub title: &'static str,
+    /// The rows and columns of the frame the report reads, including those
+    /// of the shared tables it uses.
+    pub reads: fn() -> Projection,
+    pub compute: fn(&Context<'_>) -> PolarsResult<Body>,
+    /// Columns a table leaves out first when it is too wide for the output,
+    /// least important first. Free text never goes: it wraps.
+    pub drop_first: &'static [&'static str],
+    /// Whether `--top` cuts the report: lists ranked by count are cut,
+    /// summaries of a fixed size (the overview) are not.
+    pub ranked: bool,
+}
+
+/// One computed report.
 #[derive(Clone)]
 pub struct Report {
-    /// Short machine name (`rejects`), used as the JSON key and CSV section.
+    /// `rejects`, or `group_by` for `--group-by`.
     pub name: &'static str,
     pub title: String,
+    pub body: Body,
+    pub drop_first: &'static [&'static str],
+}
+
+/// A report's content, and so its layout.
+#[derive(Clone)]
+pub enum Body {
+    /// Rows and columns: a table for people, rows for machines.
+    Table(Rows),
+    /// Findings: sentences for people, objects for machines.
+    Findings {
+        findings: Vec<findings::Finding>,
+        /// How many more the row cap left out.
+        omitted: usize,
+    },
+}
+
+/// A table and how many of its rows the row cap left out.
+#[derive(Clone)]
+pub struct Rows {
     pub frame: DataFrame,
+    pub omitted: usize,
 }
 
-/// The frame with only `columns`: filtering a narrow frame copies only what a
-/// report reads (filtering all 45 columns for every report cost more than
-/// the reports themselves).
-pub fn narrow(df: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
-    df.select(columns.iter().copied())
+impl Rows {
+    pub fn all(frame: DataFrame) -> Rows {
+        Rows { frame, omitted: 0 }
+    }
 }
 
-/// The rows whose string `column` equals one of `values` (nulls never match).
-pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<DataFrame> {
-    df.filter(&equals_any(df, column, values)?)
-}
+impl Body {
+    pub fn table(frame: DataFrame) -> Body {
+        Body::Table(Rows::all(frame))
+    }
 
-/// Where the string or categorical `column` equals one of `values`; false
-/// for nulls.
-fn equals_any(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<BooleanChunked> {
-    let column = df.column(column)?;
-    let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
-    if let DataType::Categorical(_, mapping) = column.dtype() {
-        // Compare codes: a value the categories never saw matches no row.
-        let codes = column.cat32()?.physical();
-        for code in values.iter().filter_map(|v| mapping.get_cat(v)) {
-            mask = &mask | &codes.equal(code);
+    /// Keeps the first `top` rows (or findings).
+    fn limit(self, top: Option<usize>) -> Body {
+        let Some(top) = top else {
+            return self;
+        };
+        match self {
+            Body::Table(rows) if rows.frame.height() > top => Body::Table(Rows {
+                omitted: rows.frame.height() - top,
+                frame: rows.frame.head(Some(top)),
+            }),
+            Body::Findings { mut findings, .. } if findings.len() > top => Body::Findings {
+                omitted: findings.len() - top,
+                findings: {
+                    findings.truncate(top);
+                    findings
+                },
+            },
+            body => body,
         }
-    } else {
-        let strings = column.str()?;
-        for value in values {
-            mask = &mask | &strings.equal(*value);
+    }
+}
+
+/// What a run prints: the reports asked for, or one `--group-by` table.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    Reports(Vec<ReportName>),
+    GroupBy(Vec<GroupKey>),
+}
+
+/// A [`Plan`] with the event kinds it covers (`--event`) and the row cap.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub plan: Plan,
+    /// `--event`, or every kind.
+    pub kinds: Vec<EventKind>,
+    /// Rows per table; `None` for all.
+    pub top: Option<usize>,
+}
+
+impl Request {
+    /// The rows and columns of the events the requested output reads.
+    pub fn projection(&self) -> Projection {
+        let wanted = match &self.plan {
+            Plan::GroupBy(keys) => group_by::reads(keys),
+            Plan::Reports(names) => names
+                .iter()
+                .map(|name| (name.spec().reads)())
+                .fold(Projection::NONE, Projection::union),
+        };
+        wanted.only_kinds(&self.kinds)
+    }
+
+    /// Computes the reports, in the requested order.
+    pub fn compute(&self, frame: &DataFrame, counts: &LineCounts) -> PolarsResult<Vec<Report>> {
+        let context = Context::new(frame, counts, &self.kinds);
+        match &self.plan {
+            Plan::GroupBy(keys) => {
+                let body = Body::table(group_by::compute(frame, keys)?).limit(self.top);
+                Ok(vec![Report {
+                    name: group_by::NAME,
+                    title: group_by::title(keys),
+                    body,
+                    drop_first: &[],
+                }])
+            }
+            Plan::Reports(names) => names
+                .iter()
+                .map(|name| {
+                    let spec = name.spec();
+                    let body = (spec.compute)(&context)?;
+                    Ok(Report {
+                        name: name.as_str(),
+                        title: spec.title.to_string(),
+                        body: if spec.ranked {
+                            body.limit(self.top)
+                        } else {
+                            body
+                        },
+                        drop_first: spec.drop_first,
+                    })
+                })
+                .collect(),
         }
     }
-    // Nulls in the column compare as null: treat them as "no".
-    mask.fill_null_with_values(false)
 }
 
-/// Delivery events whose status is one of `statuses`, with only `ts`,
-/// `kind`, `status` and `columns`: one filter over the narrow frame.
-pub fn deliveries(df: &DataFrame, statuses: &[&str], columns: &[&str]) -> PolarsResult<DataFrame> {
-    use crate::frame::col;
-    let mut needed = vec![col::TS, col::KIND, col::STATUS];
-    needed.extend(
-        columns
-            .iter()
-            .filter(|c| !needed.contains(c))
-            .collect::<Vec<_>>(),
-    );
-    let narrow = narrow(df, &needed)?;
-    let is_delivery = equals_any(&narrow, col::KIND, &["delivery"])?;
-    let has_status = equals_any(&narrow, col::STATUS, statuses)?;
-    narrow.filter(&(&is_delivery & &has_status))
+/// What reports compute from: the frame, the line counts, the event kinds
+/// the run covers, and the tables that several reports read, each computed
+/// on first use and then shared.
+pub struct Context<'a> {
+    pub frame: &'a DataFrame,
+    pub counts: &'a LineCounts,
+    pub kinds: &'a [EventKind],
+    rejects: OnceCell<DataFrame>,
+    deliveries: OnceCell<DataFrame>,
 }
 
-/// Aggregates of [`grouped`]: each a column name in the input and the name of
-/// the result column.
-pub struct Aggregates<'a> {
-    /// `n_unique` of these columns (nulls not counted).
-    pub distinct: &'a [(&'a str, &'a str)],
-    /// First value (in log order) of these columns: an example.
-    pub first: &'a [(&'a str, &'a str)],
-    /// Add `first_seen`/`last_seen` from `ts`.
-    pub times: bool,
-}
+impl<'a> Context<'a> {
+    pub fn new(frame: &'a DataFrame, counts: &'a LineCounts, kinds: &'a [EventKind]) -> Self {
+        Context {
+            frame,
+            counts,
+            kinds,
+            rejects: OnceCell::new(),
+            deliveries: OnceCell::new(),
+        }
+    }
 
-/// Groups `df` by `keys` and computes `count` plus the [`Aggregates`], sorted
-/// by count (descending), then by the keys: the same input always gives the
-/// same output.
-///
-/// Uses polars' eager group-by aggregations, deprecated in favour of the lazy
-/// API: the `lazy` feature would roughly double the build (see Cargo.toml),
-/// and the version is pinned.
-#[allow(deprecated)]
-pub fn grouped(df: &DataFrame, keys: &[&str], aggs: &Aggregates<'_>) -> PolarsResult<DataFrame> {
-    use crate::frame::col;
-    // n_unique counts null as a value: a per-source "is null" flag, whose max
-    // per group is 1 when the group holds a null, corrects for that.
-    let mut flags = Vec::new();
-    for (source, _) in aggs.distinct {
-        let is_null = df.column(source)?.is_null().cast(&DataType::UInt64)?;
-        flags.push(Column::new(format!("__null_{source}").into(), is_null));
-    }
-    let work = df.hstack(&flags)?;
-    let groups = work.group_by_stable(keys.iter().copied())?;
-    let agg = |columns: &[&str], f: fn(GroupBy<'_>) -> PolarsResult<DataFrame>, name: &str| {
-        let result = f(groups.clone().select(columns.iter().copied()))?;
-        let mut c = result
-            .columns()
-            .last()
-            .expect("an aggregate column")
-            .clone();
-        c.rename(name.into());
-        PolarsResult::Ok(c)
-    };
-    let mut columns: Vec<Column> = groups.keys();
-    columns.push(agg(&[col::TS], |g| g.count(), "count")?.cast(&DataType::UInt64)?);
-    for (source, name) in aggs.distinct {
-        let with_null = agg(&[source], |g| g.n_unique(), name)?.cast(&DataType::UInt64)?;
-        let flag = format!("__null_{source}");
-        let has_null = agg(&[flag.as_str()], |g| g.max(), name)?;
-        let mut distinct =
-            (with_null.as_materialized_series() - has_null.as_materialized_series())?;
-        distinct.rename((*name).into());
-        columns.push(distinct.into_column());
-    }
-    for (source, name) in aggs.first {
-        columns.push(agg(&[source], |g| g.first(), name)?);
-    }
-    if aggs.times {
-        columns.push(agg(&[col::TS], |g| g.min(), "first_seen")?);
-        columns.push(agg(&[col::TS], |g| g.max(), "last_seen")?);
-    }
-    // Categorical keys and examples leave as strings: the group tables are
-    // small, and readers of a report need not know how a column is stored.
-    let columns = columns
-        .into_iter()
-        .map(|c| match c.dtype() {
-            DataType::Categorical(..) => c.cast(&DataType::String),
-            _ => Ok(c),
+    /// The rejects table ([`rejects::REJECTS`]): read by the rejects report
+    /// and the findings.
+    pub fn rejects(&self) -> PolarsResult<&DataFrame> {
+        once(&self.rejects, || {
+            rejects::by_domain(self.frame, &[EventKind::Reject])
         })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let out = DataFrame::new_infer_height(columns)?;
-    let mut by = vec!["count"];
-    by.extend_from_slice(keys);
-    let mut descending = vec![false; by.len()];
-    descending[0] = true;
-    out.sort(
-        by,
-        SortMultipleOptions::default()
-            .with_order_descending_multi(descending)
-            .with_nulls_last(true)
-            .with_maintain_order(true),
-    )
+    }
+
+    /// Successful deliveries by recipient domain ([`deliveries::SPEC`]):
+    /// read by the deliveries report and the findings.
+    pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
+        once(&self.deliveries, || deliveries::by_domain(self.frame))
+    }
+}
+
+/// The value of `cell`, computed by `make` the first time.
+fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<&T> {
+    if let Some(value) = cell.get() {
+        return Ok(value);
+    }
+    let value = make()?;
+    Ok(cell.get_or_init(|| value))
 }

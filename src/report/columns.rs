@@ -1,0 +1,62 @@
+//! The names of the columns reports compute (the frame's own columns are in
+//! [`crate::frame::col`]), one const each so that the report that makes a
+//! column and the code that reads it (findings, render, tests) never spell
+//! it twice; and how each column behaves when a table must fit a width.
+
+use polars::prelude::DataType;
+
+use crate::frame::col;
+
+/// Events in the group.
+pub const COUNT: &str = "count";
+/// Distinct recipients (`to`) in the group.
+pub const RECIPIENTS: &str = "recipients";
+/// Distinct client addresses in the group.
+pub const CLIENTS: &str = "clients";
+/// Distinct next-hop hosts in the group.
+pub const RELAYS: &str = "relays";
+/// One next-hop host of the group (the first in log order).
+pub const RELAY: &str = "relay";
+pub const FIRST_SEEN: &str = "first_seen";
+pub const LAST_SEEN: &str = "last_seen";
+/// The overview's key-value rows: section, item, count.
+pub const SECTION: &str = "section";
+pub const ITEM: &str = "item";
+/// The time range's two stamps.
+pub const FIRST: &str = "first";
+pub const LAST: &str = "last";
+/// `--group-by` keys derived from `ts`.
+pub const HOUR: &str = "hour";
+pub const DAY: &str = "day";
+/// A finding's severity and its sentence.
+pub const SEVERITY: &str = "severity";
+pub const FINDING: &str = "finding";
+
+/// How a column behaves in a table that must fit a width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Domains, codes, restrictions, addresses: never wrapped.
+    Identifier,
+    /// Free text (a reply's reason): the column that gives way, wrapped at
+    /// word boundaries.
+    Text,
+    /// A point in time: printed compactly in tables.
+    Time,
+    /// A count or a code: right-aligned.
+    Number,
+}
+
+/// Columns of free text; every other string column is an identifier.
+const TEXT_COLUMNS: &[&str] = &[col::REASON, col::TEXT, FINDING];
+
+pub fn role(name: &str, dtype: &DataType) -> Role {
+    if TEXT_COLUMNS.contains(&name) {
+        Role::Text
+    } else if matches!(dtype, DataType::Datetime(..)) {
+        Role::Time
+    } else if dtype.is_primitive_numeric() {
+        Role::Number
+    } else {
+        Role::Identifier
+    }
+}

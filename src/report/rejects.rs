@@ -1,0 +1,75 @@
+//! Policy actions by recipient domain × SMTP code × enhanced code ×
+//! restriction × reason: the `rejects` report (`reject` events of smtpd,
+//! postscreen and cleanup, NOQUEUE and queue-id forms) and the `warnings`
+//! report (`reject_warning`, from `warn_if_reject`).
+
+use polars::prelude::*;
+
+use super::columns::{CLIENTS, FIRST_SEEN, LAST_SEEN, RECIPIENTS};
+use super::grouping::{grouped, narrow, rows_where, Aggregates};
+use super::{Body, ReportSpec};
+use crate::frame::{col, Projection};
+use crate::parse::EventKind;
+
+pub const REJECTS: ReportSpec = ReportSpec {
+    title: "Rejects by recipient domain, code, enhanced code and restriction",
+    reads: || reads(&[EventKind::Reject]),
+    compute: |context| Ok(Body::table(context.rejects()?.clone())),
+    drop_first: DROP_FIRST,
+    ranked: true,
+};
+
+pub const WARNINGS: ReportSpec = ReportSpec {
+    title: "Reject warnings (warn_if_reject: would have been rejected)",
+    reads: || reads(&[EventKind::RejectWarning]),
+    compute: |context| {
+        Ok(Body::table(by_domain(
+            context.frame,
+            &[EventKind::RejectWarning],
+        )?))
+    },
+    drop_first: DROP_FIRST,
+    ranked: true,
+};
+
+const DROP_FIRST: &[&str] = &[LAST_SEEN, CLIENTS, RECIPIENTS, FIRST_SEEN, col::ENHANCED];
+
+/// What [`by_domain`] reads of the policy actions.
+const COLUMNS: &[&str] = &[
+    col::TS,
+    col::KIND,
+    col::TO_DOMAIN,
+    col::CODE,
+    col::ENHANCED,
+    col::RESTRICTION,
+    col::REASON,
+    col::TO,
+    col::CLIENT_IP,
+];
+
+/// What [`by_domain`] reads for `kinds`.
+pub fn reads(kinds: &[EventKind]) -> Projection {
+    Projection::NONE.with_kinds(kinds).with_columns(COLUMNS)
+}
+
+/// Policy actions of `kinds` by recipient domain × code × enhanced code ×
+/// restriction × reason, with distinct recipients and clients.
+pub fn by_domain(df: &DataFrame, kinds: &[EventKind]) -> PolarsResult<DataFrame> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let rows = rows_where(&narrow(df, COLUMNS)?, col::KIND, &kinds)?;
+    grouped(
+        &rows,
+        &[
+            col::TO_DOMAIN,
+            col::CODE,
+            col::ENHANCED,
+            col::RESTRICTION,
+            col::REASON,
+        ],
+        &Aggregates {
+            distinct: &[(col::TO, RECIPIENTS), (col::CLIENT_IP, CLIENTS)],
+            first: &[],
+            times: true,
+        },
+    )
+}

@@ -1,0 +1,311 @@
+//! Printing reports as terminal tables (comfy-table), JSON, CSV or Markdown.
+//! The only module that knows about output formats.
+//!
+//! Machine formats (JSON, CSV) print every value in full (times as RFC 3339
+//! UTC with microseconds); the formats for people (table, Markdown) print
+//! times shorter and say when a table was cut.
+
+mod table;
+
+use std::io::{self, Write};
+
+use polars::prelude::*;
+
+use super::columns::{FINDING, SEVERITY};
+use super::findings::Finding;
+use super::{Body, Report, Rows};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// One JSON object: report name → array of row objects.
+    Json,
+    /// CSV, one block per report, each preceded by a `# name` line.
+    Csv,
+    /// Markdown tables under `##` headings.
+    Markdown,
+}
+
+impl Format {
+    /// Whether the format is read by programs, which want every row.
+    pub fn is_for_machines(self) -> bool {
+        matches!(self, Format::Json | Format::Csv)
+    }
+}
+
+/// How to print.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderOptions {
+    pub format: Format,
+    /// Bold headers (only on a terminal without `NO_COLOR`).
+    pub color: bool,
+    /// Columns a table may take (tables and findings only).
+    pub width: usize,
+}
+
+/// A cell's value, typed enough for JSON.
+enum Value {
+    Null,
+    Number(String),
+    Text(String),
+    /// Microseconds since the epoch, UTC.
+    Time(i64),
+}
+
+fn value(v: AnyValue<'_>) -> Value {
+    match v {
+        AnyValue::Null => Value::Null,
+        AnyValue::String(s) => Value::Text(s.to_string()),
+        AnyValue::StringOwned(s) => Value::Text(s.to_string()),
+        AnyValue::Boolean(b) => Value::Text(b.to_string()),
+        AnyValue::Datetime(us, _, _) | AnyValue::DatetimeOwned(us, _, _) => Value::Time(us),
+        AnyValue::Float32(f) => Value::Number(format!("{f}")),
+        AnyValue::Float64(f) => Value::Number(format!("{f}")),
+        other if other.is_integer() => Value::Number(other.to_string()),
+        other => Value::Text(other.to_string()),
+    }
+}
+
+/// A time as machines read it: RFC 3339, UTC, microseconds.
+fn full_time(us: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+}
+
+/// A value as machines read it (CSV); `None` for null.
+fn machine_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Number(n) | Value::Text(n) => Some(n.clone()),
+        Value::Time(us) => full_time(*us),
+    }
+}
+
+fn rows(frame: &DataFrame) -> Vec<Vec<Value>> {
+    let columns = frame.columns();
+    (0..frame.height())
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| value(c.get(i).unwrap_or(AnyValue::Null)))
+                .collect()
+        })
+        .collect()
+}
+
+fn names(frame: &DataFrame) -> Vec<String> {
+    frame
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match options.format {
+        Format::Table => {
+            for report in reports {
+                writeln!(out, "{}", report.title)?;
+                match &report.body {
+                    Body::Table(rows) => table::write(report, rows, options, out)?,
+                    Body::Findings { findings, omitted } => {
+                        write_findings(findings, *omitted, options.width, out)?
+                    }
+                }
+                writeln!(out)?;
+            }
+        }
+        Format::Markdown => {
+            for report in reports {
+                writeln!(out, "## {}\n", report.name)?;
+                writeln!(out, "{}\n", report.title)?;
+                match &report.body {
+                    Body::Table(rows) => write_markdown(rows, out)?,
+                    Body::Findings { findings, omitted } => {
+                        for finding in findings {
+                            writeln!(out, "- **{}** {}", finding.severity.as_str(), finding.text)?;
+                        }
+                        if findings.is_empty() {
+                            writeln!(out, "(none)")?;
+                        }
+                        if *omitted > 0 {
+                            writeln!(out, "\n{}", more_note(*omitted, "finding"))?;
+                        }
+                    }
+                }
+                writeln!(out)?;
+            }
+        }
+        Format::Csv => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                if reports.len() > 1 {
+                    writeln!(out, "# {}", report.name)?;
+                }
+                match &report.body {
+                    Body::Table(rows) => write_csv(&rows.frame, out)?,
+                    Body::Findings { findings, .. } => {
+                        writeln!(out, "{SEVERITY},{FINDING}")?;
+                        for finding in findings {
+                            writeln!(
+                                out,
+                                "{},{}",
+                                finding.severity.as_str(),
+                                csv_field(&finding.text)
+                            )?;
+                        }
+                    }
+                }
+            }
+        }
+        Format::Json => {
+            let mut root = serde_json::Map::new();
+            for report in reports {
+                let array = match &report.body {
+                    Body::Table(rows) => json_rows(&rows.frame),
+                    Body::Findings { findings, .. } => findings.iter().map(json_finding).collect(),
+                };
+                root.insert(report.name.to_string(), serde_json::Value::Array(array));
+            }
+            serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(root))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// `… 12 more rows (--top 0 shows all)`.
+fn more_note(omitted: usize, noun: &str) -> String {
+    let s = if omitted == 1 { "" } else { "s" };
+    format!("… {omitted} more {noun}{s} (--top 0 shows all)")
+}
+
+fn write_markdown(rows: &Rows, out: &mut dyn Write) -> io::Result<()> {
+    let names = names(&rows.frame);
+    writeln!(out, "| {} |", names.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(names.len()))?;
+    for row in self::rows(&rows.frame) {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| {
+                let text = match v {
+                    Value::Time(us) => chrono::DateTime::from_timestamp_micros(*us)
+                        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default(),
+                    other => machine_text(other).unwrap_or_default(),
+                };
+                text.replace('|', "\\|")
+            })
+            .collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    if rows.omitted > 0 {
+        writeln!(out, "\n{}", more_note(rows.omitted, "row"))?;
+    }
+    Ok(())
+}
+
+fn write_csv(frame: &DataFrame, out: &mut dyn Write) -> io::Result<()> {
+    let names: Vec<String> = names(frame).iter().map(|n| csv_field(n)).collect();
+    writeln!(out, "{}", names.join(","))?;
+    for row in rows(frame) {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| match v {
+                Value::Number(n) => n.clone(),
+                other => machine_text(other)
+                    .map(|t| csv_field(&t))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        writeln!(out, "{}", cells.join(","))?;
+    }
+    Ok(())
+}
+
+fn json_rows(frame: &DataFrame) -> Vec<serde_json::Value> {
+    let names = names(frame);
+    rows(frame)
+        .into_iter()
+        .map(|row| {
+            let object: serde_json::Map<String, serde_json::Value> = names
+                .iter()
+                .cloned()
+                .zip(row.iter().map(json_value))
+                .collect();
+            serde_json::Value::Object(object)
+        })
+        .collect()
+}
+
+fn json_value(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Number(n) => {
+            serde_json::from_str(n).unwrap_or_else(|_| serde_json::Value::String(n.clone()))
+        }
+        Value::Text(t) => serde_json::Value::String(t.clone()),
+        Value::Time(us) => {
+            full_time(*us).map_or(serde_json::Value::Null, serde_json::Value::String)
+        }
+    }
+}
+
+fn json_finding(finding: &Finding) -> serde_json::Value {
+    serde_json::json!({
+        SEVERITY: finding.severity.as_str(),
+        FINDING: finding.text,
+    })
+}
+
+/// Findings are sentences: a wrapped list reads better than a table.
+fn write_findings(
+    findings: &[Finding],
+    omitted: usize,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if findings.is_empty() {
+        return writeln!(out, "(none)");
+    }
+    for finding in findings {
+        let line = format!("[{}] {}", finding.severity.as_str(), finding.text);
+        for (i, piece) in wrap(&line, width.saturating_sub(2)).iter().enumerate() {
+            let bullet = if i == 0 { "- " } else { "  " };
+            writeln!(out, "{bullet}{piece}")?;
+        }
+    }
+    if omitted > 0 {
+        writeln!(out, "{}", more_note(omitted, "finding"))?;
+    }
+    Ok(())
+}
+
+/// Greedy word wrap at `width` characters; a word longer than the width
+/// stands on a line of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let current = lines.last_mut().expect("one line at least");
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    lines
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
