@@ -5,7 +5,8 @@
     python3 fuzz/make_corpus.py seeds    # fuzz/seeds/ (committed)
 
 `corpus`: ~2000 diverse lines from sample-logs/maillog,
-sample-logs/mail.rfc3339.log and /work/shared/corpus/*.log (or $SHARED_CORPUS),
+sample-logs/mail.rfc3339.log and ../shared/corpus/*.log beside the checkout
+(or $SHARED_CORPUS),
 plus message-only lines from the shared *.msg files written as
 `daemon\\nmessage` (the target reads a first line as a daemon name).
 Lines are grouped by "shape" (daemon + message with digits, <addresses>,
@@ -26,7 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SAMPLE = [os.path.join(ROOT, "sample-logs", n) for n in ("maillog", "mail.rfc3339.log")]
-SHARED = os.environ.get("SHARED_CORPUS", "/work/shared/corpus")
+SHARED = os.environ.get("SHARED_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
 CORPUS_SIZE = 2000
 
 TAG = re.compile(rb" ([^ \[:]+)(?:\[\d+\])?:? ")
