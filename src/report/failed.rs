@@ -14,7 +14,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     title: "Bounces and deferrals by recipient domain",
     reads: || deliveries_needs(COLUMNS),
     compute,
-    drop_first: &[LAST_SEEN, RELAYS, FIRST_SEEN, RECIPIENTS, col::DSN],
+    drop_first: &[LAST_SEEN, RELAYS, FIRST_SEEN, RECIPIENTS, col::DSN, RELAY],
     ranked: true,
 };
 

@@ -32,7 +32,14 @@ pub const WARNINGS: ReportSpec = ReportSpec {
     ranked: true,
 };
 
-const DROP_FIRST: &[&str] = &[LAST_SEEN, CLIENTS, RECIPIENTS, FIRST_SEEN, col::ENHANCED];
+const DROP_FIRST: &[&str] = &[
+    LAST_SEEN,
+    CLIENTS,
+    RECIPIENTS,
+    FIRST_SEEN,
+    col::ENHANCED,
+    col::RESTRICTION,
+];
 
 /// What [`by_domain`] reads of the policy actions.
 const COLUMNS: &[&str] = &[

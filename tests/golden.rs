@@ -1,0 +1,101 @@
+//! Whole outputs of the lab log, pinned: every report in every format, and
+//! the tables at three widths. A change in any printed byte shows up here
+//! as a diff to review; `UPDATE_GOLDEN=1 cargo test --release golden`
+//! rewrites the files in `tests/golden/` (then read `git diff`).
+
+use std::path::PathBuf;
+
+use super::support::{self, lab_log};
+
+/// (file in tests/golden/, arguments besides `--year 2026 LOG`)
+const CASES: &[(&str, &[&str])] = &[
+    ("table-80.txt", &["--width", "80"]),
+    ("table-100.txt", &["--width", "100"]),
+    ("table-160.txt", &["--width", "160"]),
+    ("report.md", &["--format", "markdown"]),
+    ("report.csv", &["--format", "csv"]),
+    ("report.json", &["--format", "json"]),
+    (
+        "group-by-day-kind.txt",
+        &["--group-by", "day,kind", "--width", "100"],
+    ),
+];
+
+fn golden(name: &str) -> PathBuf {
+    support::repo().join("tests/golden").join(name)
+}
+
+/// The first lines where `expected` and `actual` differ, for the message.
+fn first_differences(expected: &str, actual: &str) -> String {
+    let mut out = String::new();
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    for i in 0..e.len().max(a.len()) {
+        let (x, y) = (e.get(i), a.get(i));
+        if x != y {
+            out.push_str(&format!(
+                "line {}:\n  - {}\n  + {}\n",
+                i + 1,
+                x.unwrap_or(&"(none)"),
+                y.unwrap_or(&"(none)")
+            ));
+            if out.lines().count() > 30 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn whole_outputs_equal_the_golden_files() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    for (name, extra) in CASES {
+        let mut args = vec!["--year", "2026"];
+        args.extend_from_slice(extra);
+        let log = lab_log();
+        args.push(&log);
+        let out = support::binary()
+            .env_remove("COLUMNS")
+            .args(&args)
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
+        let actual = support::stdout(&out);
+        let path = golden(name);
+        if update {
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+        if expected != actual {
+            failures.push(format!(
+                "{name} ({args:?}) differs:\n{}",
+                first_differences(&expected, &actual)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nIf the change is intended: UPDATE_GOLDEN=1 cargo test --release golden, then review git diff tests/golden",
+        failures.join("\n")
+    );
+}
+
+/// Tables never exceed their width when every column can be left out or
+/// wrapped; here the lab's widest identifiers fit in 80 columns.
+#[test]
+fn tables_fit_their_width() {
+    for width in ["80", "100", "160"] {
+        let out = support::run(&["--year", "2026", "--width", width, &lab_log()]);
+        let text = support::stdout(&out);
+        let limit: usize = width.parse().unwrap();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= limit,
+                "wider than {width}: {line}"
+            );
+        }
+    }
+}
