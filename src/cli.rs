@@ -65,7 +65,7 @@ pub struct Args {
 
     /// Instead of the reports, count events grouped by these columns (any
     /// frame column, see the README, or `hour`, `day`).
-    #[arg(long, value_delimiter = ',', value_name = "COL,…", value_parser = group_key_parser(), hide_possible_values = true)]
+    #[arg(long, value_delimiter = ',', value_name = "COL,…", value_parser = group_key_parser())]
     pub group_by: Vec<GroupKey>,
 
     /// Only events of these kinds.
@@ -153,7 +153,7 @@ fn event_kind_parser() -> impl clap::builder::TypedValueParser<Value = EventKind
 
 /// `--group-by`'s values: `hour`, `day` and the frame's columns.
 fn group_key_parser() -> impl clap::builder::TypedValueParser<Value = GroupKey> {
-    let values = GroupKey::all().map(|k| PossibleValue::new(k.as_str()).help(k.about()));
+    let values = GroupKey::all().map(|k| PossibleValue::new(k.as_str()));
     PossibleValuesParser::new(values)
         .map(|name| GroupKey::from_name(&name).expect("clap accepts only the names listed"))
 }

@@ -363,3 +363,38 @@ fn parquet_reads_back_equal_to_the_frame() {
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
 }
+
+/// The README's options table lists exactly the options `--help` prints.
+#[test]
+fn readme_lists_every_option() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let table = readme
+        .split_once("| option | meaning |")
+        .expect("an options table")
+        .1
+        .split("\n\n")
+        .next()
+        .unwrap();
+    let flag = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut documented: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .flat_map(|l| flag(l.split(" |").next().unwrap()))
+        .collect();
+    documented.sort();
+    documented.dedup();
+    let help = stdout(&run(&["--help"]));
+    let mut offered: Vec<String> = help
+        .lines()
+        .filter(|l| l.trim_start().starts_with('-'))
+        .flat_map(|l| flag(l.trim_start().split("  ").next().unwrap()))
+        .collect();
+    offered.sort();
+    offered.dedup();
+    assert_eq!(documented, offered, "README options table vs --help");
+}

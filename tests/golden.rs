@@ -99,3 +99,51 @@ fn tables_fit_their_width() {
         }
     }
 }
+
+/// The README's sample outputs (`<!-- sample: ARGS -->` before a ```` ```text ````
+/// block) are what the binary prints for ARGS, run from the repository.
+#[test]
+fn readme_samples_are_real_output() {
+    const MARK: &str = "<!-- sample: ";
+    let path = support::repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let mut rewritten = String::new();
+    let mut rest = readme.as_str();
+    let mut samples = 0;
+    while let Some(at) = rest.find(MARK) {
+        let (before, from_mark) = rest.split_at(at);
+        rewritten.push_str(before);
+        let (comment, after) = from_mark.split_once("-->\n").expect("a closed comment");
+        let args: Vec<&str> = comment[MARK.len()..].split_whitespace().collect();
+        let body = after
+            .strip_prefix("```text\n")
+            .expect("a ```text block after the sample comment");
+        let end = body.find("```\n").expect("a closed block");
+        let out = support::binary()
+            .env_remove("COLUMNS")
+            .current_dir(support::repo())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
+        let actual = support::stdout(&out);
+        let actual = actual.trim_end_matches('\n');
+        let shown = body[..end].trim_end_matches('\n');
+        if std::env::var_os("UPDATE_GOLDEN").is_none_or(|v| v != "1") {
+            assert_eq!(
+                shown,
+                actual,
+                "README sample for {args:?} is not the real output (UPDATE_GOLDEN=1 rewrites it):\n{}",
+                first_differences(shown, actual)
+            );
+        }
+        rewritten.push_str(&format!("{comment}-->\n```text\n{actual}\n```\n"));
+        rest = &body[end + 4..];
+        samples += 1;
+    }
+    rewritten.push_str(rest);
+    assert!(samples > 0, "the README shows a sample");
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, rewritten).unwrap();
+    }
+}

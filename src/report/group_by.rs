@@ -47,18 +47,6 @@ impl GroupKey {
         }
     }
 
-    /// What `--help` says of the key.
-    pub fn about(self) -> &'static str {
-        match self {
-            GroupKey::Hour => "hour of day (UTC), 0-23",
-            GroupKey::Day => "date (UTC), YYYY-MM-DD",
-            GroupKey::Column(name) => SCHEMA
-                .iter()
-                .find(|(n, ..)| *n == name)
-                .map_or("", |(_, _, meaning, _)| meaning),
-        }
-    }
-
     fn is_time(self) -> bool {
         matches!(self, GroupKey::Hour | GroupKey::Day)
     }
