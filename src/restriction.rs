@@ -10,8 +10,8 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use memchr::memmem;
 
+use crate::needle;
 use crate::parse::EventKind;
 
 /// An inferred restriction: its main.cf name and, for DNS lists, the list.
@@ -173,11 +173,10 @@ static BUILT_IN_TEXTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::new(BUILT_IN.iter().map(|(text, _)| text)).expect("plain texts build an automaton")
 });
 
-/// What DNS-list replies say before the list's name.
-const BLOCKED_USING_TEXT: &str = " blocked using ";
-
-static BLOCKED_USING: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(BLOCKED_USING_TEXT));
+needle!(
+    /// What DNS-list replies say before the list's name.
+    BLOCKED_USING = " blocked using "
+);
 
 /// Whether [`infer`] for this kind and stage depends on the reason text
 /// alone (milter and proxy verdicts and header/body checks do not read it).
@@ -207,13 +206,9 @@ pub fn infer<'a>(kind: EventKind, stage: Option<&str>, reason: &'a str) -> Restr
         Some("body") => return Restriction::named("body_checks"),
         _ => {}
     }
-    if let Some(at) = BLOCKED_USING.find(reason.as_bytes()) {
-        let list = reason[at + BLOCKED_USING_TEXT.len()..]
-            .split([';', ',', ' '])
-            .next()
-            .unwrap_or("");
+    if let Some((before, after)) = BLOCKED_USING.split_once(reason) {
+        let list = after.split([';', ',', ' ']).next().unwrap_or("");
         let list = (!list.is_empty()).then_some(list);
-        let before = &reason[..at];
         let name = if before.contains("; client [") {
             // postscreen: `Service unavailable; client [1.2.3.4] blocked using …`
             "postscreen_dnsbl_sites"

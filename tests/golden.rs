@@ -92,10 +92,7 @@ fn tables_fit_their_width() {
         let text = support::stdout(&out);
         let limit: usize = width.parse().unwrap();
         for line in text.lines() {
-            assert!(
-                line.chars().count() <= limit,
-                "wider than {width}: {line}"
-            );
+            assert!(line.chars().count() <= limit, "wider than {width}: {line}");
         }
     }
 }

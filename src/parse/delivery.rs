@@ -13,6 +13,7 @@
 
 use super::fields::{self, KeyValues, Separator};
 use super::{Event, EventKind};
+use crate::needle;
 
 /// Parses `rest` (the message after `QID: `); `None` if it is not a delivery.
 pub fn parse(rest: &str) -> Option<Event<'_>> {
@@ -69,6 +70,11 @@ fn parse_delays(value: &str) -> Option<[f32; 4]> {
     parts.next().is_none().then_some(out)
 }
 
+needle!(SAID = "] said: ");
+needle!(REFUSED = "] refused to talk to me: ");
+needle!(IN_REPLY_TO = " (in reply to ");
+needle!(QUEUED_AS = "queued as ");
+
 /// Splits the parenthesised text: remote reply, `queued as`, or plain text.
 fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     event.text = Some(text);
@@ -81,12 +87,12 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     if let Some(after_host) = remote.strip_prefix("host ") {
         // `host H[A] said: 550 5.1.1 … (in reply to RCPT TO command)` or
         // `host H[A] refused to talk to me: 421 …`.
-        let reply = after_host
-            .split_once("] said: ")
-            .or_else(|| after_host.split_once("] refused to talk to me: "))
+        let reply = SAID
+            .split_once(after_host)
+            .or_else(|| REFUSED.split_once(after_host))
             .map(|(_, reply)| reply);
         if let Some(mut reply_text) = reply {
-            if let Some((reply, command)) = reply_text.rsplit_once(" (in reply to ") {
+            if let Some((reply, command)) = IN_REPLY_TO.rsplit_once(reply_text) {
                 event.remote_command = Some(command.strip_suffix(" command)").unwrap_or(command));
                 reply_text = reply;
             }
@@ -104,7 +110,7 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
         event.enhanced = reply.enhanced;
         event.reason = Some(reply.reason);
     }
-    if let Some((_, id)) = text.rsplit_once("queued as ") {
+    if let Some((_, id)) = QUEUED_AS.rsplit_once(text) {
         event.related_queue_id = Some(id.trim_end_matches(')'));
     } else if let Some(id) = text.strip_prefix("forwarded as ") {
         event.related_queue_id = Some(id);

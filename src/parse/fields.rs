@@ -2,6 +2,57 @@
 //! `name[addr]:port`, `<address>`, SMTP replies, `key=value` lists, and the
 //! `from=<…> to=<…> proto=… helo=<…>` trailer of policy actions.
 
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
+/// A fixed text searched for in many lines, with its searchers built once:
+/// `str::find` and `split_once` build a substring searcher on every call,
+/// which cost more than the search itself on log lines. Declared with
+/// [`needle!`](crate::needle).
+pub struct Needle {
+    pub text: &'static str,
+    pub forward: LazyLock<memmem::Finder<'static>>,
+    pub backward: LazyLock<memmem::FinderRev<'static>>,
+}
+
+/// `needle!(NAME = "text")` declares a `static NAME: Needle`.
+#[macro_export]
+macro_rules! needle {
+    ($(#[$doc:meta])* $name:ident = $text:literal) => {
+        $(#[$doc])*
+        static $name: $crate::parse::fields::Needle = $crate::parse::fields::Needle {
+            text: $text,
+            forward: ::std::sync::LazyLock::new(|| ::memchr::memmem::Finder::new($text)),
+            backward: ::std::sync::LazyLock::new(|| ::memchr::memmem::FinderRev::new($text)),
+        };
+    };
+}
+
+impl Needle {
+    /// Where the text first occurs in `haystack`.
+    #[inline]
+    pub fn find(&self, haystack: &str) -> Option<usize> {
+        self.forward.find(haystack.as_bytes())
+    }
+
+    /// `haystack` split around the first occurrence of the text.
+    #[inline]
+    pub fn split_once<'h>(&self, haystack: &'h str) -> Option<(&'h str, &'h str)> {
+        let at = self.find(haystack)?;
+        // The text is UTF-8 and matched byte for byte: `at` and its end lie
+        // on character boundaries.
+        Some((&haystack[..at], &haystack[at + self.text.len()..]))
+    }
+
+    /// `haystack` split around the last occurrence of the text.
+    #[inline]
+    pub fn rsplit_once<'h>(&self, haystack: &'h str) -> Option<(&'h str, &'h str)> {
+        let at = self.backward.rfind(haystack.as_bytes())?;
+        Some((&haystack[..at], &haystack[at + self.text.len()..]))
+    }
+}
+
 /// Splits a leading `QID: ` (or `NOQUEUE: `) off a message.
 ///
 /// Classic ids are upper-case hex; long ids (`enable_long_queue_ids`) use a
@@ -161,6 +212,8 @@ pub struct Reply<'a> {
     pub reason: &'a str,
 }
 
+crate::needle!(ADDRESS_END = ">:");
+
 pub fn reply(text: &str) -> Reply<'_> {
     let mut rest = text.trim_start_matches(' ');
     let mut reply = Reply::default();
@@ -176,9 +229,9 @@ pub fn reply(text: &str) -> Reply<'_> {
     }
     if let Some(inner) = rest.strip_prefix('<') {
         // `<addr>: reason`; the address may itself hold `<…>` (`<<1F4@bs>>`).
-        if let Some(end) = inner.find(">:") {
-            reply.address = Some(&inner[..end]);
-            rest = inner[end + 2..].trim_start_matches(' ');
+        if let Some((address, reason)) = ADDRESS_END.split_once(inner) {
+            reply.address = Some(address);
+            rest = reason.trim_start_matches(' ');
         }
     }
     reply.reason = rest;
@@ -245,7 +298,11 @@ pub struct KeyValues<'a> {
     first: bool,
 }
 
+// The scanner runs inside the parsers of the most frequent lines: `#[inline]`
+// lets each parser's loop be compiled with it (the crate is split into many
+// codegen units, across which calls are not inlined on their own).
 impl<'a> KeyValues<'a> {
+    #[inline]
     pub fn new(text: &'a str, separator: Separator) -> Self {
         KeyValues {
             rest: text,
@@ -256,11 +313,13 @@ impl<'a> KeyValues<'a> {
 
     /// What follows the last pair returned (before its separator, if a
     /// further pair did not follow).
+    #[inline]
     pub fn rest(&self) -> &'a str {
         self.rest
     }
 
     /// The text after the separator at the start of `s`, if one is there.
+    #[inline]
     fn after_separator(&self, s: &'a str) -> Option<&'a str> {
         match self.separator {
             Separator::CommaSpace => s.strip_prefix(", "),
@@ -275,6 +334,7 @@ impl<'a> KeyValues<'a> {
 impl<'a> Iterator for KeyValues<'a> {
     type Item = (&'a str, &'a str);
 
+    #[inline]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let start = if self.first {
             self.rest
@@ -282,10 +342,10 @@ impl<'a> Iterator for KeyValues<'a> {
             self.after_separator(self.rest)?
         };
         let b = start.as_bytes();
-        // A key is a word: letters, digits, `_` and `-`, then `=`.
-        let key_len = b
-            .iter()
-            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))?;
+        // A key is a word: letters, digits, `_` and `-`, then `=`. Keys and
+        // plain values are short: a byte loop over a table beats a SIMD
+        // search's setup.
+        let key_len = b.iter().position(|&c| PAIR_BYTES[usize::from(c)] != KEY)?;
         if key_len == 0 || b[key_len] != b'=' {
             return None;
         }
@@ -297,7 +357,10 @@ impl<'a> Iterator for KeyValues<'a> {
                 (&inner[..end], &inner[end + 1..])
             }
             None => {
-                let end = memchr::memchr2(b' ', b',', after.as_bytes()).unwrap_or(after.len());
+                let end = after
+                    .bytes()
+                    .position(|c| PAIR_BYTES[usize::from(c)] == END)
+                    .unwrap_or(after.len());
                 after.split_at(end)
             }
         };
@@ -306,6 +369,26 @@ impl<'a> Iterator for KeyValues<'a> {
         Some((key, value))
     }
 }
+
+/// [`PAIR_BYTES`] classes: a byte of a key, a byte that ends a plain value
+/// (a space or a comma), or another byte.
+const KEY: u8 = 1;
+const END: u8 = 2;
+
+const PAIR_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            table[c] = KEY;
+        } else if b == b' ' || b == b',' {
+            table[c] = END;
+        }
+        c += 1;
+    }
+    table
+};
 
 /// The `from=<s> to=<r> proto=P helo=<h>` trailer of a policy action
 /// (space-separated from smtpd and cleanup, comma-separated from postscreen).
@@ -378,7 +461,9 @@ pub fn trailer(s: &str) -> Trailer<'_> {
 /// last complete pair.
 fn unclosed_pair(rest: &str) -> Option<(&str, &str)> {
     let rest = rest.trim_start_matches([' ', ',']);
-    let (key, value) = rest.split_once("=<")?;
+    // Usually nothing is left: no substring search for that.
+    let open = memchr::memchr(b'<', rest.as_bytes())?;
+    let (key, value) = (rest[..open].strip_suffix('=')?, &rest[open + 1..]);
     (!key.is_empty() && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
         .then_some((key, value))
 }
