@@ -658,6 +658,66 @@ mod tests {
     }
 
     #[test]
+    fn key_value_lists() {
+        // A delivery record: `, ` between pairs, the status text after.
+        let mut pairs = KeyValues::new(
+            "to=<a@b.example>, relay=mx[1.2.3.4]:25, delay=1.2, status=sent (250 2.0.0 Ok)",
+            Separator::CommaSpace,
+        );
+        let got: Vec<_> = pairs.by_ref().collect();
+        assert_eq!(
+            got,
+            [
+                ("to", "a@b.example"),
+                ("relay", "mx[1.2.3.4]:25"),
+                ("delay", "1.2"),
+                ("status", "sent")
+            ]
+        );
+        assert_eq!(pairs.rest(), " (250 2.0.0 Ok)");
+
+        // qmgr: the null sender, then free text.
+        let mut pairs = KeyValues::new(
+            "from=<>, size=1534, nrcpt=1 (queue active)",
+            Separator::CommaSpace,
+        );
+        let got: Vec<_> = pairs.by_ref().collect();
+        assert_eq!(got, [("from", ""), ("size", "1534"), ("nrcpt", "1")]);
+        assert_eq!(pairs.rest(), " (queue active)");
+
+        // A space where `, ` belongs ends a comma list.
+        let got: Vec<_> = KeyValues::new("conn_use=2 delay=1", Separator::CommaSpace).collect();
+        assert_eq!(got, [("conn_use", "2")]);
+
+        // disconnect counters; an address holding `>` and spaces.
+        let got: Vec<_> = KeyValues::new("ehlo=1 mail=1 rcpt=0/1", Separator::Space).collect();
+        assert_eq!(got, [("ehlo", "1"), ("mail", "1"), ("rcpt", "0/1")]);
+        let got: Vec<_> = KeyValues::new("from=<a b>c@d> to=<x@y>", Separator::Either).collect();
+        assert_eq!(got, [("from", "a b>c@d"), ("to", "x@y")]);
+
+        // Not a pair: no key, a key that is not a word, an unclosed bracket.
+        for text in ["=1", "no pairs here", "a b=1", "from=<open"] {
+            let mut pairs = KeyValues::new(text, Separator::Either);
+            assert_eq!(pairs.next(), None, "{text}");
+            assert_eq!(pairs.rest(), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn needles_split_at_the_text() {
+        crate::needle!(SAID = "] said: ");
+        assert_eq!(
+            SAID.split_once("host mx[1.2.3.4] said: 550 no] said: x"),
+            Some(("host mx[1.2.3.4", "550 no] said: x"))
+        );
+        assert_eq!(
+            SAID.rsplit_once("host mx[1.2.3.4] said: 550 no] said: x"),
+            Some(("host mx[1.2.3.4] said: 550 no", "x"))
+        );
+        assert_eq!(SAID.split_once("nothing"), None);
+    }
+
+    #[test]
     fn domains() {
         assert_eq!(domain_of("jdoe@erg.school"), Some("erg.school"));
         assert_eq!(domain_of("root"), None);
