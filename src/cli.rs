@@ -8,7 +8,9 @@ use clap::Parser;
 use crate::input::MmapPolicy;
 use crate::parse::EventKind;
 use crate::report::render::Format;
-use crate::report::{GroupKey, Plan, ReportName, Request};
+use crate::report::{GroupKey, Plan, ReportName, Request, GROUPS};
+use crate::window::Window;
+use crate::zone::Zone;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -24,15 +26,19 @@ Examples:
       Read standard input.
   maillog-report --format json --report rejects mail.log
       One report as JSON, for scripts.
+  maillog-report --report summary -d yesterday /var/log/mail.log
+      pflogsumm's daily summary of yesterday (in --tz), for cron.
 
-Timestamps:
-  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00) carry their zone and are
-  converted to UTC. Classic stamps (Mar  7 02:09:33) carry neither year nor
-  zone: they are read as local time at --utc-offset (default +00:00), and the
-  year is that of the input's last line: --year if given, else the year of the
-  file's modification time (one less if the file was written in an earlier
-  month than its last line), else this year. Lines from a month after the
-  last line's month belong to the year before (December before January).
+Timestamps and time zones:
+  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00) carry their zone.
+  Classic stamps (Mar  7 02:09:33) carry neither year nor zone: they are read
+  in --tz (default: the machine's zone, $TZ or /etc/localtime, with daylight
+  saving time), and the year is that of the input's last line: --year if
+  given, else the year of the file's modification time (one less if the file
+  was written in an earlier month than its last line), else this year. Lines
+  from a month after the last line's month belong to the year before
+  (December before January). Days, hours and table times are in --tz too;
+  JSON and CSV print UTC.
 
 Line accounting:
   Every input line is counted once: an event, a known Postfix line that no
@@ -59,9 +65,10 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
 
-    /// Reports to print, in this order (a comma-separated list).
+    /// Reports to print, in this order (a comma-separated list); `summary`
+    /// stands for the daily summary's sections.
     #[arg(long, value_delimiter = ',', value_name = "REPORT,…", value_parser = report_name_parser(), default_value = ReportName::DEFAULT_LIST)]
-    pub report: Vec<ReportName>,
+    pub report: Vec<Vec<ReportName>>,
 
     /// Instead of the reports, count events grouped by these columns (any
     /// frame column, see the README, or `hour`, `day`).
@@ -91,14 +98,35 @@ pub struct Args {
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     pub year: Option<i32>,
 
-    /// Zone of classic-syslog timestamps, as an offset from UTC.
+    /// Time zone of classic-syslog stamps and of the reports' days, hours
+    /// and times: a zone name (Europe/Brussels), UTC, or an offset (+01:00).
+    /// Default: the machine's ($TZ, else /etc/localtime).
     #[arg(
         long,
-        default_value = "+00:00",
-        value_name = "±HH:MM",
+        alias = "utc-offset",
+        value_name = "ZONE",
         allow_hyphen_values = true
     )]
-    pub utc_offset: String,
+    pub tz: Option<String>,
+
+    /// Report on one day only (in --tz): today, yesterday or YYYY-MM-DD.
+    #[arg(short = 'd', long, value_name = "DAY", conflicts_with_all = ["since", "until"])]
+    pub day: Option<String>,
+
+    /// Report on events at or after this time: RFC 3339, a date, or a date
+    /// and time (in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Report on events before this time (as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Count a content filter's hand-off as a delivery and its re-injected
+    /// copy as received mail, as pflogsumm does (by default each message
+    /// counts once).
+    #[arg(long)]
+    pub count_filter_hops: bool,
 
     /// Also write the event frame (after --event) to FILE as Parquet.
     #[arg(long, value_name = "FILE")]
@@ -133,13 +161,17 @@ pub struct Args {
     pub max_line: usize,
 }
 
-/// `--report`'s values, each with its title in `--help`.
-fn report_name_parser() -> impl clap::builder::TypedValueParser<Value = ReportName> {
+/// `--report`'s values, each with its title in `--help`: the reports, and
+/// the groups (`summary`), which stand for several.
+fn report_name_parser() -> impl clap::builder::TypedValueParser<Value = Vec<ReportName>> {
+    let groups = GROUPS
+        .iter()
+        .map(|(name, about, _)| PossibleValue::new(*name).help(*about));
     let values = ReportName::ALL
         .iter()
         .map(|r| PossibleValue::new(r.as_str()).help(r.spec().title));
-    PossibleValuesParser::new(values)
-        .map(|name| ReportName::from_name(&name).expect("clap accepts only the names listed"))
+    PossibleValuesParser::new(groups.chain(values))
+        .map(|name| ReportName::expand(&name).expect("clap accepts only the names listed"))
 }
 
 /// `--event`'s values: the event kinds.
@@ -168,7 +200,8 @@ pub struct Config {
     pub format: Format,
     pub width: usize,
     pub year: Option<i32>,
-    pub utc_offset_secs: i32,
+    /// The events reported on.
+    pub window: Window,
     pub unparsed: Option<PathBuf>,
     pub parquet: Option<PathBuf>,
     pub parquet_dir: Option<PathBuf>,
@@ -201,8 +234,17 @@ pub const DEFAULT_WIDTH: usize = 100;
 
 impl Config {
     pub fn from_args(args: Args, terminal: Terminal) -> Result<Config, String> {
-        let utc_offset_secs = parse_offset(&args.utc_offset)
-            .ok_or_else(|| format!("--utc-offset {}: expected ±HH:MM", args.utc_offset))?;
+        let zone = match &args.tz {
+            Some(spec) => Zone::parse(spec).ok_or_else(|| {
+                format!("--tz {spec}: expected a zone name (Europe/Brussels), UTC or ±HH:MM")
+            })?,
+            None => Zone::machine(),
+        };
+        let now = chrono::Utc::now().timestamp_micros();
+        let window = match (&args.day, &args.since, &args.until) {
+            (Some(day), ..) => Window::day(day, &zone, now).map_err(|e| format!("--day {e}"))?,
+            (None, since, until) => Window::between(since.as_deref(), until.as_deref(), &zone)?,
+        };
         let files = if args.files.is_empty() {
             vec!["-".to_string()]
         } else {
@@ -215,6 +257,7 @@ impl Config {
                     "{file}: no such file; to print several reports, separate them with commas: --report {},{file}",
                     args.report
                         .first()
+                        .and_then(|r| r.first())
                         .map_or("overview", |r| r.as_str())
                 ));
             }
@@ -246,17 +289,23 @@ impl Config {
             args.event
         };
         let plan = if args.group_by.is_empty() {
-            Plan::Reports(args.report)
+            Plan::Reports(args.report.into_iter().flatten().collect())
         } else {
             Plan::GroupBy(args.group_by)
         };
         Ok(Config {
             files,
-            request: Request { plan, kinds, top },
+            request: Request {
+                plan,
+                kinds,
+                top,
+                zone,
+                count_filter_hops: args.count_filter_hops,
+            },
             format: args.format,
             width,
             year: args.year,
-            utc_offset_secs,
+            window,
             unparsed: args.unparsed,
             parquet: args.parquet,
             parquet_dir: args.parquet_dir,
@@ -280,30 +329,3 @@ impl Config {
 
 /// Rows per table for people when `--top` is not given.
 pub const DEFAULT_TOP: usize = 20;
-
-/// `+01:00`, `-05:30`, `Z` → seconds east of UTC.
-fn parse_offset(s: &str) -> Option<i32> {
-    if s == "Z" || s == "UTC" {
-        return Some(0);
-    }
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let (h, m) = rest.split_once(':')?;
-    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn offsets() {
-        assert_eq!(super::parse_offset("+01:00"), Some(3600));
-        assert_eq!(super::parse_offset("-05:30"), Some(-19800));
-        assert_eq!(super::parse_offset("Z"), Some(0));
-        assert_eq!(super::parse_offset("01:00"), None);
-        assert_eq!(super::parse_offset("+1"), None);
-    }
-}

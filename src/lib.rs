@@ -12,6 +12,7 @@
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
+//! - [`messages`]: the events of each queued message put together;
 //! - [`scan`]: the parallel phase and the line accounting;
 //! - [`report`]: the report registry, the reports, and how they are printed;
 //! - [`export`]: the frame as Parquet for analysts.
@@ -20,11 +21,14 @@ pub mod cli;
 pub mod export;
 pub mod frame;
 pub mod input;
+pub mod messages;
 pub mod output;
 pub mod parse;
 pub mod report;
 pub mod restriction;
 pub mod scan;
+pub mod window;
+pub mod zone;
 
 use std::io::Write;
 
@@ -111,9 +115,10 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let options = scan::ScanOptions {
         chunks: config.threads * 4,
         year: config.year,
-        bsd_utc_offset_secs: config.utc_offset_secs,
+        bsd_zone: config.request.zone.bsd_zone(),
         max_line: config.max_line,
         projection: projection(config),
+        window: config.window,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -133,6 +138,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         format: config.format,
         color: config.color,
         width: config.width,
+        zone: config.request.zone.clone(),
     };
     render::render(&reports, &render_options, out)
         .and_then(|()| out.flush())

@@ -16,8 +16,9 @@ use crate::frame::{self, FrameBuilder, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
 use crate::parse::{
-    self, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
+    self, BsdZone, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
 };
+use crate::window::Window;
 
 /// Lines longer than this are counted as too long and not parsed. Postfix
 /// itself keeps log records far below it (`line_length_limit` 2048, syslog
@@ -38,10 +39,13 @@ pub struct ScanOptions {
     pub chunks: usize,
     /// `--year`: the year of the last BSD-stamped line of each input.
     pub year: Option<i32>,
-    pub bsd_utc_offset_secs: i32,
+    /// The zone of BSD stamps.
+    pub bsd_zone: BsdZone,
     pub max_line: usize,
     /// The rows and columns the frame keeps ([`Projection::ALL`] for all).
     pub projection: Projection,
+    /// Events outside it are counted, not kept.
+    pub window: Window,
 }
 
 impl ScanOptions {
@@ -52,9 +56,10 @@ impl ScanOptions {
         ScanOptions {
             chunks,
             year: Some(year),
-            bsd_utc_offset_secs: 0,
+            bsd_zone: BsdZone::Fixed(0),
             max_line: DEFAULT_MAX_LINE,
             projection: Projection::ALL,
+            window: Window::ALL,
         }
     }
 }
@@ -69,6 +74,8 @@ pub struct LineCounts {
     pub no_syslog_header: u64,
     pub unrecognized: u64,
     pub too_long: u64,
+    /// Events outside the time window (`-d`, `--since`, `--until`).
+    pub outside_window: u64,
     /// Lines with bytes that are not UTF-8 (parsed with U+FFFD in their
     /// place); they are also counted in one of the buckets above.
     pub invalid_utf8: u64,
@@ -87,6 +94,7 @@ impl LineCounts {
         self.no_syslog_header += other.no_syslog_header;
         self.unrecognized += other.unrecognized;
         self.too_long += other.too_long;
+        self.outside_window += other.outside_window;
         self.invalid_utf8 += other.invalid_utf8;
         for (a, b) in self.by_kind.iter_mut().zip(other.by_kind) {
             *a += b;
@@ -112,7 +120,7 @@ impl LineCounts {
 
     /// Postfix lines: the ones a parser gap could hide in.
     pub fn postfix_lines(&self) -> u64 {
-        self.events + self.known + self.unrecognized
+        self.events + self.outside_window + self.known + self.unrecognized
     }
 
     pub fn kind(&self, kind: EventKind) -> u64 {
@@ -160,7 +168,7 @@ pub fn scan_with_progress(
         let data: &[u8] = &input.data;
         let time = TimeContext {
             year: year_rule(data, input.mtime, options.year),
-            bsd_utc_offset_secs: options.bsd_utc_offset_secs,
+            bsd_zone: options.bsd_zone,
         };
         let pieces = chunks::split(data, options.chunks.max(data.len() / CHUNK_BYTES));
         let results: Vec<ChunkResult> = pieces
@@ -216,6 +224,7 @@ fn parse_chunk(
         time,
         max_line: options.max_line,
         projection: &options.projection,
+        window: options.window,
         builder: FrameBuilder::new(&options.projection, chunk.len() / 1000),
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
@@ -242,6 +251,7 @@ struct ChunkParser<'c> {
     time: &'c TimeContext,
     max_line: usize,
     projection: &'c Projection,
+    window: Window,
     builder: FrameBuilder,
     minutes: MinuteCache,
     counts: LineCounts,
@@ -304,6 +314,9 @@ impl ChunkParser<'_> {
             self.counts.invalid_utf8 += 1;
         }
         match parse::parse_line_cached(text, self.time, &mut self.minutes) {
+            LineOutcome::Event(event) if !self.window.contains(event.ts) => {
+                self.counts.outside_window += 1;
+            }
             LineOutcome::Event(event) => {
                 self.counts.count_event(&event);
                 if self.projection.keeps(&event) {

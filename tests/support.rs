@@ -24,9 +24,12 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// The binary, with a fixed time zone (UTC): classic syslog stamps are
+/// read, and reports printed, in the machine's zone by default.
 pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog-report"));
     cmd.env_remove("NO_COLOR");
+    cmd.env("TZ", "UTC");
     cmd
 }
 

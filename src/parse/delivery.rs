@@ -76,6 +76,12 @@ needle!(IN_REPLY_TO = " (in reply to ");
 needle!(QUEUED_AS = "queued as ");
 
 /// Splits the parenthesised text: remote reply, `queued as`, or plain text.
+///
+/// A failure names the host that failed (`host H[A] said: …`, `connect to
+/// H[A]:25: Connection refused`, `lost connection with H[A] while …`); when
+/// no connection was made Postfix logs `relay=none`, and the host the text
+/// names becomes the next hop, so that smtp's failure and error(8)'s repeat
+/// of it (`delivery temporarily suspended: …`) are one cause at one host.
 fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     event.text = Some(text);
     event.reason = Some(text);
@@ -85,6 +91,7 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
         .strip_prefix("delivery temporarily suspended: ")
         .unwrap_or(text);
     if let Some(after_host) = remote.strip_prefix("host ") {
+        set_failed_host(event, after_host);
         // `host H[A] said: 550 5.1.1 … (in reply to RCPT TO command)` or
         // `host H[A] refused to talk to me: 421 …`.
         let reply = SAID
@@ -104,6 +111,20 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
         }
         return;
     }
+    if let Some(after) = remote.strip_prefix("connect to ") {
+        // `connect to H[A]:25: Connection refused`.
+        if let Some(error) = set_failed_host(event, after).and_then(|r| r.strip_prefix(": ")) {
+            event.reason = Some(error);
+        }
+        return;
+    }
+    for session in ["lost connection with ", "conversation with "] {
+        if let Some(after) = remote.strip_prefix(session) {
+            set_failed_host(event, after);
+            event.reason = Some(remote);
+            return;
+        }
+    }
     let reply = fields::reply(text);
     if reply.code.is_some() {
         event.code = reply.code;
@@ -115,6 +136,18 @@ fn set_text<'a>(event: &mut Event<'a>, text: &'a str) {
     } else if let Some(id) = text.strip_prefix("forwarded as ") {
         event.related_queue_id = Some(id);
     }
+}
+
+/// The host `H[A]:P` at the start of `s` becomes the next hop when the line
+/// says `relay=none`; returns what follows it.
+fn set_failed_host<'a>(event: &mut Event<'a>, s: &'a str) -> Option<&'a str> {
+    let (peer, rest) = fields::peer(s)?;
+    if event.relay_host.is_none_or(|relay| relay == "none") {
+        event.relay_host = peer.name;
+        event.relay_ip = peer.addr;
+        event.relay_port = peer.port;
+    }
+    Some(rest)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub mod known;
 pub mod queue;
 pub mod syslog;
 
-pub use syslog::{Micros, MinuteCache, TimeContext, YearRule};
+pub use syslog::{BsdZone, Micros, MinuteCache, TimeContext, YearRule};
 
 /// Declares [`EventKind`] from one list: each kind's variant, its name in
 /// the `kind` column (and on the command line), whether it is a policy

@@ -39,12 +39,32 @@ impl YearRule {
     }
 }
 
+/// The zone BSD stamps were written in (they are local wall-clock time).
+#[derive(Clone, Copy, Debug)]
+pub enum BsdZone {
+    /// A fixed offset from UTC, in seconds east.
+    Fixed(i32),
+    /// A zone with daylight saving time: converts a wall-clock time (seconds
+    /// since the epoch as if it were UTC) to UTC seconds. Called once per
+    /// minute of log (see [`MinuteCache`]).
+    Rules(fn(i64) -> i64),
+}
+
+impl BsdZone {
+    fn utc_of(self, local_secs: i64) -> i64 {
+        match self {
+            BsdZone::Fixed(offset) => local_secs - i64::from(offset),
+            BsdZone::Rules(to_utc) => to_utc(local_secs),
+        }
+    }
+}
+
 /// What the envelope parser needs to know that the line does not say.
 #[derive(Clone, Copy, Debug)]
 pub struct TimeContext {
     pub year: YearRule,
-    /// Offset of BSD stamps from UTC, in seconds (BSD stamps are local time).
-    pub bsd_utc_offset_secs: i32,
+    /// The zone of BSD stamps.
+    pub bsd_zone: BsdZone,
 }
 
 impl TimeContext {
@@ -54,7 +74,7 @@ impl TimeContext {
     pub const fn utc_in(year: i32) -> TimeContext {
         TimeContext {
             year: YearRule { year, month: 12 },
-            bsd_utc_offset_secs: 0,
+            bsd_zone: BsdZone::Fixed(0),
         }
     }
 }
@@ -263,8 +283,9 @@ fn parse_bsd<'a>(
             let hour = digits(b, at + 1, 2)?;
             let minute = digits(b, at + 4, 2)?;
             let year = time.year.year_of(month);
-            let secs = civil_seconds(year, month, day, hour, minute, 0)?
-                - i64::from(time.bsd_utc_offset_secs);
+            let secs = time
+                .bsd_zone
+                .utc_of(civil_seconds(year, month, day, hour, minute, 0)?);
             minutes.bsd = Some((key, secs));
             secs
         }
@@ -491,7 +512,7 @@ mod tests {
                 year: 2025,
                 month: 1,
             },
-            bsd_utc_offset_secs: 0,
+            bsd_zone: BsdZone::Fixed(0),
         };
         let dec = parse_envelope("Dec 31 23:59:59 h postfix/qmgr[1]: x", &ctx).unwrap();
         let jan = parse_envelope("Jan  1 00:00:00 h postfix/qmgr[1]: x", &ctx).unwrap();
@@ -502,7 +523,7 @@ mod tests {
     #[test]
     fn bsd_offset_is_applied() {
         let ctx = TimeContext {
-            bsd_utc_offset_secs: 3600,
+            bsd_zone: BsdZone::Fixed(3600),
             ..CTX
         };
         let env = parse_envelope("Oct 10 15:59:28 mail postfix/smtpd[1]: x", &ctx).unwrap();

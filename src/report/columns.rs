@@ -25,9 +25,32 @@ pub const ITEM: &str = "item";
 /// The time range's two stamps.
 pub const FIRST: &str = "first";
 pub const LAST: &str = "last";
+/// The zone times are printed in (tables and Markdown).
+pub const ZONE: &str = "zone";
 /// `--group-by` keys derived from `ts`.
 pub const HOUR: &str = "hour";
 pub const DAY: &str = "day";
+/// Counts of messages, recipients, bytes, attempts.
+pub const MESSAGES: &str = "messages";
+pub const BYTES: &str = "bytes";
+pub const RECEIVED: &str = "received";
+pub const DELIVERED: &str = "delivered";
+pub const DEFERRED: &str = "deferred";
+pub const BOUNCED: &str = "bounced";
+pub const REJECTED: &str = "rejected";
+/// Deferred delivery attempts.
+pub const DEFERRALS: &str = "deferrals";
+/// Delays of deliveries, in seconds.
+pub const AVERAGE_DELAY: &str = "average_delay";
+pub const MAXIMUM_DELAY: &str = "maximum_delay";
+/// A sender or recipient address (domain lower-cased; `<>` the null sender).
+pub const SENDER: &str = "sender";
+pub const RECIPIENT: &str = "recipient";
+/// The domain received mail counts under (see the summary).
+pub const SENDING_DOMAIN: &str = "sending_domain";
+/// What became of messages, and the messages that are not received mail.
+pub const FATE: &str = "fate";
+pub const OTHER: &str = "other";
 /// A finding's severity and its sentence.
 pub const SEVERITY: &str = "severity";
 pub const FINDING: &str = "finding";

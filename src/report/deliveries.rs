@@ -10,7 +10,7 @@ use crate::parse::DeliveryStatus;
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Deliveries (status=sent) by recipient domain",
-    reads: || deliveries_needs(COLUMNS),
+    reads: || deliveries_needs(COLUMNS).union(crate::messages::reads()),
     compute: |context| Ok(Body::table(context.deliveries()?.clone())),
     drop_first: &[LAST_SEEN, FIRST_SEEN, RELAYS],
     ranked: true,

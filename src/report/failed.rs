@@ -12,7 +12,7 @@ use crate::parse::DeliveryStatus;
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Bounces and deferrals by recipient domain",
-    reads: || deliveries_needs(COLUMNS),
+    reads: || deliveries_needs(COLUMNS).union(crate::messages::reads()),
     compute,
     drop_first: &[LAST_SEEN, RELAYS, FIRST_SEEN, RECIPIENTS, col::DSN, RELAY],
     ranked: true,
@@ -30,7 +30,11 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let failed = deliveries(context.frame, &DeliveryStatus::FAILED, COLUMNS)?;
+    let failed = deliveries(
+        context.final_deliveries()?,
+        &DeliveryStatus::FAILED,
+        COLUMNS,
+    )?;
     let frame = grouped(
         &failed,
         &[

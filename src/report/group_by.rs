@@ -8,6 +8,7 @@ use super::columns::{CLIENTS, DAY, HOUR, RECIPIENTS};
 use super::grouping::{grouped, grouped_in_time_order, narrow, Aggregates};
 use crate::frame::{col, Projection, SCHEMA};
 use crate::parse::EventKind;
+use crate::zone::Zone;
 
 /// The JSON key and CSV section of the `--group-by` table.
 pub const NAME: &str = "group_by";
@@ -16,9 +17,9 @@ pub const NAME: &str = "group_by";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupKey {
     Column(&'static str),
-    /// Hour of day (UTC), 0–23.
+    /// Hour of day (in `--tz`), 0–23.
     Hour,
-    /// Date (UTC), `YYYY-MM-DD`.
+    /// Date (in `--tz`), `YYYY-MM-DD`.
     Day,
 }
 
@@ -77,11 +78,12 @@ pub fn title(keys: &[GroupKey]) -> String {
     format!("Events by {}", names.join(" × "))
 }
 
-/// Events grouped by `keys`: by count, or in time order when a key is a time.
-pub fn compute(df: &DataFrame, keys: &[GroupKey]) -> PolarsResult<DataFrame> {
+/// Events grouped by `keys`: by count, or in time order when a key is a
+/// time (an hour or a day of `zone`).
+pub fn compute(df: &DataFrame, keys: &[GroupKey], zone: &Zone) -> PolarsResult<DataFrame> {
     let mut work = narrow(df, &columns(keys))?;
     for key in keys.iter().filter(|k| k.is_time()) {
-        work.with_column(derived_time(df, *key)?)?;
+        work.with_column(derived_time(df, *key, zone)?)?;
     }
     let names: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
     let aggregates = Aggregates {
@@ -101,19 +103,20 @@ pub fn compute(df: &DataFrame, keys: &[GroupKey]) -> PolarsResult<DataFrame> {
     }
 }
 
-fn derived_time(df: &DataFrame, key: GroupKey) -> PolarsResult<Column> {
+fn derived_time(df: &DataFrame, key: GroupKey, zone: &Zone) -> PolarsResult<Column> {
+    use chrono::Timelike;
     let ts = df.column(col::TS)?.datetime()?.physical().clone();
     let column = if key == GroupKey::Hour {
         let hours: UInt8Chunked = ts
             .iter()
-            .map(|t| t.map(|us| (us.div_euclid(3_600_000_000).rem_euclid(24)) as u8))
+            .map(|t| t.and_then(|us| zone.local(us)).map(|d| d.hour() as u8))
             .collect();
         hours.with_name(HOUR.into()).into_column()
     } else {
         let days: StringChunked = ts
             .iter()
             .map(|t| {
-                t.and_then(chrono::DateTime::from_timestamp_micros)
+                t.and_then(|us| zone.local(us))
                     .map(|d| d.format("%Y-%m-%d").to_string())
             })
             .collect();

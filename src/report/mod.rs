@@ -15,10 +15,11 @@ mod deliveries;
 mod failed;
 pub mod findings;
 pub mod group_by;
-mod grouping;
+pub mod grouping;
 mod overview;
-mod rejects;
+pub mod rejects;
 pub mod render;
+pub mod summary;
 mod time_range;
 
 use std::cell::OnceCell;
@@ -26,9 +27,12 @@ use std::cell::OnceCell;
 use polars::prelude::*;
 
 use crate::frame::Projection;
+use crate::messages::{self, Messages};
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
+use crate::zone::Zone;
 pub use group_by::GroupKey;
+use summary::Summary;
 
 /// Declares [`ReportName`] and its [`ReportSpec`]s from one list, in the
 /// order `--help` lists them.
@@ -68,7 +72,30 @@ registry! {
     Warnings = "warnings" => rejects::WARNINGS,
     Failed = "failed" => failed::SPEC,
     Deliveries = "deliveries" => deliveries::SPEC,
+    Totals = "totals" => summary::totals::SPEC,
+    Fates = "fates" => summary::fates::SPEC,
+    PerDay = "per_day" => summary::per_day::SPEC,
+    PerHour = "per_hour" => summary::per_hour::SPEC,
+    RecipientDomains = "recipient_domains" => summary::recipient_domains::SPEC,
+    SenderDomains = "sender_domains" => summary::sender_domains::SPEC,
+    Senders = "senders" => summary::people::SENDERS,
+    Recipients = "recipients" => summary::people::RECIPIENTS,
+    SendersBySize = "senders_by_size" => summary::people::SENDERS_BY_SIZE,
+    RecipientsBySize = "recipients_by_size" => summary::people::RECIPIENTS_BY_SIZE,
+    NoSize = "no_size" => summary::no_size::SPEC,
+    Deferrals = "deferrals" => summary::deferrals::SPEC,
+    Bounces = "bounces" => summary::bounces::SPEC,
+    Holds = "holds" => summary::holds::HOLDS,
+    Discards = "discards" => summary::holds::DISCARDS,
+    DaemonMessages = "daemon_messages" => summary::daemon_messages::SPEC,
 }
+
+/// Names that stand for several reports, in order.
+pub const GROUPS: &[(&str, &str, &[ReportName])] = &[(
+    "summary",
+    "pflogsumm's daily summary: every section below from totals to daemon_messages",
+    summary::SECTIONS,
+)];
 
 impl ReportName {
     /// `--report`'s default, as it is typed.
@@ -77,6 +104,17 @@ impl ReportName {
 
     pub fn from_name(name: &str) -> Option<ReportName> {
         ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+
+    /// The reports `name` stands for: itself, or a group's.
+    pub fn expand(name: &str) -> Option<Vec<ReportName>> {
+        if let Some(report) = ReportName::from_name(name) {
+            return Some(vec![report]);
+        }
+        GROUPS
+            .iter()
+            .find(|(group, ..)| *group == name)
+            .map(|(_, _, reports)| reports.to_vec())
     }
 }
 
@@ -166,7 +204,8 @@ pub enum Plan {
     GroupBy(Vec<GroupKey>),
 }
 
-/// A [`Plan`] with the event kinds it covers (`--event`) and the row cap.
+/// A [`Plan`] with the event kinds it covers (`--event`), the row cap, and
+/// how times and content filters are counted.
 #[derive(Clone, Debug)]
 pub struct Request {
     pub plan: Plan,
@@ -174,6 +213,10 @@ pub struct Request {
     pub kinds: Vec<EventKind>,
     /// Rows per table; `None` for all.
     pub top: Option<usize>,
+    /// The zone reports cut days and hours in and print times in.
+    pub zone: Zone,
+    /// `--count-filter-hops`.
+    pub count_filter_hops: bool,
 }
 
 impl Request {
@@ -191,10 +234,10 @@ impl Request {
 
     /// Computes the reports, in the requested order.
     pub fn compute(&self, frame: &DataFrame, counts: &LineCounts) -> PolarsResult<Vec<Report>> {
-        let context = Context::new(frame, counts, &self.kinds);
+        let context = Context::new(frame, counts, self);
         match &self.plan {
             Plan::GroupBy(keys) => {
-                let body = Body::table(group_by::compute(frame, keys)?).limit(self.top);
+                let body = Body::table(group_by::compute(frame, keys, &self.zone)?).limit(self.top);
                 Ok(vec![Report {
                     name: group_by::NAME,
                     title: group_by::title(keys),
@@ -224,25 +267,64 @@ impl Request {
 }
 
 /// What reports compute from: the frame, the line counts, the event kinds
-/// the run covers, and the tables that several reports read, each computed
-/// on first use and then shared.
+/// the run covers, the zone times are shown in, and the tables that several
+/// reports read, each computed on first use and then shared.
 pub struct Context<'a> {
     pub frame: &'a DataFrame,
     pub counts: &'a LineCounts,
     pub kinds: &'a [EventKind],
+    pub zone: &'a Zone,
+    /// Count a content filter's hop as a delivery and its re-injected copy
+    /// as received mail, as pflogsumm does.
+    pub count_filter_hops: bool,
     rejects: OnceCell<DataFrame>,
     deliveries: OnceCell<DataFrame>,
+    messages: OnceCell<Messages>,
+    summary: OnceCell<Summary>,
+    final_deliveries: OnceCell<DataFrame>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(frame: &'a DataFrame, counts: &'a LineCounts, kinds: &'a [EventKind]) -> Self {
+    pub fn new(frame: &'a DataFrame, counts: &'a LineCounts, request: &'a Request) -> Self {
         Context {
             frame,
             counts,
-            kinds,
+            kinds: &request.kinds,
+            zone: &request.zone,
+            count_filter_hops: request.count_filter_hops,
             rejects: OnceCell::new(),
             deliveries: OnceCell::new(),
+            messages: OnceCell::new(),
+            summary: OnceCell::new(),
+            final_deliveries: OnceCell::new(),
         }
+    }
+
+    /// The summary's numbers ([`summary::Summary`]).
+    pub fn summary(&self) -> PolarsResult<&Summary> {
+        once(&self.summary, || {
+            Summary::compute(self, self.count_filter_hops)
+        })
+    }
+
+    /// The frame without the deliveries that handed a message to a content
+    /// filter (unless they count, see `count_filter_hops`): what the
+    /// delivery tables read.
+    pub fn final_deliveries(&self) -> PolarsResult<&DataFrame> {
+        once(&self.final_deliveries, || {
+            let messages = self.messages()?;
+            if self.count_filter_hops || !messages.hop.contains(&true) {
+                return Ok(self.frame.clone());
+            }
+            let keep: BooleanChunked = messages.hop.iter().map(|hop| !hop).collect();
+            self.frame.filter(&keep)
+        })
+    }
+
+    /// The messages ([`crate::messages`]): read by the overview, the
+    /// summary and the delivery tables (which leave filter hops out).
+    pub fn messages(&self) -> PolarsResult<&Messages> {
+        once(&self.messages, || messages::build(self.frame))
     }
 
     /// The rejects table ([`rejects::REJECTS`]): read by the rejects report
@@ -256,7 +338,9 @@ impl<'a> Context<'a> {
     /// Successful deliveries by recipient domain ([`deliveries::SPEC`]):
     /// read by the deliveries report and the findings.
     pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
-        once(&self.deliveries, || deliveries::by_domain(self.frame))
+        once(&self.deliveries, || {
+            deliveries::by_domain(self.final_deliveries()?)
+        })
     }
 }
 

@@ -1,10 +1,11 @@
-//! The overview: lines read and where each went (the line accounting),
-//! events by kind, deliveries by status, and distinct recipient domains.
+//! The overview: lines read and where each went (the line accounting, with
+//! the events by kind), then what they mean in messages: received,
+//! delivered, deferred, bounced, expired, rejected, held, discarded, bytes
+//! (the summary's totals, see the README), and the recipient domains.
 
 use polars::prelude::*;
 
 use super::columns::{COUNT, ITEM, SECTION};
-use super::grouping::{deliveries_needs, grouped, narrow, rows_where, Aggregates};
 use super::{Body, Context, ReportSpec};
 use crate::frame::{col, Projection};
 use crate::parse::EventKind;
@@ -17,10 +18,12 @@ pub const SPEC: ReportSpec = ReportSpec {
     ranked: false,
 };
 
-/// The status of deliveries, and the recipient domain of every event that
-/// has a recipient.
+/// The summary's, and the recipient domain of every event that names a
+/// recipient.
 fn reads() -> Projection {
-    deliveries_needs(&[col::TO_DOMAIN]).with_recipients_of(&EventKind::ALL)
+    super::summary::reads()
+        .union(Projection::NONE.with_recipients_of(&EventKind::ALL))
+        .with_columns(&[col::TO_DOMAIN])
 }
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
@@ -28,6 +31,11 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let mut rows: Vec<(&str, String, u64)> = vec![
         ("lines", "read".into(), counts.lines),
         ("lines", "events".into(), counts.events),
+        (
+            "lines",
+            "events outside the time window".into(),
+            counts.outside_window,
+        ),
         ("lines", "known, not reported".into(), counts.known),
         ("lines", "other programs".into(), counts.other_program),
         ("lines", "no syslog header".into(), counts.no_syslog_header),
@@ -49,31 +57,37 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
             rows.push(("events", kind.as_str().into(), n));
         }
     }
-    let df = context.frame;
-    let kinds = narrow(df, &[col::TS, col::KIND, col::STATUS])?;
-    let deliveries = rows_where(&kinds, col::KIND, &[EventKind::Delivery.as_str()])?;
-    if deliveries.height() > 0 {
-        let by_status = grouped(
-            &deliveries,
-            &[col::STATUS],
-            &Aggregates {
-                distinct: &[],
-                first: &[],
-                times: false,
-            },
-        )?;
-        let status = by_status.column(col::STATUS)?.str()?;
-        let count = by_status.column(COUNT)?.u64()?;
-        for (s, n) in status.iter().zip(count.iter()) {
-            rows.push((
-                "deliveries",
-                s.unwrap_or("(none)").to_string(),
-                n.unwrap_or(0),
-            ));
-        }
+    let t = &context.summary()?.totals;
+    for (item, n) in [
+        ("received", t.received),
+        ("delivered (recipients)", t.delivered),
+        ("deferred", t.deferred),
+        ("bounced (recipients)", t.bounced),
+        ("expired", t.expired),
+        ("rejected (recipients and messages)", t.rejected),
+        ("held", t.held),
+        ("discarded", t.discarded),
+        ("still queued at the end", t.open),
+    ] {
+        rows.push(("messages", item.into(), n));
     }
-    let domains = df.column(col::TO_DOMAIN)?.drop_nulls().n_unique()? as u64;
-    rows.push(("recipients", "distinct recipient domains".into(), domains));
+    rows.push(("bytes", "received".into(), t.bytes_received));
+    rows.push(("bytes", "delivered".into(), t.bytes_delivered));
+    rows.push((
+        "recipient domains",
+        "delivered to".into(),
+        t.recipient_domains,
+    ));
+    let named = context
+        .frame
+        .column(col::TO_DOMAIN)?
+        .drop_nulls()
+        .n_unique()? as u64;
+    rows.push((
+        "recipient domains",
+        "named by any event (also rejected, bounced)".into(),
+        named,
+    ));
     Ok(Body::table(DataFrame::new_infer_height(vec![
         Column::new(SECTION.into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
         Column::new(

@@ -32,7 +32,7 @@ pub const WARNINGS: ReportSpec = ReportSpec {
     ranked: true,
 };
 
-const DROP_FIRST: &[&str] = &[
+pub const DROP_FIRST: &[&str] = &[
     LAST_SEEN,
     CLIENTS,
     RECIPIENTS,

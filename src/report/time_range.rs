@@ -1,14 +1,15 @@
 //! The time range: first and last timestamp of the events the run covers,
-//! from the scan's per-kind spans (the frame need not hold those events).
+//! from the scan's per-kind spans (the frame need not hold those events),
+//! and the zone tables print them in.
 
 use polars::prelude::*;
 
-use super::columns::{FIRST, LAST};
+use super::columns::{FIRST, LAST, ZONE};
 use super::{Body, Context, ReportSpec};
 use crate::frame::Projection;
 
 pub const SPEC: ReportSpec = ReportSpec {
-    title: "Time range (UTC)",
+    title: "Time range",
     reads: || Projection::NONE,
     compute,
     drop_first: &[],
@@ -25,6 +26,7 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let frame = DataFrame::new_infer_height(vec![
         stamp(FIRST, span.map(|s| s.0)),
         stamp(LAST, span.map(|s| s.1)),
+        Column::new(ZONE.into(), [context.zone.label()]),
     ])?;
     Ok(Body::table(frame))
 }

@@ -14,6 +14,7 @@ use polars::prelude::*;
 use super::columns::{FINDING, SEVERITY};
 use super::findings::Finding;
 use super::{Body, Report, Rows};
+use crate::zone::Zone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -35,13 +36,15 @@ impl Format {
 }
 
 /// How to print.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RenderOptions {
     pub format: Format,
     /// Bold headers (only on a terminal without `NO_COLOR`).
     pub color: bool,
     /// Columns a table may take (tables and findings only).
     pub width: usize,
+    /// The zone tables and Markdown print times in (JSON and CSV print UTC).
+    pub zone: Zone,
 }
 
 /// A cell's value, typed enough for JSON.
@@ -121,7 +124,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                 writeln!(out, "## {}\n", report.name)?;
                 writeln!(out, "{}\n", report.title)?;
                 match &report.body {
-                    Body::Table(rows) => write_markdown(rows, out)?,
+                    Body::Table(rows) => write_markdown(rows, &options.zone, out)?,
                     Body::Findings { findings, omitted } => {
                         for finding in findings {
                             writeln!(out, "- **{}** {}", finding.severity.as_str(), finding.text)?;
@@ -183,7 +186,7 @@ fn more_note(omitted: usize, noun: &str) -> String {
     format!("… {omitted} more {noun}{s} (--top 0 shows all)")
 }
 
-fn write_markdown(rows: &Rows, out: &mut dyn Write) -> io::Result<()> {
+fn write_markdown(rows: &Rows, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
     let names = names(&rows.frame);
     writeln!(out, "| {} |", names.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(names.len()))?;
@@ -192,7 +195,8 @@ fn write_markdown(rows: &Rows, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|v| {
                 let text = match v {
-                    Value::Time(us) => chrono::DateTime::from_timestamp_micros(*us)
+                    Value::Time(us) => zone
+                        .local(*us)
                         .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
                         .unwrap_or_default(),
                     other => machine_text(other).unwrap_or_default(),

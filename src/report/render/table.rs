@@ -12,6 +12,7 @@ use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, T
 use super::{machine_text, more_note, names, rows, RenderOptions, Value};
 use crate::report::columns::{self, Role};
 use crate::report::{Report, Rows};
+use crate::zone::Zone;
 
 /// Free text is not squeezed below this many characters while other
 /// columns can still be left out.
@@ -43,7 +44,7 @@ pub(super) fn write(
     if rows.frame.height() == 0 {
         return writeln!(out, "(none)");
     }
-    let mut columns = cells(rows);
+    let mut columns = cells(rows, &options.zone);
     let hidden = fit(&mut columns, report.drop_first, options.width);
 
     let mut table = Table::new();
@@ -87,8 +88,8 @@ pub(super) fn write(
     Ok(())
 }
 
-/// Every cell as printed, unwrapped.
-fn cells(rows: &Rows) -> Vec<Column> {
+/// Every cell as printed, unwrapped; times in `zone`.
+fn cells(rows: &Rows, zone: &Zone) -> Vec<Column> {
     let frame = &rows.frame;
     let values = self::rows(frame);
     let times: Vec<i64> = values
@@ -99,7 +100,7 @@ fn cells(rows: &Rows) -> Vec<Column> {
             _ => None,
         })
         .collect();
-    let time_format = if same_year(&times) {
+    let time_format = if same_year(&times, zone) {
         "%m-%d %H:%M"
     } else {
         "%Y-%m-%d %H:%M"
@@ -113,7 +114,8 @@ fn cells(rows: &Rows) -> Vec<Column> {
             let cells: Vec<String> = values
                 .iter()
                 .map(|row| match &row[i] {
-                    Value::Time(us) => chrono::DateTime::from_timestamp_micros(*us)
+                    Value::Time(us) => zone
+                        .local(*us)
                         .map(|d| d.format(time_format).to_string())
                         .unwrap_or_default(),
                     other => machine_text(other).unwrap_or_default().replace('\n', " "),
@@ -135,9 +137,9 @@ fn cells(rows: &Rows) -> Vec<Column> {
         .collect()
 }
 
-fn same_year(times: &[i64]) -> bool {
+fn same_year(times: &[i64], zone: &Zone) -> bool {
     use chrono::Datelike;
-    let year = |us: i64| chrono::DateTime::from_timestamp_micros(us).map(|d| d.year());
+    let year = |us: i64| zone.local(us).map(|d| d.year());
     times.windows(2).all(|w| year(w[0]) == year(w[1]))
 }
 

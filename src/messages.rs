@@ -1,0 +1,690 @@
+//! Messages: the events of one queued message put together, built once after
+//! the scan from the event frame (so chunking cannot change them).
+//!
+//! A message is keyed by (host, Postfix instance, queue id): the instance is
+//! the syslog name's first part (`postfix`, `postfix-out`), whose daemons
+//! share one queue (`postfix/submission/smtpd` and `postfix/qmgr` log the
+//! same message). Postfix reuses a queue id once its message is `removed`,
+//! so a key opens a new message after a `removed`, and whenever a `client=`
+//! or `pickup` line arrives for a key whose message already has its start.
+//!
+//! Rows are read in frame order, which is input order: within a log, a
+//! message's lines are logged in the order things happened. Three kinds of
+//! line link one message to another, all logged after the message they
+//! point to was created, so the target is found among the open messages:
+//! bounce's `QID: sender non-delivery notification: NEW` (NEW is a
+//! notification, not received mail), local's `status=sent (forwarded as
+//! NEW)` (NEW is a forwarded copy), and a delivery `status=sent (250 …
+//! queued as NEW)` where NEW was received from a client on the same host
+//! and instance just before: the hand-off to a content filter (amavis) that
+//! injected the filtered message back. The hand-off is a filter hop, not a
+//! delivery, and NEW is the same mail received once more, not new mail.
+//!
+//! A message whose first line is not its start (`client=`, `uid=`, or the
+//! `message-id=` of mail Postfix made itself) started before the input; one
+//! without `removed` is still open at its end. Both are marked, never
+//! guessed.
+
+use std::collections::{HashMap, HashSet};
+
+use polars::prelude::*;
+
+use crate::frame::{col, Projection};
+use crate::parse::{DeliveryStatus, EventKind, Micros};
+
+/// How a message came into the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// From an SMTP client (`client=`), not a content filter's re-injection.
+    Smtp,
+    /// Submitted locally (`pickup`: sendmail, postdrop).
+    Local,
+    /// A content filter's filtered copy of an earlier message.
+    Reinjected,
+    /// A bounce, delay or success notification Postfix wrote.
+    Notification,
+    /// A copy local(8) forwarded (`.forward`, an alias to a remote address).
+    Forward,
+    /// Its start is not in the input (or not among the lines above).
+    Unknown,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Smtp => "smtp",
+            Origin::Local => "local",
+            Origin::Reinjected => "reinjected",
+            Origin::Notification => "notification",
+            Origin::Forward => "forward",
+            Origin::Unknown => "unknown",
+        }
+    }
+
+    /// Mail this server received: from clients or local submission, each
+    /// message once (a content filter's copy is the same mail).
+    pub fn is_received(self) -> bool {
+        matches!(self, Origin::Smtp | Origin::Local)
+    }
+}
+
+/// One message, from its first line in the input to its last.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub host: String,
+    /// The Postfix instance: `postfix`, `postfix-out`, …
+    pub instance: String,
+    pub queue_id: String,
+    pub origin: Origin,
+    /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
+    pub arrival: Option<Micros>,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
+    pub client_name: Option<String>,
+    pub client_ip: Option<String>,
+    /// Envelope sender; empty for the null sender.
+    pub from: Option<String>,
+    /// Queue file size (qmgr's first `size=`).
+    pub size: Option<u64>,
+    pub nrcpt: Option<u32>,
+    pub message_id: Option<String>,
+    /// Final deliveries with `status=sent` (not forwarded, not filter hops).
+    pub sent: u32,
+    /// `status=sent (forwarded as …)`.
+    pub forwarded: u32,
+    pub bounced: u32,
+    /// Deferred delivery attempts, and the distinct recipients they were for.
+    pub deferrals: u32,
+    pub deferred_recipients: u32,
+    /// Other statuses (SOFTBOUNCE, undeliverable, deliverable).
+    pub other_statuses: u32,
+    /// Hand-offs to a content filter.
+    pub filter_hops: u32,
+    /// Recipients refused at RCPT after another was accepted (`QID: reject:`).
+    pub refused_recipients: u32,
+    pub expired: bool,
+    /// Rejected as a whole after DATA (cleanup header/body checks, a milter).
+    pub rejected: bool,
+    pub held: bool,
+    pub discarded: bool,
+    /// Deleted by `postsuper -d`.
+    pub deleted: bool,
+    /// Its `removed` line is in the input.
+    pub removed: bool,
+    /// The message this one came from: the one a notification reports on,
+    /// the original of a forwarded or re-injected copy.
+    pub parent: Option<u32>,
+    /// Its first line is its start (see the module documentation).
+    pub start_in_input: bool,
+    /// Its lines in the input.
+    pub lines: u32,
+    /// Written to the queue: qmgr took it (`from=…, size=…`), or it was put
+    /// on hold or discarded.
+    pub queued: bool,
+}
+
+impl Message {
+    fn new(key: &Key<'_>, ts: Micros) -> Message {
+        Message {
+            host: key.host.to_string(),
+            instance: key.instance.to_string(),
+            queue_id: key.queue_id.to_string(),
+            origin: Origin::Unknown,
+            arrival: None,
+            first_seen: ts,
+            last_seen: ts,
+            client_name: None,
+            client_ip: None,
+            from: None,
+            size: None,
+            nrcpt: None,
+            message_id: None,
+            sent: 0,
+            forwarded: 0,
+            bounced: 0,
+            deferrals: 0,
+            deferred_recipients: 0,
+            other_statuses: 0,
+            filter_hops: 0,
+            refused_recipients: 0,
+            expired: false,
+            rejected: false,
+            held: false,
+            discarded: false,
+            deleted: false,
+            removed: false,
+            parent: None,
+            start_in_input: false,
+            lines: 0,
+            queued: false,
+        }
+    }
+
+    /// Mail this server received (see [`Origin::is_received`]), started in
+    /// the input and written to the queue; with `count_filter_hops`, a
+    /// content filter's copy too.
+    pub fn is_received(&self, count_filter_hops: bool) -> bool {
+        self.start_in_input
+            && self.queued
+            && !self.rejected
+            && (self.origin.is_received()
+                || (count_filter_hops && self.origin == Origin::Reinjected))
+    }
+
+    /// What became of the message by the end of the input.
+    pub fn fate(&self) -> Fate {
+        if self.rejected {
+            Fate::Rejected
+        } else if self.discarded {
+            Fate::Discarded
+        } else if self.start_in_input
+            && !self.queued
+            && !self.removed
+            && !self.expired
+            && self.sent + self.bounced + self.deferrals == 0
+        {
+            Fate::Abandoned
+        } else if self.deleted {
+            Fate::Deleted
+        } else if self.expired {
+            Fate::Expired
+        } else if !self.removed {
+            if self.held {
+                Fate::Held
+            } else {
+                Fate::Open
+            }
+        } else if self.bounced > 0 {
+            Fate::Bounced
+        } else if self.filter_hops > 0 && self.sent == 0 {
+            Fate::Filtered
+        } else {
+            Fate::Delivered
+        }
+    }
+}
+
+/// What became of a message, each message exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fate {
+    /// Removed after every recipient was delivered (or forwarded).
+    Delivered,
+    /// Removed after a content filter took it (the filtered copy goes on).
+    Filtered,
+    /// Removed with at least one bounced recipient.
+    Bounced,
+    /// Returned to the sender after the queue lifetime.
+    Expired,
+    /// Deleted by the administrator (`postsuper -d`).
+    Deleted,
+    /// Rejected after DATA (header/body checks, a milter).
+    Rejected,
+    /// Never queued: the client ended the transaction first.
+    Abandoned,
+    Discarded,
+    /// In the hold queue at the end of the input.
+    Held,
+    /// Still in the queue at the end of the input (deferred, or in flight).
+    Open,
+}
+
+impl Fate {
+    pub const ALL: [Fate; 10] = [
+        Fate::Delivered,
+        Fate::Filtered,
+        Fate::Bounced,
+        Fate::Expired,
+        Fate::Deleted,
+        Fate::Rejected,
+        Fate::Abandoned,
+        Fate::Discarded,
+        Fate::Held,
+        Fate::Open,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Filtered => "handed to a content filter",
+            Fate::Bounced => "bounced (some or all recipients)",
+            Fate::Expired => "expired",
+            Fate::Deleted => "deleted (postsuper)",
+            Fate::Rejected => "rejected after DATA",
+            Fate::Abandoned => "not queued (the client left before DATA was done)",
+            Fate::Discarded => "discarded",
+            Fate::Held => "on hold at the end",
+            Fate::Open => "still queued at the end",
+        }
+    }
+}
+
+/// The messages of a frame, and for every frame row the message it belongs
+/// to and whether it is a filter hop.
+pub struct Messages {
+    pub list: Vec<Message>,
+    /// Per frame row: the index of its message in `list`, or
+    /// [`Messages::NONE`] (NOQUEUE rejects, warnings, …).
+    pub of_row: Vec<u32>,
+    /// Per frame row: a delivery that handed its message to a content
+    /// filter (not a final delivery).
+    pub hop: Vec<bool>,
+}
+
+impl Messages {
+    pub const NONE: u32 = u32::MAX;
+
+    /// The message a frame row belongs to.
+    pub fn of(&self, row: usize) -> Option<&Message> {
+        match self.of_row.get(row) {
+            Some(&i) if i != Messages::NONE => self.list.get(i as usize),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of events a message is made of.
+pub const KINDS: &[EventKind] = &[
+    EventKind::Client,
+    EventKind::Pickup,
+    EventKind::MessageId,
+    EventKind::Queued,
+    EventKind::Delivery,
+    EventKind::Removed,
+    EventKind::Expired,
+    EventKind::Notification,
+    EventKind::Reject,
+    EventKind::MilterReject,
+    EventKind::Hold,
+    EventKind::MilterHold,
+    EventKind::Discard,
+    EventKind::MilterDiscard,
+];
+
+/// The frame columns [`build`] reads.
+pub const COLUMNS: &[&str] = &[
+    col::TS,
+    col::HOST,
+    col::INSTANCE,
+    col::DAEMON,
+    col::KIND,
+    col::QUEUE_ID,
+    col::STAGE,
+    col::CLIENT_NAME,
+    col::CLIENT_IP,
+    col::FROM,
+    col::TO,
+    col::STATUS,
+    col::SIZE,
+    col::NRCPT,
+    col::MESSAGE_ID,
+    col::RELATED_QUEUE_ID,
+    col::TEXT,
+    col::RELAY_IP,
+    col::RELAY_PORT,
+];
+
+/// What [`build`] reads of the events.
+pub fn reads() -> Projection {
+    Projection::NONE.with_kinds(KINDS).with_columns(COLUMNS)
+}
+
+/// A message's key: host, instance, queue id.
+struct Key<'a> {
+    host: &'a str,
+    instance: &'a str,
+    queue_id: &'a str,
+}
+
+impl Key<'_> {
+    /// The key as one string, into a reused buffer (no allocation per row).
+    fn write(&self, buffer: &mut String) {
+        buffer.clear();
+        buffer.push_str(self.host);
+        buffer.push('\0');
+        buffer.push_str(self.instance);
+        buffer.push('\0');
+        buffer.push_str(self.queue_id);
+    }
+}
+
+/// The syslog name's first part: `postfix/submission` → `postfix`.
+fn instance_of(instance: &str) -> &str {
+    instance.split('/').next().unwrap_or(instance)
+}
+
+/// A string column of the frame, categorical or not, as an iterator.
+fn strings<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    let column = df.column(name)?;
+    Ok(match column.dtype() {
+        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
+        _ => Box::new(column.str()?.iter()),
+    })
+}
+
+/// One frame row, as [`build`] reads it.
+struct Row<'a> {
+    ts: Micros,
+    host: &'a str,
+    instance: &'a str,
+    daemon: &'a str,
+    kind: Option<EventKind>,
+    queue_id: Option<&'a str>,
+    stage: Option<&'a str>,
+    client_name: Option<&'a str>,
+    client_ip: Option<&'a str>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    status: Option<&'a str>,
+    size: Option<u64>,
+    nrcpt: Option<u32>,
+    message_id: Option<&'a str>,
+    related: Option<&'a str>,
+    text: Option<&'a str>,
+    relay_ip: Option<&'a str>,
+    relay_port: Option<u16>,
+}
+
+/// Builds the messages of `df` (a frame holding at least [`reads`]).
+pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
+    let mut ts = df.column(col::TS)?.datetime()?.physical().iter();
+    let mut host = strings(df, col::HOST)?;
+    let mut instance = strings(df, col::INSTANCE)?;
+    let mut daemon = strings(df, col::DAEMON)?;
+    let mut kind = strings(df, col::KIND)?;
+    let mut queue_id = strings(df, col::QUEUE_ID)?;
+    let mut stage = strings(df, col::STAGE)?;
+    let mut client_name = strings(df, col::CLIENT_NAME)?;
+    let mut client_ip = strings(df, col::CLIENT_IP)?;
+    let mut from = strings(df, col::FROM)?;
+    let mut to = strings(df, col::TO)?;
+    let mut status = strings(df, col::STATUS)?;
+    let mut size = df.column(col::SIZE)?.u64()?.iter();
+    let mut nrcpt = df.column(col::NRCPT)?.u32()?.iter();
+    let mut message_id = strings(df, col::MESSAGE_ID)?;
+    let mut related = strings(df, col::RELATED_QUEUE_ID)?;
+    let mut text = strings(df, col::TEXT)?;
+    let mut relay_ip = strings(df, col::RELAY_IP)?;
+    let mut relay_port = df.column(col::RELAY_PORT)?.u16()?.iter();
+    let kinds: HashMap<&str, EventKind> = EventKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
+
+    let mut builder = Builder::default();
+    builder.of_row.reserve(df.height());
+    builder.hop.reserve(df.height());
+    for _ in 0..df.height() {
+        let row = Row {
+            ts: ts.next().flatten().unwrap_or(0),
+            host: host.next().flatten().unwrap_or(""),
+            instance: instance_of(instance.next().flatten().unwrap_or("")),
+            daemon: daemon.next().flatten().unwrap_or(""),
+            kind: kind.next().flatten().and_then(|k| kinds.get(k).copied()),
+            queue_id: queue_id.next().flatten(),
+            stage: stage.next().flatten(),
+            client_name: client_name.next().flatten(),
+            client_ip: client_ip.next().flatten(),
+            from: from.next().flatten(),
+            to: to.next().flatten(),
+            status: status.next().flatten(),
+            size: size.next().flatten(),
+            nrcpt: nrcpt.next().flatten(),
+            message_id: message_id.next().flatten(),
+            related: related.next().flatten(),
+            text: text.next().flatten(),
+            relay_ip: relay_ip.next().flatten(),
+            relay_port: relay_port.next().flatten(),
+        };
+        builder.row(&row);
+    }
+    Ok(builder.finish())
+}
+
+#[derive(Default)]
+struct Builder {
+    list: Vec<Message>,
+    of_row: Vec<u32>,
+    hop: Vec<bool>,
+    /// The open message of each key.
+    open: HashMap<String, u32>,
+    /// Per message, the recipients seen deferred (to count them once).
+    deferred: HashMap<u32, Vec<String>>,
+    /// Next hops (`address:port`) that were content filters: a delivery
+    /// was followed by the filtered copy coming back.
+    filters: HashSet<String>,
+    /// Other final deliveries: (row, message, next hop): a delivery to a
+    /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
+    /// is a hop too.
+    sent: Vec<(usize, u32, String)>,
+    buffer: String,
+}
+
+impl Builder {
+    fn row(&mut self, row: &Row<'_>) {
+        let at = self.of_row.len();
+        self.of_row.push(Messages::NONE);
+        self.hop.push(false);
+        let (Some(kind), Some(queue_id)) = (row.kind, row.queue_id) else {
+            return;
+        };
+        if !KINDS.contains(&kind) {
+            return;
+        }
+        let key = Key {
+            host: row.host,
+            instance: row.instance,
+            queue_id,
+        };
+        let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
+        let index = match self.current(&key) {
+            Some(i) => {
+                let m = &self.list[i as usize];
+                // A start line, or any line after `removed`, opens the next
+                // message of a reused queue id.
+                if m.removed || (starts && m.start_in_input) {
+                    self.open_message(&key, row.ts)
+                } else {
+                    i
+                }
+            }
+            None => self.open_message(&key, row.ts),
+        };
+        self.of_row[at] = index;
+        let m = &mut self.list[index as usize];
+        let is_first = m.lines == 0;
+        m.lines += 1;
+        m.last_seen = m.last_seen.max(row.ts);
+        match kind {
+            EventKind::Client => {
+                m.origin = Origin::Smtp;
+                m.arrival = Some(row.ts);
+                m.start_in_input = true;
+                m.client_name = row.client_name.map(str::to_string);
+                m.client_ip = row.client_ip.map(str::to_string);
+            }
+            EventKind::Pickup => {
+                m.origin = Origin::Local;
+                m.arrival = Some(row.ts);
+                m.start_in_input = true;
+                if m.from.is_none() {
+                    m.from = row.from.map(str::to_string);
+                }
+            }
+            EventKind::MessageId => {
+                // Postfix's own mail (notifications, forwarded copies)
+                // starts with cleanup's message-id line.
+                if is_first && row.daemon == "cleanup" {
+                    m.start_in_input = true;
+                    m.arrival = Some(row.ts);
+                }
+                m.message_id = row.message_id.map(str::to_string);
+            }
+            EventKind::Queued => {
+                m.queued = true;
+                if m.size.is_none() {
+                    m.from = row.from.map(str::to_string);
+                    m.size = row.size;
+                    m.nrcpt = row.nrcpt;
+                }
+            }
+            EventKind::Delivery => self.delivery(index, at, row),
+            EventKind::Removed => {
+                m.removed = true;
+                if row.daemon == "postsuper" {
+                    m.deleted = true;
+                }
+            }
+            EventKind::Expired => m.expired = true,
+            EventKind::Notification => {
+                if let Some(new) = row.related {
+                    self.link(&key.with(new), index, Origin::Notification, row.ts);
+                }
+            }
+            EventKind::Reject | EventKind::MilterReject => {
+                // smtpd `QID: reject: RCPT`: one recipient refused, the
+                // message goes on; after DATA (cleanup, a milter at
+                // END-OF-MESSAGE) the whole message is refused.
+                if kind == EventKind::Reject && row.stage == Some("RCPT") {
+                    m.refused_recipients += 1;
+                } else {
+                    m.rejected = true;
+                }
+            }
+            EventKind::Hold | EventKind::MilterHold => {
+                m.held = true;
+                m.queued = true;
+            }
+            EventKind::Discard | EventKind::MilterDiscard => {
+                m.discarded = true;
+                m.queued = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn delivery(&mut self, index: u32, at: usize, row: &Row<'_>) {
+        let status = row.status.and_then(DeliveryStatus::from_name);
+        let forwarded = row.text.is_some_and(|t| t.starts_with("forwarded as "));
+        let queued_as = row.related.filter(|_| !forwarded);
+        let key_host = row.host;
+        let key_instance = row.instance;
+        match status {
+            Some(DeliveryStatus::Sent) if forwarded => {
+                self.list[index as usize].forwarded += 1;
+                if let Some(new) = row.related {
+                    let key = Key {
+                        host: key_host,
+                        instance: key_instance,
+                        queue_id: new,
+                    };
+                    self.link(&key, index, Origin::Forward, row.ts);
+                }
+            }
+            Some(DeliveryStatus::Sent) => {
+                // `queued as NEW` where NEW was just received here: the
+                // hand-off to a content filter, which injected NEW back.
+                let reinjected = queued_as.and_then(|new| {
+                    let key = Key {
+                        host: key_host,
+                        instance: key_instance,
+                        queue_id: new,
+                    };
+                    self.current(&key)
+                        .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
+                });
+                let next_hop = match (row.relay_ip, row.relay_port) {
+                    (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
+                    _ => None,
+                };
+                match reinjected {
+                    Some(new) => {
+                        self.hop[at] = true;
+                        self.list[index as usize].filter_hops += 1;
+                        let copy = &mut self.list[new as usize];
+                        copy.origin = Origin::Reinjected;
+                        copy.parent = Some(index);
+                        self.filters.extend(next_hop);
+                    }
+                    None => {
+                        self.list[index as usize].sent += 1;
+                        if let Some(next_hop) = next_hop {
+                            self.sent.push((at, index, next_hop));
+                        }
+                    }
+                }
+            }
+            Some(DeliveryStatus::Bounced) => self.list[index as usize].bounced += 1,
+            Some(DeliveryStatus::Deferred) => {
+                let m = &mut self.list[index as usize];
+                m.deferrals += 1;
+                let seen = self.deferred.entry(index).or_default();
+                let to = row.to.unwrap_or("");
+                if !seen.iter().any(|r| r == to) {
+                    seen.push(to.to_string());
+                    m.deferred_recipients += 1;
+                }
+            }
+            _ => self.list[index as usize].other_statuses += 1,
+        }
+    }
+
+    /// The open message of `key`, if any.
+    fn current(&mut self, key: &Key<'_>) -> Option<u32> {
+        key.write(&mut self.buffer);
+        self.open.get(self.buffer.as_str()).copied()
+    }
+
+    fn open_message(&mut self, key: &Key<'_>, ts: Micros) -> u32 {
+        let index = self.list.len() as u32;
+        self.list.push(Message::new(key, ts));
+        key.write(&mut self.buffer);
+        self.open.insert(self.buffer.clone(), index);
+        index
+    }
+
+    /// Marks the open message of `key` as made from message `parent`.
+    fn link(&mut self, key: &Key<'_>, parent: u32, origin: Origin, _ts: Micros) {
+        if let Some(child) = self.current(key).filter(|&c| c != parent) {
+            let m = &mut self.list[child as usize];
+            if m.origin == Origin::Unknown || origin == Origin::Notification {
+                m.origin = origin;
+            }
+            m.parent = Some(parent);
+        }
+    }
+
+    fn finish(mut self) -> Messages {
+        for (row, index, next_hop) in std::mem::take(&mut self.sent) {
+            if self.filters.contains(&next_hop) {
+                self.hop[row] = true;
+                let m = &mut self.list[index as usize];
+                m.sent -= 1;
+                m.filter_hops += 1;
+            }
+        }
+        for m in &mut self.list {
+            // A `message-id=` line first, without a notification or forward
+            // line naming the message: its start (a `client=` line, say)
+            // is not in the input.
+            if m.origin == Origin::Unknown {
+                m.start_in_input = false;
+            }
+        }
+        Messages {
+            list: self.list,
+            of_row: self.of_row,
+            hop: self.hop,
+        }
+    }
+}
+
+impl<'a> Key<'a> {
+    /// The same host and instance, another queue id.
+    fn with(&self, queue_id: &'a str) -> Key<'a> {
+        Key {
+            host: self.host,
+            instance: self.instance,
+            queue_id,
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! The daily summary: pflogsumm 1.3.0's sections, in its order, each a
+//! report of its own (`--report summary` prints them all). They are all
+//! read off one [`Summary`], computed once per run from the messages and
+//! the delivery and policy events.
+//!
+//! The counts follow pflogsumm's definitions (README, "The summary"), with
+//! its bugs left out: mail is counted in messages where pflogsumm counts
+//! messages, a content filter's hop is not a delivery and its re-injected
+//! copy is not received mail (`--count-filter-hops` counts them as
+//! pflogsumm does), and a message whose start or end lies outside the
+//! input is marked, never subtracted.
+
+pub mod bounces;
+pub mod daemon_messages;
+pub mod deferrals;
+pub mod fates;
+pub mod holds;
+pub mod no_size;
+pub mod people;
+pub mod per_day;
+pub mod per_hour;
+pub mod recipient_domains;
+pub mod sender_domains;
+pub mod totals;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{NaiveDate, Timelike};
+use polars::prelude::*;
+
+use super::Context;
+use crate::frame::{col, Projection};
+use crate::messages::{self, Fate, Messages, Origin};
+use crate::parse::{DeliveryStatus, EventKind, Micros};
+use crate::zone::Zone;
+
+/// The summary's sections, in pflogsumm's order (`--report summary`).
+pub const SECTIONS: &[super::ReportName] = {
+    use super::ReportName::*;
+    &[
+        Totals,
+        Fates,
+        PerDay,
+        PerHour,
+        RecipientDomains,
+        SenderDomains,
+        Senders,
+        Recipients,
+        SendersBySize,
+        RecipientsBySize,
+        NoSize,
+        Deferrals,
+        Bounces,
+        Rejects,
+        Warnings,
+        Holds,
+        Discards,
+        DaemonMessages,
+    ]
+};
+
+/// Policy actions counted as "rejected" in the traffic tables (pflogsumm
+/// counts rejects, reject warnings, holds and discards there).
+const REFUSALS: &[EventKind] = &[
+    EventKind::Reject,
+    EventKind::MilterReject,
+    EventKind::ProxyReject,
+    EventKind::RejectWarning,
+    EventKind::Hold,
+    EventKind::MilterHold,
+    EventKind::Discard,
+    EventKind::MilterDiscard,
+];
+
+/// Delivery columns the summary reads besides the messages'.
+const DELIVERY_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::DELAY];
+
+/// What [`Summary::compute`] reads.
+pub fn reads() -> Projection {
+    messages::reads()
+        .union(Projection::NONE.with_kinds(REFUSALS))
+        .with_columns(DELIVERY_COLUMNS)
+}
+
+/// The grand totals (pflogsumm's definitions, see the README).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub received: u64,
+    pub delivered: u64,
+    pub forwarded: u64,
+    /// Messages with a deferred attempt, and the deferred attempts.
+    pub deferred: u64,
+    pub deferrals: u64,
+    pub bounced: u64,
+    /// Deleted by `postsuper -d`.
+    pub removed: u64,
+    pub expired: u64,
+    pub rejected: u64,
+    pub reject_warnings: u64,
+    pub held: u64,
+    pub discarded: u64,
+    pub bytes_received: u64,
+    pub bytes_delivered: u64,
+    pub senders: u64,
+    pub sending_domains: u64,
+    pub recipients: u64,
+    pub recipient_domains: u64,
+    /// Received messages still queued (or held) at the end of the input.
+    pub open: u64,
+    /// Messages whose start is not in the input.
+    pub started_before: u64,
+    /// Hand-offs to a content filter (not counted as delivered).
+    pub filter_hops: u64,
+    /// Notifications Postfix wrote (not counted as received).
+    pub notifications: u64,
+}
+
+impl Totals {
+    /// `rejected / (delivered + rejected + discarded)`, in whole percent
+    /// (pflogsumm truncates).
+    pub fn rejected_percent(&self) -> u64 {
+        percent(
+            self.rejected,
+            self.delivered + self.rejected + self.discarded,
+        )
+    }
+
+    pub fn discarded_percent(&self) -> u64 {
+        percent(
+            self.discarded,
+            self.delivered + self.rejected + self.discarded,
+        )
+    }
+}
+
+fn percent(part: u64, whole: u64) -> u64 {
+    (part * 100).checked_div(whole).unwrap_or(0)
+}
+
+/// Traffic of one day or hour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub received: u64,
+    pub delivered: u64,
+    /// Deferred attempts.
+    pub deferred: u64,
+    pub bounced: u64,
+    /// Rejects, reject warnings, holds and discards.
+    pub rejected: u64,
+}
+
+/// Deliveries to one recipient domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DomainDelivery {
+    /// Final `status=sent` deliveries.
+    pub sent: u64,
+    /// Message size per delivery.
+    pub bytes: u64,
+    /// Deferred attempts.
+    pub defers: u64,
+    /// Sum of `delay=` over the deliveries, for the average.
+    pub delay_sum: f64,
+    /// Longest `delay=` of a delivery or a deferred attempt.
+    pub delay_max: f64,
+}
+
+/// Messages and bytes of one sender, recipient or domain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Volume {
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+/// Everything the summary's sections print.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub totals: Totals,
+    /// Per fate: received messages, and the others (notifications,
+    /// forwarded and re-injected copies, messages started before the input).
+    pub fates: Vec<(Fate, u64, u64)>,
+    pub days: BTreeMap<NaiveDate, Traffic>,
+    pub hours: BTreeMap<(NaiveDate, u32), Traffic>,
+    pub recipient_domains: HashMap<String, DomainDelivery>,
+    pub sender_domains: HashMap<String, Volume>,
+    pub senders: HashMap<String, Volume>,
+    pub recipients: HashMap<String, Volume>,
+    /// Final deliveries of messages without size data: (queue id, recipient).
+    pub no_size: Vec<(String, String)>,
+}
+
+/// `user@Domain.Example` → `user@domain.example` (pflogsumm lower-cases the
+/// domain, not the local part); the null sender is `<>`.
+fn address_key(address: &str) -> String {
+    if address.is_empty() {
+        return "<>".to_string();
+    }
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+        None => address.to_string(),
+    }
+}
+
+/// The domain a received message counts under: its sender's, or for the
+/// null sender the client's host name (its address if it has none), or
+/// `pickup` for local submission.
+fn sending_domain(m: &messages::Message) -> String {
+    let from = m.from.as_deref().unwrap_or("");
+    if let Some((_, domain)) = from.rsplit_once('@') {
+        return domain.to_ascii_lowercase();
+    }
+    if !from.is_empty() {
+        return from.to_ascii_lowercase();
+    }
+    match (m.origin, m.client_name.as_deref(), m.client_ip.as_deref()) {
+        (Origin::Local, ..) => "pickup".to_string(),
+        (_, Some(name), _) if name != "unknown" => name.to_ascii_lowercase(),
+        (_, _, Some(ip)) => ip.to_string(),
+        _ => "unknown".to_string(),
+    }
+}
+
+impl Summary {
+    /// The summary of `context`'s frame and messages. With
+    /// `count_filter_hops`, a content filter's hop counts as a delivery and
+    /// its re-injected copy as received mail, as pflogsumm counts them.
+    pub fn compute(context: &Context<'_>, count_filter_hops: bool) -> PolarsResult<Summary> {
+        let messages = context.messages()?;
+        let zone = context.zone;
+        let mut s = Summary::default();
+        s.received_side(messages, zone, count_filter_hops);
+        s.delivery_side(context.frame, messages, zone, count_filter_hops)?;
+        s.refusal_side(context.frame, zone)?;
+        let counts = context.counts;
+        let t = &mut s.totals;
+        t.rejected = [
+            EventKind::Reject,
+            EventKind::MilterReject,
+            EventKind::ProxyReject,
+        ]
+        .iter()
+        .map(|k| counts.kind(*k))
+        .sum();
+        t.reject_warnings = counts.kind(EventKind::RejectWarning);
+        t.held = counts.kind(EventKind::Hold) + counts.kind(EventKind::MilterHold);
+        t.discarded = counts.kind(EventKind::Discard) + counts.kind(EventKind::MilterDiscard);
+        Ok(s)
+    }
+
+    fn day_hour(zone: &Zone, ts: Micros) -> Option<(NaiveDate, u32)> {
+        zone.local(ts).map(|t| (t.date(), t.hour()))
+    }
+
+    fn traffic(&mut self, zone: &Zone, ts: Micros, add: impl Fn(&mut Traffic)) {
+        if let Some((day, hour)) = Self::day_hour(zone, ts) {
+            add(self.days.entry(day).or_default());
+            add(self.hours.entry((day, hour)).or_default());
+        }
+    }
+
+    /// Received messages: totals, fates, senders, sending domains, traffic.
+    fn received_side(&mut self, messages: &Messages, zone: &Zone, count_filter_hops: bool) {
+        let mut fates: BTreeMap<Fate, (u64, u64)> = BTreeMap::new();
+        let mut sending_domains = HashSet::new();
+        for m in &messages.list {
+            let received = m.is_received(count_filter_hops);
+            let fate = fates.entry(m.fate()).or_default();
+            if received {
+                fate.0 += 1;
+            } else {
+                fate.1 += 1;
+            }
+            let t = &mut self.totals;
+            t.deferred += u64::from(m.deferrals > 0);
+            t.deferrals += u64::from(m.deferrals);
+            t.bounced += u64::from(m.bounced);
+            t.expired += u64::from(m.expired);
+            t.removed += u64::from(m.deleted);
+            t.forwarded += u64::from(m.forwarded);
+            t.filter_hops += u64::from(m.filter_hops);
+            t.notifications += u64::from(m.origin == Origin::Notification);
+            t.started_before += u64::from(!m.start_in_input);
+            if !received {
+                continue;
+            }
+            t.received += 1;
+            t.open += u64::from(matches!(m.fate(), Fate::Open | Fate::Held));
+            let size = m.size.unwrap_or(0);
+            t.bytes_received += size;
+            let sender = self
+                .senders
+                .entry(address_key(m.from.as_deref().unwrap_or("")))
+                .or_default();
+            sender.messages += 1;
+            sender.bytes += size;
+            let domain = sending_domain(m);
+            let volume = self.sender_domains.entry(domain.clone()).or_default();
+            volume.messages += 1;
+            volume.bytes += size;
+            sending_domains.insert(domain);
+            if let Some(arrival) = m.arrival {
+                self.traffic(zone, arrival, |t| t.received += 1);
+            }
+        }
+        self.totals.senders = self.senders.len() as u64;
+        self.totals.sending_domains = sending_domains.len() as u64;
+        self.fates = Fate::ALL
+            .iter()
+            .map(|f| {
+                let (received, other) = fates.get(f).copied().unwrap_or_default();
+                (*f, received, other)
+            })
+            .collect();
+    }
+
+    /// Delivery attempts: delivered, bytes, recipients, domains, traffic.
+    fn delivery_side(
+        &mut self,
+        df: &DataFrame,
+        messages: &Messages,
+        zone: &Zone,
+        count_filter_hops: bool,
+    ) -> PolarsResult<()> {
+        let rows = super::grouping::rows_where(
+            &super::grouping::narrow(
+                &df.with_row_index("__row".into(), None)?,
+                &[
+                    "__row",
+                    col::TS,
+                    col::KIND,
+                    col::STATUS,
+                    col::TO,
+                    col::TO_DOMAIN,
+                    col::DELAY,
+                    col::TEXT,
+                ],
+            )?,
+            col::KIND,
+            &[EventKind::Delivery.as_str()],
+        )?;
+        let index = rows.column("__row")?.idx()?;
+        let ts = rows.column(col::TS)?.datetime()?.physical();
+        let status = rows.column(col::STATUS)?.cast(&DataType::String)?;
+        let to = rows.column(col::TO)?.cast(&DataType::String)?;
+        let domain = rows.column(col::TO_DOMAIN)?.cast(&DataType::String)?;
+        let delay = rows.column(col::DELAY)?.f32()?;
+        let text = rows.column(col::TEXT)?.cast(&DataType::String)?;
+        let mut recipient_domains = HashSet::new();
+        let columns = index
+            .iter()
+            .zip(ts.iter())
+            .zip(status.str()?.iter())
+            .zip(to.str()?.iter())
+            .zip(domain.str()?.iter())
+            .zip(delay.iter().zip(text.str()?.iter()));
+        for (((((row, ts), status), to), domain), (delay, text)) in columns {
+            let (Some(row), Some(ts)) = (row, ts) else {
+                continue;
+            };
+            let row = row as usize;
+            let message = messages.of(row);
+            let size = message.and_then(|m| m.size);
+            let domain = domain.unwrap_or("").to_string();
+            // `delay=` is logged with at most 3 decimals; f32 → f64 would
+            // print 0.05000000074505806.
+            let delay = (f64::from(delay.unwrap_or(0.0)) * 1000.0).round() / 1000.0;
+            match status.and_then(DeliveryStatus::from_name) {
+                Some(DeliveryStatus::Sent) => {
+                    let forwarded = text.is_some_and(|t| t.starts_with("forwarded as "));
+                    let hop = messages.hop.get(row).copied().unwrap_or(false);
+                    if forwarded || (hop && !count_filter_hops) {
+                        continue;
+                    }
+                    let t = &mut self.totals;
+                    t.delivered += 1;
+                    t.bytes_delivered += size.unwrap_or(0);
+                    if size.is_none() {
+                        if let (Some(m), Some(to)) = (message, to) {
+                            self.no_size.push((m.queue_id.clone(), to.to_string()));
+                        }
+                    }
+                    let recipient = self
+                        .recipients
+                        .entry(address_key(to.unwrap_or("")))
+                        .or_default();
+                    recipient.messages += 1;
+                    recipient.bytes += size.unwrap_or(0);
+                    let d = self.recipient_domains.entry(domain.clone()).or_default();
+                    d.sent += 1;
+                    d.bytes += size.unwrap_or(0);
+                    d.delay_sum += delay;
+                    d.delay_max = d.delay_max.max(delay);
+                    recipient_domains.insert(domain);
+                    self.traffic(zone, ts, |t| t.delivered += 1);
+                }
+                Some(DeliveryStatus::Deferred) => {
+                    let d = self.recipient_domains.entry(domain).or_default();
+                    d.defers += 1;
+                    d.delay_max = d.delay_max.max(delay);
+                    self.traffic(zone, ts, |t| t.deferred += 1);
+                }
+                Some(DeliveryStatus::Bounced) => self.traffic(zone, ts, |t| t.bounced += 1),
+                _ => {}
+            }
+        }
+        self.totals.recipients = self.recipients.len() as u64;
+        self.totals.recipient_domains = recipient_domains.len() as u64;
+        self.no_size.sort();
+        Ok(())
+    }
+
+    /// Rejects, reject warnings, holds and discards per day and hour.
+    fn refusal_side(&mut self, df: &DataFrame, zone: &Zone) -> PolarsResult<()> {
+        let kinds: Vec<&str> = REFUSALS.iter().map(|k| k.as_str()).collect();
+        let rows = super::grouping::rows_where(
+            &super::grouping::narrow(df, &[col::TS, col::KIND])?,
+            col::KIND,
+            &kinds,
+        )?;
+        for ts in rows
+            .column(col::TS)?
+            .datetime()?
+            .physical()
+            .iter()
+            .flatten()
+        {
+            self.traffic(zone, ts, |t| t.rejected += 1);
+        }
+        Ok(())
+    }
+}
+
+/// A column of strings.
+pub fn text_column(name: &str, values: Vec<String>) -> Column {
+    Column::new(name.into(), values)
+}
+
+/// A column of counts.
+pub fn count_column(name: &str, values: Vec<u64>) -> Column {
+    Column::new(name.into(), values)
+}

@@ -1,0 +1,41 @@
+//! Traffic per day: received, delivered, deferred, bounced, rejected.
+
+use polars::prelude::*;
+
+use super::{count_column, text_column, Traffic};
+use crate::report::columns::{BOUNCED, DAY, DEFERRED, DELIVERED, RECEIVED, REJECTED};
+use crate::report::{Body, Context, ReportSpec};
+
+pub const SPEC: ReportSpec = ReportSpec {
+    title: "Traffic per day",
+    reads: super::reads,
+    compute,
+    drop_first: &[],
+    ranked: false,
+};
+
+fn compute(context: &Context<'_>) -> PolarsResult<Body> {
+    let days = &context.summary()?.days;
+    let keys = days
+        .keys()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect();
+    Ok(Body::table(traffic_frame(
+        vec![text_column(DAY, keys)],
+        days.values().copied().collect(),
+    )?))
+}
+
+/// `keys` followed by the traffic columns.
+pub fn traffic_frame(mut keys: Vec<Column>, rows: Vec<Traffic>) -> PolarsResult<DataFrame> {
+    let column =
+        |name: &str, f: fn(&Traffic) -> u64| count_column(name, rows.iter().map(f).collect());
+    keys.extend([
+        column(RECEIVED, |t| t.received),
+        column(DELIVERED, |t| t.delivered),
+        column(DEFERRED, |t| t.deferred),
+        column(BOUNCED, |t| t.bounced),
+        column(REJECTED, |t| t.rejected),
+    ]);
+    DataFrame::new_infer_height(keys)
+}
