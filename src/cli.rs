@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::Parser;
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::input::MmapPolicy;
 use crate::parse::EventKind;
@@ -59,8 +59,11 @@ Exit status:
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
 /// why, and what to change.
 #[derive(Parser, Debug)]
-#[command(name = "maillog-report", version, about, long_about = None, after_long_help = AFTER_HELP, after_help = "Use --help for the values of each option, examples, timestamp rules and exit codes.")]
+#[command(name = "maillog-report", version, about, long_about = None, after_long_help = AFTER_HELP, after_help = "Use --help for the values of each option, examples, timestamp rules and exit codes.", args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Log files (plain or .gz); `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
@@ -138,6 +141,11 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub parquet_dir: Option<PathBuf>,
 
+    /// Also write the messages (one row each: arrival, client, sender, size,
+    /// what became of it, …) to FILE as Parquet.
+    #[arg(long, value_name = "FILE")]
+    pub parquet_messages: Option<PathBuf>,
+
     /// Write unrecognized Postfix lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub unparsed: Option<PathBuf>,
@@ -159,6 +167,33 @@ pub struct Args {
     /// Longest line parsed, in bytes; longer lines are counted and skipped.
     #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE, value_name = "BYTES")]
     pub max_line: usize,
+}
+
+/// What to print instead of a report.
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Print a shell completion script (bash: save it as
+    /// /etc/bash_completion.d/maillog-report or source it).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `maillog-report man | man -l -`.
+    Man,
+}
+
+impl Command {
+    /// Writes the completion script or the manual page to `out`.
+    pub fn run(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut command = Args::command();
+        match self {
+            Command::Completions { shell } => {
+                clap_complete::generate(*shell, &mut command, "maillog-report", out);
+                Ok(())
+            }
+            Command::Man => clap_mangen::Man::new(command).render(out),
+        }
+    }
 }
 
 /// `--report`'s values, each with its title in `--help`: the reports, and
@@ -205,6 +240,7 @@ pub struct Config {
     pub unparsed: Option<PathBuf>,
     pub parquet: Option<PathBuf>,
     pub parquet_dir: Option<PathBuf>,
+    pub parquet_messages: Option<PathBuf>,
     pub threads: usize,
     pub mmap: MmapPolicy,
     pub max_line: usize,
@@ -301,6 +337,7 @@ impl Config {
                 top,
                 zone,
                 count_filter_hops: args.count_filter_hops,
+                window,
             },
             format: args.format,
             width,
@@ -309,6 +346,7 @@ impl Config {
             unparsed: args.unparsed,
             parquet: args.parquet,
             parquet_dir: args.parquet_dir,
+            parquet_messages: args.parquet_messages,
             threads,
             mmap: args.mmap,
             max_line: args.max_line,

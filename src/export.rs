@@ -12,6 +12,7 @@ use polars::prelude::{
 
 use crate::frame::col;
 use crate::input::Input;
+use crate::messages::Messages;
 use crate::output;
 
 /// Bumped whenever a column is added, removed, renamed or retyped.
@@ -31,6 +32,16 @@ pub fn export_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
         out.with_column(cast)?;
     }
     Ok(out)
+}
+
+/// Bumped whenever a column of the messages file changes.
+pub const MESSAGES_SCHEMA_VERSION: &str = "1";
+
+/// `--parquet-messages FILE`: one row per message (see
+/// [`crate::messages::Messages::to_frame`]).
+pub fn write_messages(messages: &Messages, path: &Path, inputs: &[Input]) -> Result<()> {
+    let frame = messages.to_frame().context("building the messages table")?;
+    write_parquet_with_version(frame, path, inputs, MESSAGES_SCHEMA_VERSION)
 }
 
 pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[Input]) -> Result<()> {
@@ -94,12 +105,21 @@ pub fn write_dataset(
     Ok(written)
 }
 
-fn write_parquet_frame(mut frame: DataFrame, path: &Path, inputs: &[Input]) -> Result<()> {
+fn write_parquet_frame(frame: DataFrame, path: &Path, inputs: &[Input]) -> Result<()> {
+    write_parquet_with_version(frame, path, inputs, SCHEMA_VERSION)
+}
+
+fn write_parquet_with_version(
+    mut frame: DataFrame,
+    path: &Path,
+    inputs: &[Input],
+    schema_version: &str,
+) -> Result<()> {
     output::write_atomically(path, inputs, |out| {
         let metadata = KeyValueMetadata::from_static(vec![
             (
                 "maillog_report.schema_version".to_string(),
-                SCHEMA_VERSION.to_string(),
+                schema_version.to_string(),
             ),
             (
                 "maillog_report.tool_version".to_string(),

@@ -129,9 +129,10 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
 
+    let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request);
     let reports = config
         .request
-        .compute(&scanned.frame, &scanned.counts)
+        .compute(&context)
         .context("computing the reports")
         .map_err(Failure::Internal)?;
     let render_options = RenderOptions {
@@ -157,6 +158,15 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     if let Some(dir) = &config.parquet_dir {
         if let Err(e) = export::write_dataset(frame, dir, &inputs, &config.event_filter()) {
             failed_output(dir, e).map_err(|e| Failure::Output(e.into()))?;
+        }
+    }
+    if let Some(path) = &config.parquet_messages {
+        let messages = context
+            .messages()
+            .context("correlating the messages")
+            .map_err(Failure::Internal)?;
+        if let Err(e) = export::write_messages(messages, path, &inputs) {
+            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     if let Some(path) = &config.unparsed {
@@ -189,9 +199,14 @@ fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
 /// The rows and columns of the events that the requested output reads:
 /// every row and column for the Parquet exports.
 fn projection(config: &Config) -> frame::Projection {
-    if config.parquet.is_some() || config.parquet_dir.is_some() {
+    let wanted = if config.parquet.is_some() || config.parquet_dir.is_some() {
         frame::Projection::ALL.only_kinds(&config.request.kinds)
     } else {
         config.request.projection()
+    };
+    if config.parquet_messages.is_some() {
+        wanted.union(messages::reads().only_kinds(&config.request.kinds))
+    } else {
+        wanted
     }
 }

@@ -12,6 +12,17 @@ use maillog_report::{exit, run, Failure};
 fn main() -> ExitCode {
     let args = Args::parse();
     let stdout = io::stdout();
+    if let Some(command) = &args.command {
+        let mut out = stdout.lock();
+        return match command.run(&mut out).and_then(|()| out.flush()) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+            Err(e) => {
+                eprintln!("maillog-report: writing: {e}");
+                ExitCode::from(exit::OUTPUT_PROBLEM)
+            }
+        };
+    }
     let terminal = Terminal {
         stdout_is_terminal: stdout.is_terminal(),
         width: terminal_width(stdout.is_terminal()),

@@ -282,6 +282,77 @@ impl Messages {
     }
 }
 
+impl Messages {
+    /// One row per message, for `--parquet-messages`: every field of
+    /// [`Message`], its [`Fate`], and the parent's queue id.
+    pub fn to_frame(&self) -> PolarsResult<DataFrame> {
+        let list = &self.list;
+        let text = |name: &str, f: &dyn Fn(&Message) -> Option<&str>| {
+            Column::new(name.into(), list.iter().map(f).collect::<Vec<_>>())
+        };
+        let time = |name: &str, f: &dyn Fn(&Message) -> Option<Micros>| {
+            Int64Chunked::from_iter_options(name.into(), list.iter().map(f))
+                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                .into_column()
+        };
+        let count = |name: &str, f: &dyn Fn(&Message) -> u32| {
+            Column::new(name.into(), list.iter().map(f).collect::<Vec<u32>>())
+        };
+        let flag = |name: &str, f: &dyn Fn(&Message) -> bool| {
+            Column::new(name.into(), list.iter().map(f).collect::<Vec<bool>>())
+        };
+        DataFrame::new_infer_height(vec![
+            text(col::HOST, &|m| Some(&m.host)),
+            text(col::INSTANCE, &|m| Some(&m.instance)),
+            text(col::QUEUE_ID, &|m| Some(&m.queue_id)),
+            text("origin", &|m| Some(m.origin.as_str())),
+            text("fate", &|m| Some(m.fate().as_str())),
+            time("arrival", &|m| m.arrival),
+            time("first_seen", &|m| Some(m.first_seen)),
+            time("last_seen", &|m| Some(m.last_seen)),
+            text(col::CLIENT_NAME, &|m| m.client_name.as_deref()),
+            text(col::CLIENT_IP, &|m| m.client_ip.as_deref()),
+            text(col::FROM, &|m| m.from.as_deref()),
+            Column::new(
+                col::SIZE.into(),
+                list.iter().map(|m| m.size).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::NRCPT.into(),
+                list.iter().map(|m| m.nrcpt).collect::<Vec<_>>(),
+            ),
+            text(col::MESSAGE_ID, &|m| m.message_id.as_deref()),
+            count("sent", &|m| m.sent),
+            count("forwarded", &|m| m.forwarded),
+            count("bounced", &|m| m.bounced),
+            count("deferrals", &|m| m.deferrals),
+            count("deferred_recipients", &|m| m.deferred_recipients),
+            count("other_statuses", &|m| m.other_statuses),
+            count("filter_hops", &|m| m.filter_hops),
+            count("refused_recipients", &|m| m.refused_recipients),
+            flag("expired", &|m| m.expired),
+            flag("rejected", &|m| m.rejected),
+            flag("held", &|m| m.held),
+            flag("discarded", &|m| m.discarded),
+            flag("deleted", &|m| m.deleted),
+            flag("queued", &|m| m.queued),
+            flag("removed", &|m| m.removed),
+            Column::new(
+                "parent_queue_id".into(),
+                list.iter()
+                    .map(|m| {
+                        m.parent
+                            .and_then(|p| list.get(p as usize))
+                            .map(|p| p.queue_id.as_str())
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            flag("start_in_input", &|m| m.start_in_input),
+            count("lines", &|m| m.lines),
+        ])
+    }
+}
+
 /// The kinds of events a message is made of.
 pub const KINDS: &[EventKind] = &[
     EventKind::Client,

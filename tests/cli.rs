@@ -398,3 +398,58 @@ fn readme_lists_every_option() {
     offered.dedup();
     assert_eq!(documented, offered, "README options table vs --help");
 }
+
+#[test]
+fn completions_and_manual_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = stdout(&out);
+        assert!(
+            script.contains("maillog-report") && script.contains("count-filter-hops"),
+            "{shell} completion names the options"
+        );
+    }
+    let out = run(&["man"]);
+    assert!(out.status.success());
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH maillog-report 1"),
+        "{page}"
+    );
+    assert!(
+        page.contains("\\-\\-report"),
+        "the manual lists the options"
+    );
+}
+
+/// The systemd units in contrib/ pass `systemd-analyze verify` (under CI
+/// `.ci/run` installs systemd; elsewhere the test is skipped without it).
+#[test]
+fn systemd_units_verify() {
+    let have = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var("CI").is_err(),
+            "systemd-analyze is missing under CI"
+        );
+        eprintln!("skipping: no systemd-analyze");
+        return;
+    }
+    let dir = support::repo().join("contrib/systemd");
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(dir.join("maillog-report.service"))
+        .arg(dir.join("maillog-report.timer"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

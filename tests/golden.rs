@@ -84,14 +84,15 @@ fn whole_outputs_equal_the_golden_files() {
 }
 
 /// Tables never exceed their width when every column can be left out or
-/// wrapped; here the lab's widest identifiers fit in 80 columns.
+/// wrapped; here the lab's widest identifiers fit in 80 columns. (The
+/// first line, the headline, is a mail subject: it is not wrapped.)
 #[test]
 fn tables_fit_their_width() {
     for width in ["80", "100", "160"] {
         let out = support::run(&["--year", "2026", "--width", width, &lab_log()]);
         let text = support::stdout(&out);
         let limit: usize = width.parse().unwrap();
-        for line in text.lines() {
+        for line in text.lines().skip(1) {
             assert!(line.chars().count() <= limit, "wider than {width}: {line}");
         }
     }

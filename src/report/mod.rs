@@ -16,6 +16,7 @@ mod failed;
 pub mod findings;
 pub mod group_by;
 pub mod grouping;
+mod headline;
 mod overview;
 pub mod rejects;
 pub mod render;
@@ -30,6 +31,7 @@ use crate::frame::Projection;
 use crate::messages::{self, Messages};
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
+use crate::window::Window;
 use crate::zone::Zone;
 pub use group_by::GroupKey;
 use summary::Summary;
@@ -65,6 +67,7 @@ macro_rules! registry {
 }
 
 registry! {
+    Headline = "headline" => headline::SPEC,
     Overview = "overview" => overview::SPEC,
     TimeRange = "time_range" => time_range::SPEC,
     Findings = "findings" => findings::SPEC,
@@ -100,7 +103,7 @@ pub const GROUPS: &[(&str, &str, &[ReportName])] = &[(
 impl ReportName {
     /// `--report`'s default, as it is typed.
     pub const DEFAULT_LIST: &'static str =
-        "overview,time_range,findings,rejects,warnings,failed,deliveries";
+        "headline,overview,time_range,findings,rejects,warnings,failed,deliveries";
 
     pub fn from_name(name: &str) -> Option<ReportName> {
         ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
@@ -149,6 +152,8 @@ pub struct Report {
 pub enum Body {
     /// Rows and columns: a table for people, rows for machines.
     Table(Rows),
+    /// One line of text (the headline).
+    Line(String),
     /// Findings: sentences for people, objects for machines.
     Findings {
         findings: Vec<findings::Finding>,
@@ -217,6 +222,8 @@ pub struct Request {
     pub zone: Zone,
     /// `--count-filter-hops`.
     pub count_filter_hops: bool,
+    /// The events reported on (for the headline; the scan applied it).
+    pub window: Window,
 }
 
 impl Request {
@@ -232,9 +239,10 @@ impl Request {
         wanted.only_kinds(&self.kinds)
     }
 
-    /// Computes the reports, in the requested order.
-    pub fn compute(&self, frame: &DataFrame, counts: &LineCounts) -> PolarsResult<Vec<Report>> {
-        let context = Context::new(frame, counts, self);
+    /// Computes the reports, in the requested order, from `context` (made
+    /// for this request: [`Context::new`]).
+    pub fn compute(&self, context: &Context<'_>) -> PolarsResult<Vec<Report>> {
+        let frame = context.frame;
         match &self.plan {
             Plan::GroupBy(keys) => {
                 let body = Body::table(group_by::compute(frame, keys, &self.zone)?).limit(self.top);
@@ -249,7 +257,7 @@ impl Request {
                 .iter()
                 .map(|name| {
                     let spec = name.spec();
-                    let body = (spec.compute)(&context)?;
+                    let body = (spec.compute)(context)?;
                     Ok(Report {
                         name: name.as_str(),
                         title: spec.title.to_string(),
@@ -274,6 +282,8 @@ pub struct Context<'a> {
     pub counts: &'a LineCounts,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
+    /// The time window the run covers (`-d`, `--since`, `--until`).
+    pub window: Window,
     /// Count a content filter's hop as a delivery and its re-injected copy
     /// as received mail, as pflogsumm does.
     pub count_filter_hops: bool,
@@ -291,6 +301,7 @@ impl<'a> Context<'a> {
             counts,
             kinds: &request.kinds,
             zone: &request.zone,
+            window: request.window,
             count_filter_hops: request.count_filter_hops,
             rejects: OnceCell::new(),
             deliveries: OnceCell::new(),

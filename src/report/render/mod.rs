@@ -109,8 +109,13 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
     match options.format {
         Format::Table => {
             for report in reports {
+                if let Body::Line(line) = &report.body {
+                    writeln!(out, "{line}\n")?;
+                    continue;
+                }
                 writeln!(out, "{}", report.title)?;
                 match &report.body {
+                    Body::Line(_) => {}
                     Body::Table(rows) => table::write(report, rows, options, out)?,
                     Body::Findings { findings, omitted } => {
                         write_findings(findings, *omitted, options.width, out)?
@@ -121,9 +126,14 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
         }
         Format::Markdown => {
             for report in reports {
+                if let Body::Line(line) = &report.body {
+                    writeln!(out, "# {line}\n")?;
+                    continue;
+                }
                 writeln!(out, "## {}\n", report.name)?;
                 writeln!(out, "{}\n", report.title)?;
                 match &report.body {
+                    Body::Line(_) => {}
                     Body::Table(rows) => write_markdown(rows, &options.zone, out)?,
                     Body::Findings { findings, omitted } => {
                         for finding in findings {
@@ -149,6 +159,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                     writeln!(out, "# {}", report.name)?;
                 }
                 match &report.body {
+                    Body::Line(line) => writeln!(out, "{}\n{}", report.name, csv_field(line))?,
                     Body::Table(rows) => write_csv(&rows.frame, out)?,
                     Body::Findings { findings, .. } => {
                         writeln!(out, "{SEVERITY},{FINDING}")?;
@@ -167,11 +178,14 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
         Format::Json => {
             let mut root = serde_json::Map::new();
             for report in reports {
-                let array = match &report.body {
-                    Body::Table(rows) => json_rows(&rows.frame),
-                    Body::Findings { findings, .. } => findings.iter().map(json_finding).collect(),
+                let value = match &report.body {
+                    Body::Line(line) => serde_json::Value::String(line.clone()),
+                    Body::Table(rows) => serde_json::Value::Array(json_rows(&rows.frame)),
+                    Body::Findings { findings, .. } => {
+                        serde_json::Value::Array(findings.iter().map(json_finding).collect())
+                    }
                 };
-                root.insert(report.name.to_string(), serde_json::Value::Array(array));
+                root.insert(report.name.to_string(), value);
             }
             serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(root))?;
             writeln!(out)?;

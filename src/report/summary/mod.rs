@@ -38,6 +38,7 @@ use crate::zone::Zone;
 pub const SECTIONS: &[super::ReportName] = {
     use super::ReportName::*;
     &[
+        Headline,
         Totals,
         Fates,
         PerDay,
