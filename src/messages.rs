@@ -527,6 +527,9 @@ struct Builder {
     /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
     /// is a hop too.
     sent: Vec<(usize, u32, String)>,
+    /// Links whose target was not open yet (inputs out of order): the
+    /// target's key, the parent, the origin, the link's time.
+    pending: Vec<(String, u32, Origin, Micros)>,
     buffer: String,
 }
 
@@ -713,18 +716,62 @@ impl Builder {
         index
     }
 
-    /// Marks the open message of `key` as made from message `parent`.
-    fn link(&mut self, key: &Key<'_>, parent: u32, origin: Origin, _ts: Micros) {
-        if let Some(child) = self.current(key).filter(|&c| c != parent) {
-            let m = &mut self.list[child as usize];
-            if m.origin == Origin::Unknown || origin == Origin::Notification {
-                m.origin = origin;
+    /// Marks the open message of `key` as made from message `parent`, or
+    /// keeps the link for [`Builder::finish`] if that message is not open.
+    fn link(&mut self, key: &Key<'_>, parent: u32, origin: Origin, ts: Micros) {
+        match self.current(key).filter(|&c| c != parent) {
+            Some(child) => self.set_parent(child, parent, origin),
+            None => {
+                key.write(&mut self.buffer);
+                self.pending.push((self.buffer.clone(), parent, origin, ts));
             }
-            m.parent = Some(parent);
+        }
+    }
+
+    fn set_parent(&mut self, child: u32, parent: u32, origin: Origin) {
+        let m = &mut self.list[child as usize];
+        if m.origin == Origin::Unknown || origin == Origin::Notification {
+            m.origin = origin;
+            // Postfix made it: its first line (`message-id=`) is its start.
+            m.start_in_input |= m.arrival.is_some();
+        }
+        m.parent = Some(parent);
+    }
+
+    /// Links whose target came later in the input: the first message of
+    /// the key that starts after the link's time less a minute.
+    fn resolve_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, m) in self.list.iter().enumerate() {
+            let key = Key {
+                host: &m.host,
+                instance: &m.instance,
+                queue_id: &m.queue_id,
+            };
+            key.write(&mut self.buffer);
+            by_key
+                .entry(self.buffer.clone())
+                .or_default()
+                .push(i as u32);
+        }
+        for (key, parent, origin, ts) in std::mem::take(&mut self.pending) {
+            let child = by_key.get(&key).and_then(|candidates| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&c| c != parent && self.list[c as usize].first_seen >= ts - 60_000_000)
+            });
+            if let Some(child) = child {
+                self.set_parent(child, parent, origin);
+            }
         }
     }
 
     fn finish(mut self) -> Messages {
+        self.resolve_pending();
         for (row, index, next_hop) in std::mem::take(&mut self.sent) {
             if self.filters.contains(&next_hop) {
                 self.hop[row] = true;
