@@ -7,6 +7,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::input::MmapPolicy;
 use crate::parse::EventKind;
+use crate::report::findings::postconf::Postconf;
+use crate::report::findings::site_rules::Rules;
+use crate::report::findings::{FindingOptions, Severity, Thresholds};
 use crate::report::render::Format;
 use crate::report::{GroupKey, Plan, ReportName, Request, GROUPS};
 use crate::window::Window;
@@ -54,6 +57,8 @@ Exit status:
   2   usage error
   3   the report or an output file (--unparsed, --parquet, --parquet-dir)
       could not be written
+  4   a finding of --fail-on's severity or worse exists (the report is
+      printed; status 3 wins over 4, 4 over 1)
   70  internal error (a bug: please report it with the message)";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
@@ -124,6 +129,34 @@ pub struct Args {
     /// Report on events before this time (as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// Only these findings (and only these count for --fail-on).
+    #[arg(long, value_delimiter = ',', value_name = "ID,…", value_parser = finding_id_parser())]
+    pub finding: Vec<String>,
+
+    /// A domain-wide failure needs at least N attempts (findings).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_attempts: u64,
+
+    /// …and at least PCT percent of its recipients failing (findings).
+    #[arg(long, value_name = "PCT", default_value_t = 95.0, value_parser = percent)]
+    pub min_share: f64,
+
+    /// Exit with status 4 when a finding of this severity or worse exists
+    /// (for cron and monitoring).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "critical"])]
+    pub fail_on: Option<String>,
+
+    /// Site rules: a TOML file mapping the reply texts of your own access
+    /// maps and checks to a restriction name, a severity and a hint.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Check each finding against the configuration: `--postconf` runs
+    /// `postconf -n` and `postconf -P` here; `--postconf=FILE` reads their
+    /// saved output (from another host).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub postconf: Option<String>,
 
     /// Count a content filter's hand-off as a delivery and its re-injected
     /// copy as received mail, as pflogsumm does (by default each message
@@ -196,6 +229,25 @@ impl Command {
     }
 }
 
+/// `--finding`'s values: the finding ids, each with what it means.
+fn finding_id_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::report::findings::IDS
+            .iter()
+            .map(|(id, about)| PossibleValue::new(*id).help(*about)),
+    )
+}
+
+/// A percentage, 0 to 100.
+fn percent(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|_| format!("{s}: not a number"))?;
+    if (0.0..=100.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p}: a percentage is 0 to 100"))
+    }
+}
+
 /// `--report`'s values, each with its title in `--help`: the reports, and
 /// the groups (`summary`), which stand for several.
 fn report_name_parser() -> impl clap::builder::TypedValueParser<Value = Vec<ReportName>> {
@@ -246,6 +298,8 @@ pub struct Config {
     pub max_line: usize,
     pub max_decompressed: u64,
     pub color: bool,
+    /// `--fail-on`: exit 4 when a finding this bad exists.
+    pub fail_on: Option<Severity>,
 }
 
 /// Where the output goes, as far as [`Config`] cares.
@@ -324,6 +378,21 @@ impl Config {
         } else {
             args.event
         };
+        let rules = args.rules.as_deref().map(Rules::load).transpose()?;
+        let postconf = match args.postconf.as_deref() {
+            None => None,
+            Some("") => Some(Postconf::from_host()?),
+            Some(file) => Some(Postconf::load(std::path::Path::new(file))?),
+        };
+        let findings = FindingOptions {
+            only: args.finding,
+            thresholds: Thresholds {
+                min_attempts: args.min_attempts,
+                min_share: args.min_share / 100.0,
+            },
+            rules,
+            postconf,
+        };
         let plan = if args.group_by.is_empty() {
             Plan::Reports(args.report.into_iter().flatten().collect())
         } else {
@@ -338,6 +407,7 @@ impl Config {
                 zone,
                 count_filter_hops: args.count_filter_hops,
                 window,
+                findings,
             },
             format: args.format,
             width,
@@ -352,6 +422,7 @@ impl Config {
             max_line: args.max_line,
             max_decompressed: args.max_decompressed,
             color: terminal.stdout_is_terminal && !no_color && args.format == Format::Table,
+            fail_on: args.fail_on.as_deref().and_then(Severity::from_name),
         })
     }
 

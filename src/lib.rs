@@ -43,6 +43,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const INPUT_PROBLEM: u8 = 1;
     pub const USAGE: u8 = 2;
+    /// A finding of `--fail-on`'s severity or worse exists.
+    pub const FINDINGS: u8 = 4;
     /// The report or an output file could not be written.
     pub const OUTPUT_PROBLEM: u8 = 3;
     /// A bug (sysexits' EX_SOFTWARE).
@@ -129,7 +131,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
 
-    let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request);
+    let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request, &inputs);
     let reports = config
         .request
         .compute(&context)
@@ -144,6 +146,21 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     render::render(&reports, &render_options, out)
         .and_then(|()| out.flush())
         .map_err(|e| Failure::Output(e.into()))?;
+    if let Some(threshold) = config.fail_on {
+        let printed = reports.iter().find_map(|r| match &r.body {
+            report::Body::Findings { findings, .. } => Some(findings.clone()),
+            _ => None,
+        });
+        let findings = match printed {
+            Some(findings) => findings,
+            None => report::findings::detect(&context)
+                .context("finding problems")
+                .map_err(Failure::Internal)?,
+        };
+        if findings.iter().any(|f| f.severity >= threshold) {
+            status = exit::FINDINGS;
+        }
+    }
 
     let mut failed_output = |what: &std::path::Path, e: anyhow::Error| {
         status = exit::OUTPUT_PROBLEM;
@@ -203,6 +220,10 @@ fn projection(config: &Config) -> frame::Projection {
         frame::Projection::ALL.only_kinds(&config.request.kinds)
     } else {
         config.request.projection()
+    };
+    let wanted = match config.fail_on {
+        Some(_) => wanted.union((report::ReportName::Findings.spec().reads)()),
+        None => wanted,
     };
     if config.parquet_messages.is_some() {
         wanted.union(messages::reads().only_kinds(&config.request.kinds))

@@ -12,7 +12,7 @@ use chrono::{Datelike, Utc};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::frame::{self, FrameBuilder, Projection};
+use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
 use crate::parse::{
@@ -164,8 +164,9 @@ pub fn scan_with_progress(
     let mut frames = Vec::new();
     let mut counts = LineCounts::default();
     let mut unrecognized = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    for (index, input) in inputs.iter().enumerate() {
         let data: &[u8] = &input.data;
+        let index = u16::try_from(index).unwrap_or(u16::MAX);
         let time = TimeContext {
             year: year_rule(data, input.mtime, options.year),
             bsd_zone: options.bsd_zone,
@@ -175,19 +176,24 @@ pub fn scan_with_progress(
             .par_iter()
             .map(|chunk| {
                 let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
-                let result = parse_chunk(chunk, offset, &time, options);
+                let result = parse_chunk(chunk, index, offset, &time, options);
                 input.data.release(offset..offset + chunk.len());
                 progress(chunk.len() as u64);
                 result
             })
             .collect();
         let mut ranges = Vec::new();
+        // Line numbers were counted from each chunk's start.
+        let mut lines_before = 0;
         for result in results {
+            let mut frame = result.frame;
+            if frame.height() > 0 {
+                shift_lines(&mut frame, lines_before);
+                frames.push(frame);
+            }
+            lines_before += result.counts.lines;
             counts.add(&result.counts);
             ranges.extend(result.unrecognized);
-            if result.frame.height() > 0 {
-                frames.push(result.frame);
-            }
         }
         unrecognized.push(ranges);
     }
@@ -196,6 +202,23 @@ pub fn scan_with_progress(
         counts,
         unrecognized,
     }
+}
+
+/// Adds `lines_before` to a chunk frame's line numbers.
+fn shift_lines(frame: &mut DataFrame, lines_before: u64) {
+    if lines_before == 0 {
+        return;
+    }
+    let Ok(line) = frame
+        .column(frame::col::LINE)
+        .and_then(|c| c.u64().cloned())
+    else {
+        return;
+    };
+    let shifted = (line + lines_before).into_column();
+    frame
+        .with_column(shifted)
+        .expect("the same column, the same length");
 }
 
 fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
@@ -214,12 +237,14 @@ fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
 
 fn parse_chunk(
     chunk: &[u8],
+    input: u16,
     offset: usize,
     time: &TimeContext,
     options: &ScanOptions,
 ) -> ChunkResult {
     let mut parser = ChunkParser {
         chunk,
+        input,
         offset,
         time,
         max_line: options.max_line,
@@ -246,6 +271,8 @@ fn parse_chunk(
 /// The state of parsing one chunk.
 struct ChunkParser<'c> {
     chunk: &'c [u8],
+    /// The input's position among the inputs.
+    input: u16,
     /// Where the chunk starts in its input, for the unrecognized ranges.
     offset: usize,
     time: &'c TimeContext,
@@ -303,6 +330,11 @@ impl ChunkParser<'_> {
         }
     }
 
+    /// Where `raw`, a line of this chunk, starts in the input.
+    fn line_offset(&self, raw: &[u8]) -> usize {
+        self.offset + (raw.as_ptr() as usize - self.chunk.as_ptr() as usize)
+    }
+
     /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8.
     fn line(&mut self, text: &str, raw: &[u8], lossy: bool) {
         self.counts.lines += 1;
@@ -320,7 +352,12 @@ impl ChunkParser<'_> {
             LineOutcome::Event(event) => {
                 self.counts.count_event(&event);
                 if self.projection.keeps(&event) {
-                    self.builder.push(&event);
+                    let at = Location {
+                        input: self.input,
+                        line: self.counts.lines,
+                        offset: self.line_offset(raw) as u64,
+                    };
+                    self.builder.push(&event, at);
                 }
             }
             LineOutcome::Skipped(Skip::Known) => self.counts.known += 1,
@@ -328,7 +365,7 @@ impl ChunkParser<'_> {
             LineOutcome::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
             LineOutcome::Skipped(Skip::Unrecognized) => {
                 self.counts.unrecognized += 1;
-                let start = self.offset + (raw.as_ptr() as usize - self.chunk.as_ptr() as usize);
+                let start = self.line_offset(raw);
                 self.unrecognized.push(start..start + raw.len());
             }
         }

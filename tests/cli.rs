@@ -453,3 +453,17 @@ fn systemd_units_verify() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The README's table of finding ids is the list `--finding` takes.
+#[test]
+fn readme_lists_every_finding_id() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let expected: String = maillog_report::report::findings::IDS
+        .iter()
+        .map(|(id, about)| format!("| `{id}` | {about} |\n"))
+        .collect();
+    assert!(
+        readme.contains(&expected),
+        "README finding ids differ; expected:\n{expected}"
+    );
+}

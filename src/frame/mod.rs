@@ -61,6 +61,9 @@ pub mod col {
     pub const UID: &str = "uid";
     pub const MESSAGE_ID: &str = "message_id";
     pub const RELATED_QUEUE_ID: &str = "related_queue_id";
+    pub const INPUT: &str = "input";
+    pub const LINE: &str = "line";
+    pub const OFFSET: &str = "offset";
 }
 
 /// (column, type, meaning, example), in frame order.
@@ -110,6 +113,9 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::UID, "u32", "submitting user id (pickup)", "0"),
     (col::MESSAGE_ID, "str", "Message-ID header (cleanup)", "20261123140429.3B4E2B42C1@relay.xamxam.example"),
     (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`", "5A45B1D9B6"),
+    (col::INPUT, "u16", "which input the line is in: its position among the inputs (0 for the first)", "0"),
+    (col::LINE, "u64", "the line's number in its input (1 for the first line)", "84"),
+    (col::OFFSET, "u64", "the byte offset of the line's start in its input (decompressed)", "10422"),
 ];
 
 /// Columns whose values repeat: a small vocabulary (kind, status, …), or
@@ -246,6 +252,9 @@ builders! {
     uid: U32B = col::UID,
     message_id: StrB = col::MESSAGE_ID,
     related_queue_id: StrB = col::RELATED_QUEUE_ID,
+    input: U16B = col::INPUT,
+    line: U64B = col::LINE,
+    offset: U64B = col::OFFSET,
 }
 
 /// A categorical column (global categories) with the builder interface of
@@ -299,8 +308,13 @@ impl FrameBuilder {
         self.rows
     }
 
-    pub fn push(&mut self, e: &Event<'_>) {
+    /// Appends `e`, logged at `at` (its line number counted from the
+    /// chunk's start: [`crate::scan`] shifts it to the input's).
+    pub fn push(&mut self, e: &Event<'_>, at: Location) {
         self.rows += 1;
+        put!(self.input, Some(at.input));
+        put!(self.line, Some(at.line));
+        put!(self.offset, Some(at.offset));
         self.ts.append_value(e.ts);
         put!(self.host, Some(e.host));
         put!(self.instance, Some(e.instance));
@@ -379,6 +393,14 @@ impl FrameBuilder {
             }
         }
     }
+}
+
+/// Where an event's line is: the input, the line number, the byte offset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub input: u16,
+    pub line: u64,
+    pub offset: u64,
 }
 
 /// The last input of a derivation from a reason, and its result: a reject

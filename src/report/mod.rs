@@ -28,6 +28,7 @@ use std::cell::OnceCell;
 use polars::prelude::*;
 
 use crate::frame::Projection;
+use crate::input::Input;
 use crate::messages::{self, Messages};
 use crate::parse::EventKind;
 use crate::scan::LineCounts;
@@ -224,6 +225,8 @@ pub struct Request {
     pub count_filter_hops: bool,
     /// The events reported on (for the headline; the scan applied it).
     pub window: Window,
+    /// Thresholds, site rules and configuration for the findings.
+    pub findings: findings::FindingOptions,
 }
 
 impl Request {
@@ -280,6 +283,9 @@ impl Request {
 pub struct Context<'a> {
     pub frame: &'a DataFrame,
     pub counts: &'a LineCounts,
+    /// The inputs, for the findings' sample lines.
+    pub inputs: &'a [Input],
+    pub findings: &'a findings::FindingOptions,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
     /// The time window the run covers (`-d`, `--since`, `--until`).
@@ -295,10 +301,17 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(frame: &'a DataFrame, counts: &'a LineCounts, request: &'a Request) -> Self {
+    pub fn new(
+        frame: &'a DataFrame,
+        counts: &'a LineCounts,
+        request: &'a Request,
+        inputs: &'a [Input],
+    ) -> Self {
         Context {
             frame,
             counts,
+            inputs,
+            findings: &request.findings,
             kinds: &request.kinds,
             zone: &request.zone,
             window: request.window,
@@ -342,7 +355,11 @@ impl<'a> Context<'a> {
     /// and the findings.
     pub fn rejects(&self) -> PolarsResult<&DataFrame> {
         once(&self.rejects, || {
-            rejects::by_domain(self.frame, &[EventKind::Reject])
+            let table = rejects::by_domain(self.frame, &[EventKind::Reject])?;
+            match &self.findings.rules {
+                Some(rules) => rejects::with_site_rules(table, rules),
+                None => Ok(table),
+            }
         })
     }
 

@@ -1,0 +1,292 @@
+//! The events the detectors read, taken out of the frame once: the policy
+//! actions, the delivery attempts and Postfix's own problem reports, each
+//! with its frame row, so that a finding can show its log lines.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::Sample;
+use crate::frame::{col, Projection};
+use crate::input::Input;
+use crate::parse::{EventKind, Micros};
+use crate::report::Context;
+use crate::zone::Zone;
+
+/// Policy actions the detectors read.
+const ACTION_KINDS: &[EventKind] = &[
+    EventKind::Reject,
+    EventKind::RejectWarning,
+    EventKind::MilterReject,
+    EventKind::Hold,
+    EventKind::Discard,
+];
+
+/// Problem reports: Postfix's warnings, errors, fatal errors, panics.
+const PROBLEM_KINDS: &[EventKind] = &[
+    EventKind::Warning,
+    EventKind::Error,
+    EventKind::Fatal,
+    EventKind::Panic,
+];
+
+/// The columns the detectors read.
+const COLUMNS: &[&str] = &[
+    col::TS,
+    col::INSTANCE,
+    col::DAEMON,
+    col::KIND,
+    col::QUEUE_ID,
+    col::CLIENT_NAME,
+    col::CLIENT_IP,
+    col::CODE,
+    col::ENHANCED,
+    col::REASON,
+    col::RESTRICTION,
+    col::TEXT,
+    col::FROM,
+    col::TO,
+    col::TO_DOMAIN,
+    col::HELO,
+    col::SASL_USERNAME,
+    col::RELAY_HOST,
+    col::RELAY_IP,
+    col::RELAY_PORT,
+    col::DSN,
+    col::STATUS,
+    col::REMOTE_COMMAND,
+    col::INPUT,
+    col::LINE,
+    col::OFFSET,
+];
+
+/// What [`Events::read`] needs of the frame.
+pub fn reads() -> Projection {
+    Projection::NONE
+        .with_kinds(ACTION_KINDS)
+        .with_kinds(PROBLEM_KINDS)
+        .with_kinds(&[EventKind::Delivery, EventKind::Client])
+        .with_columns(COLUMNS)
+}
+
+/// Rows of the frame with their string columns decoded, read by column
+/// name. The columns hold the strings; the detectors borrow them.
+pub struct Table {
+    frame: DataFrame,
+    /// The frame row each row came from.
+    pub rows: Vec<usize>,
+}
+
+impl Table {
+    fn of(df: &DataFrame, kinds: &[EventKind]) -> PolarsResult<Table> {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let with_rows = df.with_row_index("__row".into(), None)?;
+        let mut wanted = vec!["__row"];
+        wanted.extend(COLUMNS.iter().filter(|c| df.column(c).is_ok()));
+        let narrow = with_rows.select(wanted)?;
+        let frame = crate::report::grouping::rows_where(&narrow, col::KIND, &names)?;
+        let columns = frame
+            .columns()
+            .iter()
+            .map(|c| match c.dtype() {
+                DataType::Categorical(..) => c.cast(&DataType::String),
+                _ => Ok(c.clone()),
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let frame = DataFrame::new_infer_height(columns)?;
+        let rows = frame
+            .column("__row")?
+            .idx()?
+            .iter()
+            .map(|r| r.unwrap_or(0) as usize)
+            .collect();
+        Ok(Table { frame, rows })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// A string column; all null if the frame does not have it.
+    pub fn text(&self, name: &str) -> Vec<Option<&str>> {
+        match self.frame.column(name).ok().and_then(|c| c.str().ok()) {
+            Some(ca) => ca.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    pub fn code(&self) -> Vec<Option<u16>> {
+        match self.frame.column(col::CODE).ok().and_then(|c| c.u16().ok()) {
+            Some(ca) => ca.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    pub fn port(&self) -> Vec<Option<u16>> {
+        match self
+            .frame
+            .column(col::RELAY_PORT)
+            .ok()
+            .and_then(|c| c.u16().ok())
+        {
+            Some(ca) => ca.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    pub fn ts(&self) -> Vec<Micros> {
+        match self
+            .frame
+            .column(col::TS)
+            .ok()
+            .and_then(|c| c.datetime().ok())
+        {
+            Some(ca) => ca.physical().iter().map(|t| t.unwrap_or(0)).collect(),
+            None => vec![0; self.len()],
+        }
+    }
+}
+
+/// The detectors' view of a run.
+pub struct Events<'a> {
+    /// Rejects, reject warnings, milter rejects, holds, discards.
+    pub actions: Table,
+    pub deliveries: Table,
+    /// Warnings, errors, fatal errors, panics.
+    pub problems: Table,
+    /// `client=` lines: the clients mail was accepted from.
+    pub clients: Table,
+    /// First and last event of the run.
+    pub span: Option<(Micros, Micros)>,
+    inputs: &'a [Input],
+    /// Per frame row: the input, the line number, the byte offset.
+    locations: HashMap<usize, (usize, u64, u64)>,
+    zone: Zone,
+}
+
+impl<'a> Events<'a> {
+    pub fn read(context: &Context<'a>) -> PolarsResult<Events<'a>> {
+        let df = context.frame;
+        let actions = Table::of(df, ACTION_KINDS)?;
+        let deliveries = Table::of(df, &[EventKind::Delivery])?;
+        let problems = Table::of(df, PROBLEM_KINDS)?;
+        let clients = Table::of(df, &[EventKind::Client])?;
+        let mut locations = HashMap::new();
+        for table in [&actions, &deliveries, &problems] {
+            let input = table
+                .frame
+                .column(col::INPUT)
+                .ok()
+                .and_then(|c| c.u16().ok().cloned());
+            let line = table
+                .frame
+                .column(col::LINE)
+                .ok()
+                .and_then(|c| c.u64().ok().cloned());
+            let offset = table
+                .frame
+                .column(col::OFFSET)
+                .ok()
+                .and_then(|c| c.u64().ok().cloned());
+            if let (Some(input), Some(line), Some(offset)) = (input, line, offset) {
+                for (((row, i), l), o) in table
+                    .rows
+                    .iter()
+                    .zip(input.iter())
+                    .zip(line.iter())
+                    .zip(offset.iter())
+                {
+                    if let (Some(i), Some(l), Some(o)) = (i, l, o) {
+                        locations.insert(*row, (usize::from(i), l, o));
+                    }
+                }
+            }
+        }
+        Ok(Events {
+            actions,
+            deliveries,
+            problems,
+            clients,
+            span: context.counts.span(&EventKind::ALL),
+            inputs: context.inputs,
+            locations,
+            zone: context.zone.clone(),
+        })
+    }
+
+    /// `2026-11-23 14:04 to 14:05 UTC`: a time span for sentences.
+    pub fn when(&self, first: Option<Micros>, last: Option<Micros>) -> String {
+        let (Some(first), Some(last)) = (
+            first.and_then(|t| self.zone.local(t)),
+            last.and_then(|t| self.zone.local(t)),
+        ) else {
+            return String::new();
+        };
+        let zone = self.zone.label();
+        if first.date() == last.date() {
+            if first.format("%H:%M").to_string() == last.format("%H:%M").to_string() {
+                format!("at {} {zone}", first.format("%Y-%m-%d %H:%M"))
+            } else {
+                format!(
+                    "{} to {} {zone}",
+                    first.format("%Y-%m-%d %H:%M"),
+                    last.format("%H:%M")
+                )
+            }
+        } else {
+            format!(
+                "{} to {} {zone}",
+                first.format("%Y-%m-%d %H:%M"),
+                last.format("%Y-%m-%d %H:%M")
+            )
+        }
+    }
+
+    /// `2026-11-23 14:04 UTC`.
+    pub fn at(&self, t: Micros) -> String {
+        self.zone
+            .local(t)
+            .map(|d| format!("{} {}", d.format("%Y-%m-%d %H:%M"), self.zone.label()))
+            .unwrap_or_default()
+    }
+
+    /// The sample lines of frame rows: file, line number and, when the
+    /// input can still be read, the line itself.
+    pub fn samples(&self, rows: &[usize]) -> Vec<Sample> {
+        rows.iter()
+            .filter_map(|row| {
+                let &(input, line, offset) = self.locations.get(row)?;
+                let source = self.inputs.get(input)?;
+                Some(Sample {
+                    file: source.name.clone(),
+                    line,
+                    text: line_at(source, offset),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The line starting at `offset` of `input`, if its bytes are at hand.
+fn line_at(input: &Input, offset: u64) -> Option<String> {
+    let data: &[u8] = &input.data;
+    let start = usize::try_from(offset).ok()?;
+    let rest = data.get(start..)?;
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    let line = &rest[..end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    Some(String::from_utf8_lossy(line).into_owned())
+}
+
+/// Up to three rows to show: the first, one from the middle, the last.
+pub fn pick_samples(rows: &[usize]) -> Vec<usize> {
+    match rows.len() {
+        0 => Vec::new(),
+        1 | 2 => rows.to_vec(),
+        n => vec![rows[0], rows[n / 2], rows[n - 1]],
+    }
+}
