@@ -18,7 +18,10 @@ use crate::output;
 /// Bumped whenever a column is added, removed, renamed or retyped.
 /// 2: `to_domain`, `from_domain`, `reason`, `relay_host`, `to`, `client_ip`
 /// dictionary encoded.
-pub const SCHEMA_VERSION: &str = "2";
+/// 3: `line` removed (line numbers come from the scan's index of offsets);
+/// `client_name`, `helo`, `sasl_username`, `relay_ip` dictionary encoded;
+/// `reason` of a warning, error, fatal or panic is its normalized message.
+pub const SCHEMA_VERSION: &str = "3";
 
 pub use crate::frame::CATEGORICAL;
 

@@ -131,7 +131,13 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
 
-    let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request, &inputs);
+    let context = report::Context::new(
+        &scanned.frame,
+        &scanned.counts,
+        &config.request,
+        &inputs,
+        &scanned.line_index,
+    );
     let reports = config
         .request
         .compute(&context)
@@ -226,7 +232,7 @@ fn projection(config: &Config) -> frame::Projection {
         None => wanted,
     };
     if config.parquet_messages.is_some() {
-        wanted.union(messages::reads().only_kinds(&config.request.kinds))
+        wanted.union(messages::reads_detail().only_kinds(&config.request.kinds))
     } else {
         wanted
     }

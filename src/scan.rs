@@ -142,12 +142,37 @@ pub struct Scan {
     pub counts: LineCounts,
     /// Byte ranges of unrecognized lines, per input (same order as inputs).
     pub unrecognized: Vec<Vec<Range<usize>>>,
+    /// The line number at the start of each stretch of 256 KiB, in input
+    /// order: with an event's `offset`, its line number ([`line_of`]).
+    pub line_index: Vec<LineMark>,
+}
+
+/// The first line of a stretch: its input, byte offset and line number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineMark {
+    pub input: u16,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// The line number of the line at `offset` in `data` (input `input`): the
+/// stretch's first line number plus the line ends between the stretch's
+/// start and `offset` (at most 256 KiB to count).
+pub fn line_of(marks: &[LineMark], input: u16, offset: u64, data: &[u8]) -> Option<u64> {
+    // The marks are sorted by (input, offset).
+    let after = marks.partition_point(|m| (m.input, m.offset) <= (input, offset));
+    let mark = marks[..after].last().filter(|m| m.input == input)?;
+    let between = data.get(mark.offset as usize..offset as usize)?;
+    Some(mark.line + memchr::memchr_iter(b'\n', between).count() as u64)
 }
 
 struct ChunkResult {
     frame: DataFrame,
     counts: LineCounts,
     unrecognized: Vec<Range<usize>>,
+    /// The start of each stretch, with its line number counted from the
+    /// chunk's start (0 for the first).
+    marks: Vec<(u64, u64)>,
 }
 
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
@@ -164,6 +189,7 @@ pub fn scan_with_progress(
     let mut frames = Vec::new();
     let mut counts = LineCounts::default();
     let mut unrecognized = Vec::with_capacity(inputs.len());
+    let mut line_index = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let data: &[u8] = &input.data;
         let index = u16::try_from(index).unwrap_or(u16::MAX);
@@ -183,15 +209,17 @@ pub fn scan_with_progress(
             })
             .collect();
         let mut ranges = Vec::new();
-        // Line numbers were counted from each chunk's start.
         let mut lines_before = 0;
         for result in results {
-            let mut frame = result.frame;
-            if frame.height() > 0 {
-                shift_lines(&mut frame, lines_before);
-                frames.push(frame);
-            }
+            line_index.extend(result.marks.iter().map(|&(offset, lines)| LineMark {
+                input: index,
+                offset,
+                line: lines_before + lines + 1,
+            }));
             lines_before += result.counts.lines;
+            if result.frame.height() > 0 {
+                frames.push(result.frame);
+            }
             counts.add(&result.counts);
             ranges.extend(result.unrecognized);
         }
@@ -201,24 +229,8 @@ pub fn scan_with_progress(
         frame: stack(frames, &options.projection),
         counts,
         unrecognized,
+        line_index,
     }
-}
-
-/// Adds `lines_before` to a chunk frame's line numbers.
-fn shift_lines(frame: &mut DataFrame, lines_before: u64) {
-    if lines_before == 0 {
-        return;
-    }
-    let Ok(line) = frame
-        .column(frame::col::LINE)
-        .and_then(|c| c.u64().cloned())
-    else {
-        return;
-    };
-    let shifted = (line + lines_before).into_column();
-    frame
-        .with_column(shifted)
-        .expect("the same column, the same length");
 }
 
 fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
@@ -258,13 +270,16 @@ fn parse_chunk(
     // A stretch of lines is checked for UTF-8, then parsed. Stretches are
     // small so that a line with invalid bytes costs a second check of one
     // stretch, not of the whole chunk.
+    let mut marks = Vec::new();
     for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
+        marks.push((parser.line_offset(stretch) as u64, parser.counts.lines));
         parser.stretch(stretch);
     }
     ChunkResult {
         frame: parser.builder.finish(),
         counts: parser.counts,
         unrecognized: parser.unrecognized,
+        marks,
     }
 }
 
@@ -354,7 +369,6 @@ impl ChunkParser<'_> {
                 if self.projection.keeps(&event) {
                     let at = Location {
                         input: self.input,
-                        line: self.counts.lines,
                         offset: self.line_offset(raw) as u64,
                     };
                     self.builder.push(&event, at);

@@ -278,6 +278,24 @@ fn empty_input_gives_an_empty_report() {
     assert_eq!(overview_count(&out.stdout, "read"), 0);
 }
 
+/// The README names the dictionary-encoded columns: exactly the frame's
+/// categoricals, so that analysts know what `category` to expect.
+#[test]
+fn readme_names_every_categorical_column() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let paragraph = readme
+        .split("String columns whose values repeat")
+        .nth(1)
+        .and_then(|rest| rest.split(") are dictionary encoded").next())
+        .expect("the README's list of dictionary-encoded columns");
+    let mut listed: Vec<&str> = paragraph.split('`').skip(1).step_by(2).collect();
+    let mut categorical = maillog_report::frame::CATEGORICAL.to_vec();
+    listed.sort_unstable();
+    categorical.sort_unstable();
+    assert_eq!(listed, categorical);
+}
+
 /// The README's schema table is the frame's schema, column for column.
 #[test]
 fn readme_documents_every_frame_column() {

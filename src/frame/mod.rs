@@ -62,7 +62,6 @@ pub mod col {
     pub const MESSAGE_ID: &str = "message_id";
     pub const RELATED_QUEUE_ID: &str = "related_queue_id";
     pub const INPUT: &str = "input";
-    pub const LINE: &str = "line";
     pub const OFFSET: &str = "offset";
 }
 
@@ -83,7 +82,7 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::CODE, "u16", "SMTP reply code: ours for actions, the remote server's for deliveries", "550"),
     (col::ENHANCED, "str", "enhanced status code of the reply (`5.1.1`)", "5.1.1"),
     (col::ADDRESS, "str", "the `<address>` a reject reply names", "jdoe@erg.school"),
-    (col::REASON, "str", "reply text without codes and address; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
+    (col::REASON, "str", "reply text without codes and address, or a warning's message; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
     (col::RESTRICTION, "str", "restriction inferred from the reply: `reject_unlisted_recipient`, `reject_rbl_client zen.spamhaus.org`, …; `unknown` if no rule matched", "reject_unlisted_recipient"),
     (col::TEXT, "str", "full text as logged: the reply of an action, the `(…)` of a delivery, a warning's message", "550 5.1.1 <jdoe@erg.school>: Recipient address rejected: …"),
     (col::FROM, "str", "envelope sender as logged; empty string for the null sender `<>`", "noreply@xamxam.example"),
@@ -114,7 +113,6 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::MESSAGE_ID, "str", "Message-ID header (cleanup)", "20261123140429.3B4E2B42C1@relay.xamxam.example"),
     (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`", "5A45B1D9B6"),
     (col::INPUT, "u16", "which input the line is in: its position among the inputs (0 for the first)", "0"),
-    (col::LINE, "u64", "the line's number in its input (1 for the first line)", "84"),
     (col::OFFSET, "u64", "the byte offset of the line's start in its input (decompressed)", "10422"),
 ];
 
@@ -146,6 +144,10 @@ pub const CATEGORICAL: &[&str] = &[
     col::FROM_DOMAIN,
     col::TO,
     col::CLIENT_IP,
+    col::CLIENT_NAME,
+    col::RELAY_IP,
+    col::SASL_USERNAME,
+    col::HELO,
 ];
 
 type StrB = StringChunkedBuilder;
@@ -216,7 +218,7 @@ builders! {
     action: CatB = col::ACTION,
     queue_id: StrB = col::QUEUE_ID,
     stage: CatB = col::STAGE,
-    client_name: StrB = col::CLIENT_NAME,
+    client_name: CatB = col::CLIENT_NAME,
     client_ip: CatB = col::CLIENT_IP,
     client_port: U16B = col::CLIENT_PORT,
     code: U16B = col::CODE,
@@ -231,11 +233,11 @@ builders! {
     to_domain: CatB = col::TO_DOMAIN,
     orig_to: StrB = col::ORIG_TO,
     proto: CatB = col::PROTO,
-    helo: StrB = col::HELO,
+    helo: CatB = col::HELO,
     sasl_method: CatB = col::SASL_METHOD,
-    sasl_username: StrB = col::SASL_USERNAME,
+    sasl_username: CatB = col::SASL_USERNAME,
     relay_host: CatB = col::RELAY_HOST,
-    relay_ip: StrB = col::RELAY_IP,
+    relay_ip: CatB = col::RELAY_IP,
     relay_port: U16B = col::RELAY_PORT,
     conn_use: U32B = col::CONN_USE,
     delay: F32B = col::DELAY,
@@ -253,7 +255,6 @@ builders! {
     message_id: StrB = col::MESSAGE_ID,
     related_queue_id: StrB = col::RELATED_QUEUE_ID,
     input: U16B = col::INPUT,
-    line: U64B = col::LINE,
     offset: U64B = col::OFFSET,
 }
 
@@ -308,12 +309,10 @@ impl FrameBuilder {
         self.rows
     }
 
-    /// Appends `e`, logged at `at` (its line number counted from the
-    /// chunk's start: [`crate::scan`] shifts it to the input's).
+    /// Appends `e`, logged at `at`.
     pub fn push(&mut self, e: &Event<'_>, at: Location) {
         self.rows += 1;
         put!(self.input, Some(at.input));
-        put!(self.line, Some(at.line));
         put!(self.offset, Some(at.offset));
         self.ts.append_value(e.ts);
         put!(self.host, Some(e.host));
@@ -366,7 +365,14 @@ impl FrameBuilder {
             append_domain(builder, e.to, scratch);
         }
         if let Some(builder) = &mut self.reason {
-            match e.reason {
+            // A problem report's reason is its message, condensed as replies
+            // are (`warning: hash:/etc/postfix/x is unavailable. …`).
+            let problem = matches!(
+                e.kind,
+                EventKind::Warning | EventKind::Error | EventKind::Fatal | EventKind::Panic
+            );
+            let reason = e.reason.or(if problem { e.text } else { None });
+            match reason {
                 Some(reason) => {
                     let memo = &mut self.normalized[usize::from(e.kind.is_policy_action())];
                     builder.append_value(memo.get(reason, |out| {
@@ -395,11 +401,10 @@ impl FrameBuilder {
     }
 }
 
-/// Where an event's line is: the input, the line number, the byte offset.
+/// Where an event's line is: the input and the byte offset of its start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Location {
     pub input: u16,
-    pub line: u64,
     pub offset: u64,
 }
 

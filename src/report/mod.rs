@@ -31,7 +31,7 @@ use crate::frame::Projection;
 use crate::input::Input;
 use crate::messages::{self, Messages};
 use crate::parse::EventKind;
-use crate::scan::LineCounts;
+use crate::scan::{LineCounts, LineMark};
 use crate::window::Window;
 use crate::zone::Zone;
 pub use group_by::GroupKey;
@@ -283,8 +283,10 @@ impl Request {
 pub struct Context<'a> {
     pub frame: &'a DataFrame,
     pub counts: &'a LineCounts,
-    /// The inputs, for the findings' sample lines.
+    /// The inputs and where their chunks start, for the findings' sample
+    /// lines.
     pub inputs: &'a [Input],
+    pub line_index: &'a [LineMark],
     pub findings: &'a findings::FindingOptions,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
@@ -306,11 +308,13 @@ impl<'a> Context<'a> {
         counts: &'a LineCounts,
         request: &'a Request,
         inputs: &'a [Input],
+        line_index: &'a [LineMark],
     ) -> Self {
         Context {
             frame,
             counts,
             inputs,
+            line_index,
             findings: &request.findings,
             kinds: &request.kinds,
             zone: &request.zone,

@@ -16,7 +16,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     // SASL failures: warnings `NAME[ADDR]: SASL MECH authentication failed`.
     let p = &events.problems;
-    let (text, ip) = (p.text(col::TEXT), p.text(col::CLIENT_IP));
+    let (text, ip) = (p.text(col::REASON), p.text(col::CLIENT_IP));
     let sasl: Vec<usize> = (0..p.len())
         .filter(|&i| {
             text[i].is_some_and(|t| t.contains("SASL") && t.contains("authentication failed"))
@@ -24,9 +24,10 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         .collect();
     let address_of = |i: usize| -> Option<String> {
         ip[i].map(str::to_string).or_else(|| {
-            // Before the warning's client became a field: `name[addr]:`.
-            let t = text[i]?;
-            let (_, rest) = t.split_once('[')?;
+            // The reason has the address replaced; the line as logged
+            // has it: `warning: name[addr]: SASL …`.
+            let line = events.line(p.rows[i])?;
+            let (_, rest) = line.split_once("warning: ")?.1.split_once('[')?;
             Some(rest.split(']').next()?.to_string())
         })
     };

@@ -135,7 +135,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let (kind, daemon, text, ts) = (
         p.text(col::KIND),
         p.text(col::DAEMON),
-        p.text(col::TEXT),
+        p.text(col::REASON),
         p.ts(),
     );
     let mut groups: BTreeMap<(usize, bool), Group> = BTreeMap::new();

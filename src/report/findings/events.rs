@@ -11,6 +11,7 @@ use crate::frame::{col, Projection};
 use crate::input::Input;
 use crate::parse::{EventKind, Micros};
 use crate::report::Context;
+use crate::scan::{line_of, LineMark};
 use crate::zone::Zone;
 
 /// Policy actions the detectors read.
@@ -43,11 +44,9 @@ const COLUMNS: &[&str] = &[
     col::ENHANCED,
     col::REASON,
     col::RESTRICTION,
-    col::TEXT,
     col::FROM,
     col::TO,
     col::TO_DOMAIN,
-    col::HELO,
     col::SASL_USERNAME,
     col::RELAY_HOST,
     col::RELAY_IP,
@@ -56,7 +55,6 @@ const COLUMNS: &[&str] = &[
     col::STATUS,
     col::REMOTE_COMMAND,
     col::INPUT,
-    col::LINE,
     col::OFFSET,
 ];
 
@@ -85,15 +83,6 @@ impl Table {
         wanted.extend(COLUMNS.iter().filter(|c| df.column(c).is_ok()));
         let narrow = with_rows.select(wanted)?;
         let frame = crate::report::grouping::rows_where(&narrow, col::KIND, &names)?;
-        let columns = frame
-            .columns()
-            .iter()
-            .map(|c| match c.dtype() {
-                DataType::Categorical(..) => c.cast(&DataType::String),
-                _ => Ok(c.clone()),
-            })
-            .collect::<PolarsResult<Vec<_>>>()?;
-        let frame = DataFrame::new_infer_height(columns)?;
         let rows = frame
             .column("__row")?
             .idx()?
@@ -111,11 +100,21 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// A string column; all null if the frame does not have it.
+    /// A string column (categorical or not); all null if the frame does
+    /// not have it.
     pub fn text(&self, name: &str) -> Vec<Option<&str>> {
-        match self.frame.column(name).ok().and_then(|c| c.str().ok()) {
-            Some(ca) => ca.iter().collect(),
-            None => vec![None; self.len()],
+        let Ok(column) = self.frame.column(name) else {
+            return vec![None; self.len()];
+        };
+        match column.dtype() {
+            DataType::Categorical(..) => column
+                .cat32()
+                .map(|c| c.iter_str().collect())
+                .unwrap_or_else(|_| vec![None; self.len()]),
+            _ => column
+                .str()
+                .map(|c| c.iter().collect())
+                .unwrap_or_else(|_| vec![None; self.len()]),
         }
     }
 
@@ -163,8 +162,9 @@ pub struct Events<'a> {
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Input],
-    /// Per frame row: the input, the line number, the byte offset.
-    locations: HashMap<usize, (usize, u64, u64)>,
+    line_index: &'a [LineMark],
+    /// Per frame row: the input and the byte offset of its line.
+    locations: HashMap<usize, (u16, u64)>,
     zone: Zone,
 }
 
@@ -182,26 +182,15 @@ impl<'a> Events<'a> {
                 .column(col::INPUT)
                 .ok()
                 .and_then(|c| c.u16().ok().cloned());
-            let line = table
-                .frame
-                .column(col::LINE)
-                .ok()
-                .and_then(|c| c.u64().ok().cloned());
             let offset = table
                 .frame
                 .column(col::OFFSET)
                 .ok()
                 .and_then(|c| c.u64().ok().cloned());
-            if let (Some(input), Some(line), Some(offset)) = (input, line, offset) {
-                for (((row, i), l), o) in table
-                    .rows
-                    .iter()
-                    .zip(input.iter())
-                    .zip(line.iter())
-                    .zip(offset.iter())
-                {
-                    if let (Some(i), Some(l), Some(o)) = (i, l, o) {
-                        locations.insert(*row, (usize::from(i), l, o));
+            if let (Some(input), Some(offset)) = (input, offset) {
+                for ((row, i), o) in table.rows.iter().zip(input.iter()).zip(offset.iter()) {
+                    if let (Some(i), Some(o)) = (i, o) {
+                        locations.insert(*row, (i, o));
                     }
                 }
             }
@@ -213,6 +202,7 @@ impl<'a> Events<'a> {
             clients,
             span: context.counts.span(&EventKind::ALL),
             inputs: context.inputs,
+            line_index: context.line_index,
             locations,
             zone: context.zone.clone(),
         })
@@ -259,15 +249,25 @@ impl<'a> Events<'a> {
     pub fn samples(&self, rows: &[usize]) -> Vec<Sample> {
         rows.iter()
             .filter_map(|row| {
-                let &(input, line, offset) = self.locations.get(row)?;
-                let source = self.inputs.get(input)?;
+                let &(input, offset) = self.locations.get(row)?;
+                let source = self.inputs.get(usize::from(input))?;
                 Some(Sample {
                     file: source.name.clone(),
-                    line,
+                    line: line_of(self.line_index, input, offset, &source.data),
+                    offset,
                     text: line_at(source, offset),
                 })
             })
             .collect()
+    }
+}
+
+impl Events<'_> {
+    /// The log line of a frame row as logged, if its input's bytes are
+    /// still at hand: for what the frame keeps only normalized.
+    pub fn line(&self, row: usize) -> Option<String> {
+        let &(input, offset) = self.locations.get(&row)?;
+        line_at(self.inputs.get(usize::from(input))?, offset)
     }
 }
 

@@ -72,9 +72,12 @@ impl Severity {
 /// A log line shown as evidence: where it is and what it says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sample {
-    /// The input's name as given, and the line's number in it (1-based).
+    /// The input's name as given, and the line's number in it (1-based)
+    /// when its bytes can still be counted.
     pub file: String,
-    pub line: u64,
+    pub line: Option<u64>,
+    /// The byte offset of the line's start in its input.
+    pub offset: u64,
     /// The line as logged, when the input can still be read.
     pub text: Option<String>,
 }

@@ -113,17 +113,15 @@ impl Rules {
 /// One finding per rule that matched a reject, hold or discard.
 pub fn detect(events: &Events<'_>, rules: &Rules) -> Vec<Finding> {
     let t = &events.actions;
-    let (text, reason, to, client, ts) = (
-        t.text(crate::frame::col::TEXT),
+    let (reason, to, client, ts) = (
         t.text(crate::frame::col::REASON),
         t.text(crate::frame::col::TO),
         t.text(crate::frame::col::CLIENT_IP),
         t.ts(),
     );
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); rules.rules.len()];
-    for i in 0..t.len() {
-        let reply = text[i].or(reason[i]).unwrap_or("");
-        if let Some((rule, _)) = rules.matching(reply) {
+    for (i, reply) in reason.iter().enumerate() {
+        if let Some((rule, _)) = rules.matching(reply.unwrap_or("")) {
             hits[rule].push(i);
         }
     }

@@ -51,7 +51,7 @@ pub fn write_text(
         paragraph("Evidence", &evidence(f, zone))?;
         for sample in &f.evidence.samples {
             let text = sample.text.as_deref().unwrap_or("(no longer readable)");
-            let line = format!("{}:{}: {}", sample.file, sample.line, text);
+            let line = format!("{}:{}: {}", sample.file, place(sample), text);
             for (j, piece) in wrap(&line, width.saturating_sub(6)).iter().enumerate() {
                 let indent = if j == 0 { "    " } else { "      " };
                 writeln!(out, "{indent}{piece}")?;
@@ -62,6 +62,14 @@ pub fn write_text(
         writeln!(out, "\n{}", more_note(omitted, "finding"))?;
     }
     Ok(())
+}
+
+/// `84`, or `byte 10422` when the line number cannot be counted.
+fn place(sample: &crate::report::findings::Sample) -> String {
+    match sample.line {
+        Some(line) => line.to_string(),
+        None => format!("byte {}", sample.offset),
+    }
 }
 
 /// `442 events, 391 recipients, 2 clients, 2026-11-23 14:04:29 to …`.
@@ -132,7 +140,7 @@ pub fn write_markdown(
                     out,
                     "    {}:{}: {}",
                     s.file,
-                    s.line,
+                    place(s),
                     s.text.as_deref().unwrap_or("")
                 )?;
             }
@@ -194,6 +202,7 @@ pub fn json(f: &Finding) -> serde_json::Value {
             "samples": e.samples.iter().map(|s| serde_json::json!({
                 "file": s.file,
                 "line": s.line,
+                "offset": s.offset,
                 "text": s.text,
             })).collect::<Vec<_>>(),
         },

@@ -23,7 +23,7 @@ pub mod recipient_domains;
 pub mod sender_domains;
 pub mod totals;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Timelike};
 use polars::prelude::*;
@@ -76,11 +76,18 @@ const REFUSALS: &[EventKind] = &[
 /// Delivery columns the summary reads besides the messages'.
 const DELIVERY_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::DELAY];
 
-/// What [`Summary::compute`] reads.
+/// What [`Summary::compute`] reads for the counts of messages, deliveries
+/// and refusals (the overview and the headline read these).
 pub fn reads() -> Projection {
     messages::reads()
         .union(Projection::NONE.with_kinds(REFUSALS))
         .with_columns(DELIVERY_COLUMNS)
+}
+
+/// [`reads`] and the messages' detail: senders, clients (the totals of
+/// senders and sending domains, and the lists of them read these).
+pub fn reads_detail() -> Projection {
+    reads().union(messages::reads_detail())
 }
 
 /// The grand totals (pflogsumm's definitions, see the README).
@@ -181,10 +188,10 @@ pub struct Summary {
     pub fates: Vec<(Fate, u64, u64)>,
     pub days: BTreeMap<NaiveDate, Traffic>,
     pub hours: BTreeMap<(NaiveDate, u32), Traffic>,
-    pub recipient_domains: HashMap<String, DomainDelivery>,
-    pub sender_domains: HashMap<String, Volume>,
-    pub senders: HashMap<String, Volume>,
-    pub recipients: HashMap<String, Volume>,
+    pub recipient_domains: PlHashMap<String, DomainDelivery>,
+    pub sender_domains: PlHashMap<String, Volume>,
+    pub senders: PlHashMap<String, Volume>,
+    pub recipients: PlHashMap<String, Volume>,
     /// Final deliveries of messages without size data: (queue id, recipient).
     pub no_size: Vec<(String, String)>,
 }
@@ -261,7 +268,7 @@ impl Summary {
     /// Received messages: totals, fates, senders, sending domains, traffic.
     fn received_side(&mut self, messages: &Messages, zone: &Zone, count_filter_hops: bool) {
         let mut fates: BTreeMap<Fate, (u64, u64)> = BTreeMap::new();
-        let mut sending_domains = HashSet::new();
+        let mut sending_domains = PlHashSet::new();
         for m in &messages.list {
             let received = m.is_received(count_filter_hops);
             let fate = fates.entry(m.fate()).or_default();
@@ -332,7 +339,7 @@ impl Summary {
                     col::TO,
                     col::TO_DOMAIN,
                     col::DELAY,
-                    col::TEXT,
+                    col::REASON,
                 ],
             )?,
             col::KIND,
@@ -340,19 +347,19 @@ impl Summary {
         )?;
         let index = rows.column("__row")?.idx()?;
         let ts = rows.column(col::TS)?.datetime()?.physical();
-        let status = rows.column(col::STATUS)?.cast(&DataType::String)?;
-        let to = rows.column(col::TO)?.cast(&DataType::String)?;
-        let domain = rows.column(col::TO_DOMAIN)?.cast(&DataType::String)?;
+        let status = strings(&rows, col::STATUS)?;
+        let to = strings(&rows, col::TO)?;
+        let domain = strings(&rows, col::TO_DOMAIN)?;
         let delay = rows.column(col::DELAY)?.f32()?;
-        let text = rows.column(col::TEXT)?.cast(&DataType::String)?;
-        let mut recipient_domains = HashSet::new();
+        let reason = strings(&rows, col::REASON)?;
+        let mut recipient_domains = PlHashSet::new();
         let columns = index
             .iter()
             .zip(ts.iter())
-            .zip(status.str()?.iter())
-            .zip(to.str()?.iter())
-            .zip(domain.str()?.iter())
-            .zip(delay.iter().zip(text.str()?.iter()));
+            .zip(status)
+            .zip(to)
+            .zip(domain)
+            .zip(delay.iter().zip(reason));
         for (((((row, ts), status), to), domain), (delay, text)) in columns {
             let (Some(row), Some(ts)) = (row, ts) else {
                 continue;
@@ -428,6 +435,18 @@ impl Summary {
         }
         Ok(())
     }
+}
+
+/// A string column, categorical or not, as an iterator (no copy).
+fn strings<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    let column = df.column(name)?;
+    Ok(match column.dtype() {
+        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
+        _ => Box::new(column.str()?.iter()),
+    })
 }
 
 /// A column of strings.
