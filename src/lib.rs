@@ -27,6 +27,7 @@ pub mod parse;
 pub mod report;
 pub mod restriction;
 pub mod scan;
+pub mod timings;
 pub mod window;
 pub mod zone;
 
@@ -128,8 +129,16 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .context("starting worker threads")
         .map_err(Failure::Internal)?;
     let bar = progress_bar(&inputs);
+    let started = std::time::Instant::now();
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
     bar.finish_and_clear();
+    timings::note("scan", started);
+    timings::size("frame", scanned.frame.estimated_size());
+    if timings::enabled() {
+        for c in scanned.frame.columns() {
+            timings::size(c.name(), c.as_materialized_series().estimated_size());
+        }
+    }
 
     let context = report::Context::new(
         &scanned.frame,

@@ -68,24 +68,24 @@ impl Origin {
 
 /// One message, from its first line in the input to its last.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Message {
-    pub host: String,
+pub struct Message<'a> {
+    pub host: &'a str,
     /// The Postfix instance: `postfix`, `postfix-out`, …
-    pub instance: String,
-    pub queue_id: String,
+    pub instance: &'a str,
+    pub queue_id: &'a str,
     pub origin: Origin,
     /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
     pub arrival: Option<Micros>,
     pub first_seen: Micros,
     pub last_seen: Micros,
-    pub client_name: Option<String>,
-    pub client_ip: Option<String>,
+    pub client_name: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
     /// Envelope sender; empty for the null sender.
-    pub from: Option<String>,
+    pub from: Option<&'a str>,
     /// Queue file size (qmgr's first `size=`).
     pub size: Option<u64>,
     pub nrcpt: Option<u32>,
-    pub message_id: Option<String>,
+    pub message_id: Option<&'a str>,
     /// Final deliveries with `status=sent` (not forwarded, not filter hops).
     pub sent: u32,
     /// `status=sent (forwarded as …)`.
@@ -121,12 +121,12 @@ pub struct Message {
     pub queued: bool,
 }
 
-impl Message {
-    fn new(key: &Key<'_>, ts: Micros) -> Message {
+impl<'a> Message<'a> {
+    fn new(key: &Key<'a>, ts: Micros) -> Message<'a> {
         Message {
-            host: key.host.to_string(),
-            instance: key.instance.to_string(),
-            queue_id: key.queue_id.to_string(),
+            host: key.host,
+            instance: key.instance,
+            queue_id: key.queue_id,
             origin: Origin::Unknown,
             arrival: None,
             first_seen: ts,
@@ -258,8 +258,8 @@ impl Fate {
 
 /// The messages of a frame, and for every frame row the message it belongs
 /// to and whether it is a filter hop.
-pub struct Messages {
-    pub list: Vec<Message>,
+pub struct Messages<'a> {
+    pub list: Vec<Message<'a>>,
     /// Per frame row: the index of its message in `list`, or
     /// [`Messages::NONE`] (NOQUEUE rejects, warnings, …).
     pub of_row: Vec<u32>,
@@ -268,24 +268,24 @@ pub struct Messages {
     pub hop: Vec<bool>,
 }
 
-impl Messages {
+impl<'a> Messages<'a> {
     pub const NONE: u32 = u32::MAX;
 
     /// The message a frame row belongs to.
-    pub fn of(&self, row: usize) -> Option<&Message> {
+    pub fn of(&self, row: usize) -> Option<&Message<'a>> {
         match self.of_row.get(row) {
-            Some(&i) if i != Messages::NONE => self.list.get(i as usize),
+            Some(&i) if i != Self::NONE => self.list.get(i as usize),
             _ => None,
         }
     }
 }
 
-impl Messages {
+impl Messages<'_> {
     /// One row per message, for `--parquet-messages`: every field of
     /// [`Message`], its [`Fate`], and the parent's queue id.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
         let list = &self.list;
-        let text = |name: &str, f: &dyn Fn(&Message) -> Option<&str>| {
+        let text = |name: &str, f: &dyn for<'m> Fn(&'m Message<'_>) -> Option<&'m str>| {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<_>>())
         };
         let time = |name: &str, f: &dyn Fn(&Message) -> Option<Micros>| {
@@ -300,17 +300,17 @@ impl Messages {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<bool>>())
         };
         DataFrame::new_infer_height(vec![
-            text(col::HOST, &|m| Some(&m.host)),
-            text(col::INSTANCE, &|m| Some(&m.instance)),
-            text(col::QUEUE_ID, &|m| Some(&m.queue_id)),
+            text(col::HOST, &|m| Some(m.host)),
+            text(col::INSTANCE, &|m| Some(m.instance)),
+            text(col::QUEUE_ID, &|m| Some(m.queue_id)),
             text("origin", &|m| Some(m.origin.as_str())),
             text("fate", &|m| Some(m.fate().as_str())),
             time("arrival", &|m| m.arrival),
             time("first_seen", &|m| Some(m.first_seen)),
             time("last_seen", &|m| Some(m.last_seen)),
-            text(col::CLIENT_NAME, &|m| m.client_name.as_deref()),
-            text(col::CLIENT_IP, &|m| m.client_ip.as_deref()),
-            text(col::FROM, &|m| m.from.as_deref()),
+            text(col::CLIENT_NAME, &|m| m.client_name),
+            text(col::CLIENT_IP, &|m| m.client_ip),
+            text(col::FROM, &|m| m.from),
             Column::new(
                 col::SIZE.into(),
                 list.iter().map(|m| m.size).collect::<Vec<_>>(),
@@ -319,7 +319,7 @@ impl Messages {
                 col::NRCPT.into(),
                 list.iter().map(|m| m.nrcpt).collect::<Vec<_>>(),
             ),
-            text(col::MESSAGE_ID, &|m| m.message_id.as_deref()),
+            text(col::MESSAGE_ID, &|m| m.message_id),
             count("sent", &|m| m.sent),
             count("forwarded", &|m| m.forwarded),
             count("bounced", &|m| m.bounced),
@@ -341,7 +341,7 @@ impl Messages {
                     .map(|m| {
                         m.parent
                             .and_then(|p| list.get(p as usize))
-                            .map(|p| p.queue_id.as_str())
+                            .map(|p| p.queue_id)
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -410,6 +410,9 @@ pub fn reads_detail() -> Projection {
         .with_columns(DETAIL_COLUMNS)
 }
 
+/// A next hop: relay address and port (`127.0.0.1`, `10024`).
+type NextHop<'a> = (&'a str, u16);
+
 /// A message's key: host, instance, queue id, borrowed from the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key<'a> {
@@ -475,7 +478,7 @@ struct Row<'a> {
 }
 
 /// Builds the messages of `df` (a frame holding at least [`reads`]).
-pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
+pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
     let mut ts = df.column(col::TS)?.datetime()?.physical().iter();
     let mut host = strings(df, col::HOST)?;
     let mut instance = strings(df, col::INSTANCE)?;
@@ -529,20 +532,20 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
 }
 
 struct Builder<'a> {
-    list: Vec<Message>,
+    list: Vec<Message<'a>>,
     of_row: Vec<u32>,
     hop: Vec<bool>,
     /// The open message of each key.
     open: PlHashMap<Key<'a>, u32>,
     /// Per message, the recipients seen deferred (to count them once).
-    deferred: PlHashMap<u32, Vec<String>>,
+    deferred: PlHashMap<u32, Vec<&'a str>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
-    filters: PlHashSet<String>,
+    filters: PlHashSet<NextHop<'a>>,
     /// Other final deliveries: (row, message, next hop): a delivery to a
     /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
     /// is a hop too.
-    sent: Vec<(usize, u32, String)>,
+    sent: Vec<(usize, u32, NextHop<'a>)>,
     /// Links whose target was not open yet (inputs out of order): the
     /// target's key, the parent, the origin, the link's time.
     pending: Vec<(Key<'a>, u32, Origin, Micros)>,
@@ -601,15 +604,15 @@ impl<'a> Builder<'a> {
                 m.origin = Origin::Smtp;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
-                m.client_name = row.client_name.map(str::to_string);
-                m.client_ip = row.client_ip.map(str::to_string);
+                m.client_name = row.client_name;
+                m.client_ip = row.client_ip;
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
                 if m.from.is_none() {
-                    m.from = row.from.map(str::to_string);
+                    m.from = row.from;
                 }
             }
             EventKind::MessageId => {
@@ -619,12 +622,12 @@ impl<'a> Builder<'a> {
                     m.start_in_input = true;
                     m.arrival = Some(row.ts);
                 }
-                m.message_id = row.message_id.map(str::to_string);
+                m.message_id = row.message_id;
             }
             EventKind::Queued => {
                 m.queued = true;
                 if m.size.is_none() {
-                    m.from = row.from.map(str::to_string);
+                    m.from = row.from;
                     m.size = row.size;
                     m.nrcpt = row.nrcpt;
                 }
@@ -694,10 +697,7 @@ impl<'a> Builder<'a> {
                     self.current(&key)
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
-                let next_hop = match (row.relay_ip, row.relay_port) {
-                    (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
-                    _ => None,
-                };
+                let next_hop = row.relay_ip.zip(row.relay_port);
                 match reinjected {
                     Some(new) => {
                         self.hop[at] = true;
@@ -721,8 +721,8 @@ impl<'a> Builder<'a> {
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
                 let to = row.to.unwrap_or("");
-                if !seen.iter().any(|r| r == to) {
-                    seen.push(to.to_string());
+                if !seen.contains(&to) {
+                    seen.push(to);
                     m.deferred_recipients += 1;
                 }
             }
@@ -778,7 +778,7 @@ impl<'a> Builder<'a> {
             .collect();
         let mut by_key: PlHashMap<(&str, &str, &str), Vec<u32>> = PlHashMap::new();
         for (i, m) in self.list.iter().enumerate() {
-            let key = (m.host.as_str(), m.instance.as_str(), m.queue_id.as_str());
+            let key = (m.host, m.instance, m.queue_id);
             if wanted.contains(&key) {
                 by_key.entry(key).or_default().push(i as u32);
             }
@@ -800,7 +800,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self) -> Messages {
+    fn finish(mut self) -> Messages<'a> {
         self.resolve_pending();
         for (row, index, next_hop) in std::mem::take(&mut self.sent) {
             if self.filters.contains(&next_hop) {

@@ -30,7 +30,7 @@ use polars::prelude::*;
 use crate::frame::Projection;
 use crate::input::Input;
 use crate::messages::{self, Messages};
-use crate::parse::EventKind;
+use crate::parse::{DeliveryStatus, EventKind};
 use crate::scan::{LineCounts, LineMark};
 use crate::window::Window;
 use crate::zone::Zone;
@@ -260,7 +260,9 @@ impl Request {
                 .iter()
                 .map(|name| {
                     let spec = name.spec();
+                    let started = std::time::Instant::now();
                     let body = (spec.compute)(context)?;
+                    crate::timings::note(name.as_str(), started);
                     Ok(Report {
                         name: name.as_str(),
                         title: spec.title.to_string(),
@@ -297,9 +299,9 @@ pub struct Context<'a> {
     pub count_filter_hops: bool,
     rejects: OnceCell<DataFrame>,
     deliveries: OnceCell<DataFrame>,
-    messages: OnceCell<Messages>,
-    summary: OnceCell<Summary>,
-    final_deliveries: OnceCell<DataFrame>,
+    messages: OnceCell<Messages<'a>>,
+    summary: OnceCell<Summary<'a>>,
+    not_hops: OnceCell<Option<BooleanChunked>>,
 }
 
 impl<'a> Context<'a> {
@@ -324,35 +326,49 @@ impl<'a> Context<'a> {
             deliveries: OnceCell::new(),
             messages: OnceCell::new(),
             summary: OnceCell::new(),
-            final_deliveries: OnceCell::new(),
+            not_hops: OnceCell::new(),
         }
     }
 
     /// The summary's numbers ([`summary::Summary`]).
-    pub fn summary(&self) -> PolarsResult<&Summary> {
+    pub fn summary(&self) -> PolarsResult<&Summary<'a>> {
         once(&self.summary, || {
-            Summary::compute(self, self.count_filter_hops)
+            let started = std::time::Instant::now();
+            let summary = Summary::compute(self, self.count_filter_hops);
+            crate::timings::note("(summary)", started);
+            summary
         })
     }
 
-    /// The frame without the deliveries that handed a message to a content
-    /// filter (unless they count, see `count_filter_hops`): what the
-    /// delivery tables read.
-    pub fn final_deliveries(&self) -> PolarsResult<&DataFrame> {
-        once(&self.final_deliveries, || {
+    /// Delivery rows with one of `statuses`, narrowed to `columns`, without
+    /// the deliveries that handed a message to a content filter (unless
+    /// they count, see `count_filter_hops`): what the delivery tables read.
+    /// Columns are narrowed before rows are filtered, so only the rows and
+    /// columns a table reads are copied.
+    pub fn final_deliveries(
+        &self,
+        statuses: &[DeliveryStatus],
+        columns: &[&str],
+    ) -> PolarsResult<DataFrame> {
+        let not_hops = once(&self.not_hops, || {
             let messages = self.messages()?;
             if self.count_filter_hops || !messages.hop.contains(&true) {
-                return Ok(self.frame.clone());
+                return Ok(None);
             }
-            let keep: BooleanChunked = messages.hop.iter().map(|hop| !hop).collect();
-            self.frame.filter(&keep)
-        })
+            Ok(Some(messages.hop.iter().map(|hop| !hop).collect()))
+        })?;
+        grouping::deliveries_where(self.frame, not_hops.as_ref(), statuses, columns)
     }
 
     /// The messages ([`crate::messages`]): read by the overview, the
     /// summary and the delivery tables (which leave filter hops out).
-    pub fn messages(&self) -> PolarsResult<&Messages> {
-        once(&self.messages, || messages::build(self.frame))
+    pub fn messages(&self) -> PolarsResult<&Messages<'a>> {
+        once(&self.messages, || {
+            let started = std::time::Instant::now();
+            let messages = messages::build(self.frame);
+            crate::timings::note("(messages)", started);
+            messages
+        })
     }
 
     /// The rejects table ([`rejects::REJECTS`]): read by the rejects report
@@ -371,7 +387,9 @@ impl<'a> Context<'a> {
     /// read by the deliveries report and the findings.
     pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
         once(&self.deliveries, || {
-            deliveries::by_domain(self.final_deliveries()?)
+            deliveries::by_domain(
+                &self.final_deliveries(&[DeliveryStatus::Sent], deliveries::COLUMNS)?,
+            )
         })
     }
 }
