@@ -2,8 +2,6 @@
 //! actions, the delivery attempts and Postfix's own problem reports, each
 //! with its frame row, so that a finding can show its log lines.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use super::Sample;
@@ -163,8 +161,8 @@ pub struct Events<'a> {
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Input],
     line_index: &'a [LineMark],
-    /// Per frame row: the input and the byte offset of its line.
-    locations: HashMap<usize, (u16, u64)>,
+    /// The frame, for the input and offset of a sample's row.
+    frame: &'a DataFrame,
     zone: Zone,
 }
 
@@ -175,26 +173,6 @@ impl<'a> Events<'a> {
         let deliveries = Table::of(df, &[EventKind::Delivery])?;
         let problems = Table::of(df, PROBLEM_KINDS)?;
         let clients = Table::of(df, &[EventKind::Client])?;
-        let mut locations = HashMap::new();
-        for table in [&actions, &deliveries, &problems] {
-            let input = table
-                .frame
-                .column(col::INPUT)
-                .ok()
-                .and_then(|c| c.u16().ok().cloned());
-            let offset = table
-                .frame
-                .column(col::OFFSET)
-                .ok()
-                .and_then(|c| c.u64().ok().cloned());
-            if let (Some(input), Some(offset)) = (input, offset) {
-                for ((row, i), o) in table.rows.iter().zip(input.iter()).zip(offset.iter()) {
-                    if let (Some(i), Some(o)) = (i, o) {
-                        locations.insert(*row, (i, o));
-                    }
-                }
-            }
-        }
         Ok(Events {
             actions,
             deliveries,
@@ -203,7 +181,7 @@ impl<'a> Events<'a> {
             span: context.counts.span(&EventKind::ALL),
             inputs: context.inputs,
             line_index: context.line_index,
-            locations,
+            frame: df,
             zone: context.zone.clone(),
         })
     }
@@ -249,7 +227,7 @@ impl<'a> Events<'a> {
     pub fn samples(&self, rows: &[usize]) -> Vec<Sample> {
         rows.iter()
             .filter_map(|row| {
-                let &(input, offset) = self.locations.get(row)?;
+                let (input, offset) = self.location(*row)?;
                 let source = self.inputs.get(usize::from(input))?;
                 Some(Sample {
                     file: source.name.clone(),
@@ -263,10 +241,18 @@ impl<'a> Events<'a> {
 }
 
 impl Events<'_> {
+    /// The input and byte offset of a frame row's line. (Looked up for the
+    /// few rows shown, not indexed for all.)
+    fn location(&self, row: usize) -> Option<(u16, u64)> {
+        let input = self.frame.column(col::INPUT).ok()?.u16().ok()?.get(row)?;
+        let offset = self.frame.column(col::OFFSET).ok()?.u64().ok()?.get(row)?;
+        Some((input, offset))
+    }
+
     /// The log line of a frame row as logged, if its input's bytes are
     /// still at hand: for what the frame keeps only normalized.
     pub fn line(&self, row: usize) -> Option<String> {
-        let &(input, offset) = self.locations.get(&row)?;
+        let (input, offset) = self.location(row)?;
         line_at(self.inputs.get(usize::from(input))?, offset)
     }
 }

@@ -262,18 +262,30 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
 
 /// Every detector's findings, worst first, then by impact.
 pub fn detect(context: &Context<'_>) -> PolarsResult<Vec<Finding>> {
+    let started = std::time::Instant::now();
     let events = Events::read(context)?;
+    crate::timings::note("(findings: events)", started);
+    let messages = context.messages()?;
     let options = context.findings;
     let thresholds = &options.thresholds;
+    let detectors: [(&str, &dyn Fn() -> Vec<Finding>); 8] = [
+        ("domain_wide", &|| domain_wide::detect(&events, thresholds)),
+        ("relay_denied", &|| relay_denied::detect(&events)),
+        ("soft_unknown", &|| soft_unknown::detect(&events)),
+        ("remote_bounces", &|| {
+            remote_bounces::detect(&events, thresholds)
+        }),
+        ("unreachable", &|| unreachable::detect(&events, messages)),
+        ("onset", &|| onset::detect(&events)),
+        ("abuse", &|| abuse::detect(&events)),
+        ("daemon_problems", &|| daemon_problems::detect(&events)),
+    ];
     let mut findings = Vec::new();
-    findings.extend(domain_wide::detect(&events, thresholds));
-    findings.extend(relay_denied::detect(&events));
-    findings.extend(soft_unknown::detect(&events));
-    findings.extend(remote_bounces::detect(&events, thresholds));
-    findings.extend(unreachable::detect(&events, context.messages()?));
-    findings.extend(onset::detect(&events));
-    findings.extend(abuse::detect(&events));
-    findings.extend(daemon_problems::detect(&events));
+    for (name, detector) in detectors {
+        let started = std::time::Instant::now();
+        findings.extend(detector());
+        crate::timings::note(name, started);
+    }
     if let Some(rules) = &options.rules {
         findings.extend(site_rules::detect(&events, rules));
     }
