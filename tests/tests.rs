@@ -6,6 +6,7 @@ mod bad_input;
 mod chunks;
 mod cli;
 mod corpus;
+mod formats;
 mod golden;
 mod inputs;
 mod lab_truth;
