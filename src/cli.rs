@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::input::journal::Journal;
 use crate::input::MmapPolicy;
 use crate::parse::EventKind;
 use crate::report::findings::postconf::Postconf;
@@ -25,15 +26,31 @@ Examples:
       Rejects by recipient domain and inferred restriction.
   maillog-report --group-by day,kind --top 0 mail.log
       Events per day and kind, all rows.
-  journalctl -u postfix -o short | maillog-report -
-      Read standard input.
+  maillog-report --journal -d yesterday
+      The Postfix entries of this machine's systemd journal, yesterday.
+  journalctl -o short-iso -t postfix/smtpd | maillog-report -
+      Read standard input: any of journalctl's short, short-precise,
+      short-iso, short-iso-precise, short-full, short-unix or json output.
   maillog-report --format json --report rejects mail.log
       One report as JSON, for scripts.
   maillog-report --report summary -d yesterday /var/log/mail.log
       pflogsumm's daily summary of yesterday (in --tz), for cron.
 
+Input formats (recognized line by line):
+  classic syslog and Postfix's maillog_file (Mar  7 02:09:33 host prog[pid]:),
+  RFC 3339 stamps, RFC 5424 (<22>1 2026-11-23T03:35:09+01:00 host postfix/smtpd
+  PID - - message), a <PRI> before a classic or RFC 3339 line, and journalctl's
+  short, short-precise, short-iso, short-iso-precise, short-full, short-unix
+  and json outputs (JSON when the input's first byte is {). --journal and
+  --journal-file run journalctl for every syslog identifier starting with
+  postfix (postfix/*, postfix-out/*, postfix/postfix-script, ...).
+
 Timestamps and time zones:
-  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00) carry their zone.
+  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00, also in RFC 5424 lines
+  and journalctl's short-iso, 2026-11-29T05:35:09+0000) carry their zone.
+  journalctl's short-full stamps (Sun 2026-11-29 05:35:09 UTC) are exact with
+  UTC, GMT or a numeric offset; with another abbreviation (CET, EST) they are
+  read in --tz.
   Classic stamps (Mar  7 02:09:33) carry neither year nor zone: they are read
   in --tz (default: the machine's zone, $TZ or /etc/localtime, with daylight
   saving time), and the year is that of the input's last line: --year if
@@ -52,7 +69,8 @@ Line accounting:
 Exit status:
   0   the report covers all input
   1   some input could not be read (missing, a directory, no permission,
-      damaged .gz): the problem is on stderr, the report covers the rest;
+      damaged .gz, journalctl missing or failing): the problem is on stderr,
+      the report covers the rest;
       when no input could be read at all, no report is printed
   2   usage error
   3   the report or an output file (--unparsed, --parquet, --parquet-dir)
@@ -70,8 +88,19 @@ pub struct Args {
     pub command: Option<Command>,
 
     /// Log files (plain or .gz); `-` or none reads standard input.
+    /// journalctl's JSON output (`-o json`) is recognized by its `{`.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+
+    /// Read the Postfix entries of this machine's systemd journal (runs
+    /// journalctl; -d, --since and --until select the entries it prints).
+    #[arg(long)]
+    pub journal: bool,
+
+    /// Read a journal file, e.g. one copied from another host (runs
+    /// `journalctl --file FILE`, as --journal); may be given more than once.
+    #[arg(long, value_name = "FILE")]
+    pub journal_file: Vec<PathBuf>,
 
     /// Reports to print, in this order (a comma-separated list); `summary`
     /// stands for the daily summary's sections.
@@ -281,6 +310,8 @@ fn group_key_parser() -> impl clap::builder::TypedValueParser<Value = GroupKey> 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub files: Vec<String>,
+    /// Journals read through journalctl (`--journal`, `--journal-file`).
+    pub journals: Vec<Journal>,
     /// What to compute: the reports or the `--group-by` table, the event
     /// kinds covered, the row cap.
     pub request: Request,
@@ -335,7 +366,11 @@ impl Config {
             (Some(day), ..) => Window::day(day, &zone, now).map_err(|e| format!("--day {e}"))?,
             (None, since, until) => Window::between(since.as_deref(), until.as_deref(), &zone)?,
         };
-        let files = if args.files.is_empty() {
+        let mut journals: Vec<Journal> = args.journal_file.into_iter().map(Journal::File).collect();
+        if args.journal {
+            journals.insert(0, Journal::Local);
+        }
+        let files = if args.files.is_empty() && journals.is_empty() {
             vec!["-".to_string()]
         } else {
             args.files
@@ -400,6 +435,7 @@ impl Config {
         };
         Ok(Config {
             files,
+            journals,
             request: Request {
                 plan,
                 kinds,

@@ -8,7 +8,8 @@
 //!     -> render (table|json|csv|markdown) -> export (Parquet)
 //! ```
 //!
-//! - [`input`]: opening files and standard input, and cutting them into chunks;
+//! - [`input`]: opening files, standard input and journals, and cutting them
+//!   into chunks;
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
@@ -93,8 +94,16 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut status = exit::OK;
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    for name in &config.files {
-        match input::load(name, config.mmap, config.max_decompressed) {
+    let files = config
+        .files
+        .iter()
+        .map(|name| input::load(name, config.mmap, config.max_decompressed));
+    let journals = config
+        .journals
+        .iter()
+        .map(|journal| input::journal::load(journal, &config.window));
+    for loaded in files.chain(journals) {
+        match loaded {
             Loaded::Whole(input) => inputs.push(input),
             Loaded::Partial(input, problem) => {
                 inputs.push(input);
@@ -128,6 +137,9 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .build()
         .context("starting worker threads")
         .map_err(Failure::Internal)?;
+    // journalctl's JSON records become lines (on stdin too).
+    let inputs: Vec<input::Input> =
+        pool.install(|| inputs.into_iter().map(input::journal::decode).collect());
     let bar = progress_bar(&inputs);
     let started = std::time::Instant::now();
     let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));

@@ -2231,6 +2231,210 @@ fn envelope_variants() {
     check_lines(cases);
 }
 
+// The events of sample-logs/maillog lines 8, 9, 11, 12, 14, 68 and 93,
+// whatever wrote them: other writers change the timestamp and the envelope,
+// never the message.
+
+fn lab_client(ts: &str) -> Event<'static> {
+    Event {
+        ts: utc(ts),
+        host: "relay",
+        instance: "postfix",
+        daemon: "smtpd",
+        pid: Some(5031),
+        queue_id: Some("E9E8CB4311"),
+        client_name: Some("localhost"),
+        client_ip: Some("127.0.0.1"),
+        ..Event::new(EventKind::Client)
+    }
+}
+
+fn lab_message_id(ts: &str, queue_id: &'static str, id: &'static str) -> Event<'static> {
+    Event {
+        ts: utc(ts),
+        host: "relay",
+        instance: "postfix",
+        daemon: "cleanup",
+        pid: Some(5035),
+        queue_id: Some(queue_id),
+        message_id: Some(id),
+        ..Event::new(EventKind::MessageId)
+    }
+}
+
+fn lab_queued(ts: &str, queue_id: &'static str, size: u64) -> Event<'static> {
+    Event {
+        ts: utc(ts),
+        host: "relay",
+        instance: "postfix",
+        daemon: "qmgr",
+        pid: Some(4981),
+        queue_id: Some(queue_id),
+        text: Some("(queue active)"),
+        from: Some("noreply@xamxam.example"),
+        size: Some(size),
+        nrcpt: Some(1),
+        ..Event::new(EventKind::Queued)
+    }
+}
+
+fn lab_reject(ts: &str) -> Event<'static> {
+    Event {
+        ts: utc(ts),
+        host: "relay",
+        instance: "postfix",
+        daemon: "smtpd",
+        pid: Some(5031),
+        action: Some("reject"),
+        stage: Some("RCPT"),
+        client_name: Some("localhost"),
+        client_ip: Some("127.0.0.1"),
+        code: Some(550),
+        enhanced: Some("5.1.1"),
+        address: Some("camille.desmet29@erg.school"),
+        reason: Some("Recipient address rejected: User unknown in virtual mailbox table"),
+        text: Some("550 5.1.1 <camille.desmet29@erg.school>: Recipient address rejected: User unknown in virtual mailbox table"),
+        from: Some("noreply@xamxam.example"),
+        to: Some("camille.desmet29@erg.school"),
+        proto: Some("ESMTP"),
+        helo: Some("app01.xamxam.example"),
+        ..Event::new(EventKind::Reject)
+    }
+}
+
+fn lab_sent(ts: &str) -> Event<'static> {
+    Event {
+        ts: utc(ts),
+        host: "relay",
+        instance: "postfix",
+        daemon: "smtp",
+        pid: Some(5043),
+        queue_id: Some("0E101B43FE"),
+        code: Some(250),
+        enhanced: Some("2.0.0"),
+        reason: Some("Ok"),
+        text: Some("250 2.0.0 Ok"),
+        to: Some("jasper.wouters@kuleuven.example"),
+        relay_host: Some("mx.kuleuven.example"),
+        relay_ip: Some("127.0.0.12"),
+        relay_port: Some(25),
+        delay: Some(0.01),
+        delays: Some([0.0, 0.0, 0.0, 0.0]),
+        dsn: Some("2.0.0"),
+        status: Some("sent"),
+        ..Event::new(EventKind::Delivery)
+    }
+}
+
+/// The envelopes other syslog writers and journalctl put around Postfix's
+/// lines. Each line was written by the real program named, from
+/// sample-logs/maillog's lines (sent over TCP to rsyslog and syslog-ng as
+/// `<22>` + the line; given to journalctl as a journal file that
+/// systemd-journal-remote made from them, as tests/journal.rs does): the
+/// files in sample-logs/formats/ (their README says how) and journalctl 252
+/// (Debian 12) with `TZ=UTC` unless named.
+#[test]
+fn envelope_variants_of_other_writers() {
+    let cases: &[(&str, Event)] = &[
+        // sample-logs/formats/maillog.rsyslog-protocol23.gz line 68: RFC 5424
+        // (rsyslog 8.2302's RSYSLOG_SyslogProtocol23Format), no structured
+        // data, and rsyslog's leading space of a legacy message (`-  NOQUEUE`).
+        (
+            "<22>1 2026-11-23T14:04:29+00:00 relay postfix/smtpd 5031 - -  NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 <camille.desmet29@erg.school>: Recipient address rejected: User unknown in virtual mailbox table; from=<noreply@xamxam.example> to=<camille.desmet29@erg.school> proto=ESMTP helo=<app01.xamxam.example>",
+            lab_reject("2026-11-23T14:04:29Z"),
+        ),
+        // sample-logs/formats/maillog.syslog-ng-protocol.gz line 93: RFC 5424
+        // (syslog-ng 3.38's `flags(syslog-protocol)`), one space before the
+        // message.
+        (
+            "<22>1 2026-11-23T14:04:29+00:00 relay postfix/smtp 5043 - - 0E101B43FE: to=<jasper.wouters@kuleuven.example>, relay=mx.kuleuven.example[127.0.0.12]:25, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            lab_sent("2026-11-23T14:04:29Z"),
+        ),
+        // rsyslog 8.2302, RSYSLOG_SyslogProtocol23Format, of an RFC 5424
+        // message util-linux's `logger --rfc5424 --sd-id origin@32473
+        // --sd-param 'note="a \] b \" c"'` sent it: two structured data
+        // elements, escapes inside a quoted value, another host name.
+        (
+            r#"<22>1 2026-11-29T17:09:14.742408+00:00 vm postfix/cleanup 5035 - [timeQuality tzKnown="1" isSynced="0"][origin@32473 note="a \] b \" c"] E9E8CB4311: message-id=<lab.2.0@xamxam.example>"#,
+            Event {
+                host: "vm",
+                ..lab_message_id("2026-11-29T17:09:14.742408Z", "E9E8CB4311", "lab.2.0@xamxam.example")
+            },
+        ),
+        // The syslog-ng line above with a BOM before the message (RFC 5424
+        // allows one before UTF-8 text; real-derived, no writer here adds it).
+        (
+            "<22>1 2026-11-23T14:04:29+00:00 relay postfix/smtp 5043 - - \u{feff}0E101B43FE: to=<jasper.wouters@kuleuven.example>, relay=mx.kuleuven.example[127.0.0.12]:25, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            lab_sent("2026-11-23T14:04:29Z"),
+        ),
+        // sample-logs/formats/maillog.rsyslog-forward.gz line 8: `<PRI>` and
+        // RFC 3339 (rsyslog's RSYSLOG_ForwardFormat, with a line end).
+        (
+            "<22>2026-11-23T14:04:28+00:00 relay postfix/smtpd[5031]: E9E8CB4311: client=localhost[127.0.0.1]",
+            lab_client("2026-11-23T14:04:28Z"),
+        ),
+        // sample-logs/formats/maillog.rsyslog-traditional-forward.gz line 9:
+        // `<PRI>` and a BSD stamp (RSYSLOG_TraditionalForwardFormat).
+        (
+            "<22>Nov 23 14:04:28 relay postfix/cleanup[5035]: E9E8CB4311: message-id=<lab.2.0@xamxam.example>",
+            lab_message_id("2026-11-23T14:04:28Z", "E9E8CB4311", "lab.2.0@xamxam.example"),
+        ),
+        // journalctl -o short-precise, line 93: a BSD stamp with microseconds.
+        (
+            "Nov 23 14:04:29.000000 relay postfix/smtp[5043]: 0E101B43FE: to=<jasper.wouters@kuleuven.example>, relay=mx.kuleuven.example[127.0.0.12]:25, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            lab_sent("2026-11-23T14:04:29Z"),
+        ),
+        // journalctl -o short-iso, line 68: an offset without a colon.
+        (
+            "2026-11-23T14:04:29+0000 relay postfix/smtpd[5031]: NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 <camille.desmet29@erg.school>: Recipient address rejected: User unknown in virtual mailbox table; from=<noreply@xamxam.example> to=<camille.desmet29@erg.school> proto=ESMTP helo=<app01.xamxam.example>",
+            lab_reject("2026-11-23T14:04:29Z"),
+        ),
+        // journalctl -o short-iso with TZ=Asia/Kolkata, line 14.
+        (
+            "2026-11-23T19:34:28+0530 relay postfix/qmgr[4981]: EB1DCB4312: from=<noreply@xamxam.example>, size=556, nrcpt=1 (queue active)",
+            lab_queued("2026-11-23T14:04:28Z", "EB1DCB4312", 556),
+        ),
+        // journalctl -o short-iso-precise, line 8.
+        (
+            "2026-11-23T14:04:28.000000+0000 relay postfix/smtpd[5031]: E9E8CB4311: client=localhost[127.0.0.1]",
+            lab_client("2026-11-23T14:04:28Z"),
+        ),
+        // journalctl -o short-full, line 11: a day name, a zone name.
+        (
+            "Mon 2026-11-23 14:04:28 UTC relay postfix/qmgr[4981]: E9E8CB4311: from=<noreply@xamxam.example>, size=558, nrcpt=1 (queue active)",
+            lab_queued("2026-11-23T14:04:28Z", "E9E8CB4311", 558),
+        ),
+        // journalctl -o short-full with TZ=America/Sao_Paulo, line 68: a
+        // zone without an abbreviation prints its offset in hours.
+        (
+            "Mon 2026-11-23 11:04:29 -03 relay postfix/smtpd[5031]: NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 550 5.1.1 <camille.desmet29@erg.school>: Recipient address rejected: User unknown in virtual mailbox table; from=<noreply@xamxam.example> to=<camille.desmet29@erg.school> proto=ESMTP helo=<app01.xamxam.example>",
+            lab_reject("2026-11-23T14:04:29Z"),
+        ),
+        // journalctl -o short-unix, line 9: seconds since the epoch.
+        (
+            "1795442668.000000 relay postfix/cleanup[5035]: E9E8CB4311: message-id=<lab.2.0@xamxam.example>",
+            lab_message_id("2026-11-23T14:04:28Z", "E9E8CB4311", "lab.2.0@xamxam.example"),
+        ),
+    ];
+    check_lines(cases);
+
+    // journalctl -o short-full with TZ=Europe/Brussels, line 12: `CET` is
+    // read in the run's zone, here +01:00 (it would be in UTC with `CTX`).
+    let brussels = TimeContext {
+        bsd_zone: maillog_report::parse::BsdZone::Fixed(3600),
+        ..CTX
+    };
+    let line = "Mon 2026-11-23 15:04:28 CET relay postfix/cleanup[5035]: EB1DCB4312: message-id=<lab.3.0@xamxam.example>";
+    assert_eq!(
+        parse_line(line, &brussels),
+        LineOutcome::Event(lab_message_id(
+            "2026-11-23T14:04:28Z",
+            "EB1DCB4312",
+            "lab.3.0@xamxam.example"
+        ))
+    );
+}
+
 /// Lines that are not events: known Postfix chatter, other programs, lines
 /// without a syslog header, and damaged lines.
 #[test]
@@ -2305,6 +2509,19 @@ fn lines_that_are_not_events() {
         (
             "Feb 26 12:27:16 server1 sendmail[6005]: 21QBRGdX006005: from=root, size=30, class=0, nrcpts=6, msgid=<202202261127.21QBRGdX006005@server1.alsoft.org>, relay=root@localhost",
             Skip::OtherProgram,
+        ),
+        // syslog-ng 3.38 with `flags(syslog-protocol)`, given an RFC 5424
+        // message on a BSD source (`udp()`): it took `1` for the program and
+        // wrote the real header into the message. Not Postfix's line.
+        (
+            r#"<22>1 2026-11-29T17:10:32+00:00 localhost 1 - - - 2026-11-29T17:10:32.927494+00:00 vm postfix/cleanup 5035 - [timeQuality tzKnown="1" isSynced="0"][origin@32473 note="a \] b \" c"] E9E8CB4311: message-id=<lab.2.0@xamxam.example>"#,
+            Skip::OtherProgram,
+        ),
+        // The RFC 5424 line of sample-logs/formats/maillog.syslog-ng-protocol
+        // line 93 with its timestamp `-` (NILVALUE; real-derived): no time.
+        (
+            "<22>1 - relay postfix/smtp 5043 - - 0E101B43FE: to=<jasper.wouters@kuleuven.example>, relay=mx.kuleuven.example[127.0.0.12]:25, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            Skip::NoSyslogHeader,
         ),
         // infohtreasure maillog:43: Roundcube, no syslog header.
         (

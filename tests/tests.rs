@@ -7,6 +7,7 @@ mod chunks;
 mod cli;
 mod corpus;
 mod findings;
+mod formats;
 mod golden;
 mod inputs;
 mod lab_truth;

@@ -102,8 +102,9 @@ fn check_line(line: &str) {
                 "timestamp {} out of range",
                 e.ts
             );
-            if !line.as_bytes()[0].is_ascii_digit() {
-                // BSD stamp: reference year 2026, month 12, offset 0.
+            if parse::syslog::bsd_month(line.as_bytes()).is_some() {
+                // BSD stamp (after a `<PRI>` or not): reference year 2026,
+                // month 12, offset 0.
                 assert!(
                     // ..= : a leap second `Dec 31 23:59:60` folds onto 2027.
                     (Y2025..=Y2027).contains(&secs),

@@ -6,6 +6,7 @@
 //! both.
 
 pub mod chunks;
+pub mod journal;
 
 use std::fs::File;
 use std::io::{self, Read};
