@@ -253,7 +253,7 @@ fn projection(config: &Config) -> frame::Projection {
         None => wanted,
     };
     if config.parquet_messages.is_some() {
-        wanted.union(messages::reads_detail().only_kinds(&config.request.kinds))
+        wanted.union(messages::reads_everything().only_kinds(&config.request.kinds))
     } else {
         wanted
     }

@@ -388,26 +388,27 @@ pub const COLUMNS: &[&str] = &[
     col::RELAY_PORT,
 ];
 
-/// The columns of a message's detail (sender, client, Message-ID, number
-/// of recipients): read when a report or the export prints them.
-pub const DETAIL_COLUMNS: &[&str] = &[
-    col::CLIENT_NAME,
-    col::CLIENT_IP,
-    col::FROM,
-    col::NRCPT,
-    col::MESSAGE_ID,
-];
+/// The columns of a message's detail (sender, client, number of
+/// recipients): read when a report or the export prints them.
+pub const DETAIL_COLUMNS: &[&str] = &[col::CLIENT_NAME, col::CLIENT_IP, col::FROM, col::NRCPT];
 
 /// What [`build`] reads to count messages.
 pub fn reads() -> Projection {
     Projection::NONE.with_kinds(KINDS).with_columns(COLUMNS)
 }
 
-/// What [`build`] reads for every detail of the messages.
+/// What [`build`] reads for the details the summary prints: senders,
+/// clients, recipients.
 pub fn reads_detail() -> Projection {
-    reads()
+    reads().with_columns(DETAIL_COLUMNS)
+}
+
+/// [`reads_detail`] and the Message-ID (cleanup's `message-id=` lines, one
+/// per message): what `--parquet-messages` writes.
+pub fn reads_everything() -> Projection {
+    reads_detail()
         .with_kinds(&[EventKind::MessageId])
-        .with_columns(DETAIL_COLUMNS)
+        .with_columns(&[col::MESSAGE_ID])
 }
 
 /// A next hop: relay address and port (`127.0.0.1`, `10024`).
@@ -745,7 +746,13 @@ impl<'a> Builder<'a> {
     /// Marks the open message of `key` as made from message `parent`, or
     /// keeps the link for [`Builder::finish`] if that message is not open.
     fn link(&mut self, key: &Key<'a>, parent: u32, origin: Origin, ts: Micros) {
-        match self.current(key).filter(|&c| c != parent) {
+        // A removed message is not the target: its queue id is reused by
+        // the new message, whose first line may come after the link (when
+        // cleanup's `message-id=` line is not read).
+        let open = self
+            .current(key)
+            .filter(|&c| c != parent && !self.list[c as usize].removed);
+        match open {
             Some(child) => self.set_parent(child, parent, origin),
             None => self.pending.push((*key, parent, origin, ts)),
         }

@@ -163,6 +163,34 @@ fn a_day_of_a_two_day_log_has_that_day_s_totals() {
             assert_eq!(both[item], *n, "both days, distinct: {item}");
         }
     }
+    // The fates read fewer columns and no `message-id=` lines: a
+    // notification's link must still find its message when its queue id
+    // was used the day before.
+    let fates = |args: &[&str]| -> Vec<(String, u64, u64)> {
+        let mut all = vec!["--format", "json", "--report", "fates", "--year", "2026"];
+        all.extend_from_slice(args);
+        let out = support::run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["fates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let n = |k: &str| r[k].as_u64().unwrap();
+                (
+                    r["fate"].as_str().unwrap().to_string(),
+                    n("received"),
+                    n("other"),
+                )
+            })
+            .collect()
+    };
+    let doubled: Vec<_> = fates(&[&lab_log()])
+        .into_iter()
+        .map(|(fate, received, other)| (fate, 2 * received, 2 * other))
+        .collect();
+    assert_eq!(fates(&[path]), doubled);
     // --since/--until: the same window as -d.
     let window = totals(&[
         "--year",
