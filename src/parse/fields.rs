@@ -681,6 +681,50 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// The register searches find what a byte-by-byte search finds, at
+        /// any length and position (across the 32 bytes searched in
+        /// registers and the `memchr` after them).
+        #[test]
+        fn byte_finds_agree_with_the_plain_search(haystack in "[ab\\]\\[ ]{0,80}") {
+            let b = haystack.as_bytes();
+            proptest::prop_assert_eq!(find_byte(b, b']'), b.iter().position(|&c| c == b']'));
+            proptest::prop_assert_eq!(
+                find_byte2(b, b'[', b' '),
+                b.iter().position(|&c| c == b'[' || c == b' ')
+            );
+            proptest::prop_assert_eq!(split_word(&haystack), haystack.split_once(' '));
+            proptest::prop_assert_eq!(strip(&haystack, b"ab "), haystack.strip_prefix("ab "));
+            proptest::prop_assert_eq!(strip(&haystack, b"a"), haystack.strip_prefix('a'));
+        }
+    }
+
+    /// The needle at every position, before, at and after the 32 bytes
+    /// searched in registers.
+    #[test]
+    fn byte_finds_at_every_position() {
+        for len in 0..80 {
+            for at in 0..len {
+                let mut b = vec![b'a'; len];
+                b[at] = b']';
+                assert_eq!(find_byte(&b, b']'), Some(at), "{len} {at}");
+                b[at] = b' ';
+                assert_eq!(find_byte2(&b, b'[', b' '), Some(at), "{len} {at}");
+            }
+            assert_eq!(find_byte(&vec![b'a'; len], b']'), None);
+        }
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_port(b"25"), Some(25));
+        assert_eq!(parse_port(b"65535"), Some(65535));
+        assert_eq!(parse_port(b"65536"), None);
+        assert_eq!(parse_port(b"123456"), None);
+        assert_eq!(parse_port(b""), None);
+    }
+
     #[test]
     fn peers() {
         let cases = [

@@ -182,21 +182,25 @@ fn verdict_of<'a>(action: &'a str, client: Peer<'a>) -> Verdict<'a> {
 fn client(s: &str) -> Option<(Peer<'_>, &str)> {
     let inner = fields::strip(s, b"[")?;
     let close = fields::find_byte(inner.as_bytes(), b']')?;
-    let (addr, after) = inner.split_at_checked(close)?;
-    let port_text = fields::strip(after, b"]:")?;
-    let digits = port_text
-        .as_bytes()
-        .iter()
-        .take(6)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    let (port, rest) = port_text.split_at_checked(digits)?;
+    let addr = inner.get(..close)?;
+    let port_text = fields::strip(inner.get(close..)?, b"]:")?;
+    // The port's digits, read as they are scanned.
+    let digits = port_text.as_bytes();
+    let mut port = 0u32;
+    let mut len = 0;
+    while let Some(d) = digits.get(len).filter(|d| d.is_ascii_digit()) {
+        port = port * 10 + u32::from(d - b'0');
+        len += 1;
+        if len > 5 {
+            return None;
+        }
+    }
     let peer = Peer {
         name: None,
         addr: Some(addr),
-        port: Some(fields::parse_port(port.as_bytes())?),
+        port: Some(u16::try_from(port).ok().filter(|_| len > 0)?),
     };
-    Some((peer, rest))
+    Some((peer, port_text.get(len..)?))
 }
 
 /// `VERDICT [A]:P`.
@@ -323,4 +327,28 @@ fn tlsproxy(message: &str) -> Option<Parsed> {
     let bookkeeping = fields::strip(message, b"CONNECT ").is_some()
         || fields::strip(message, b"DISCONNECT ").is_some();
     bookkeeping.then_some(Parsed::Skipped(Skip::Known))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_are_addr_and_port() {
+        let (peer, rest) = client("[2001:db8::1]:25 x").unwrap();
+        assert_eq!(
+            (peer.name, peer.addr, peer.port, rest),
+            (None, Some("2001:db8::1"), Some(25), " x")
+        );
+        for bad in [
+            "[1.2.3.4]",
+            "[1.2.3.4]:",
+            "[1.2.3.4]:65536",
+            "[1.2.3.4]:123456",
+            "host[1.2.3.4]:25",
+            "[1.2.3.4:25",
+        ] {
+            assert_eq!(client(bad), None, "{bad}");
+        }
+    }
 }
