@@ -16,7 +16,7 @@ use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
 use crate::parse::{
-    self, BsdZone, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
+    self, BsdZone, Event, EventKind, Micros, MinuteCache, Parsed, Skip, TimeContext, YearRule,
 };
 use crate::window::Window;
 
@@ -65,7 +65,7 @@ impl ScanOptions {
 }
 
 /// Where every input line went. The buckets add up to `lines`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineCounts {
     pub lines: u64,
     pub events: u64,
@@ -83,6 +83,26 @@ pub struct LineCounts {
     /// First and last timestamp of each kind's events, whether or not the
     /// frame keeps them: the time range report needs no frame.
     pub span_by_kind: [Option<(Micros, Micros)>; EventKind::ALL.len()],
+}
+
+// By hand: the standard library derives `Default` for arrays of up to 32
+// elements only, and there are more kinds.
+impl Default for LineCounts {
+    fn default() -> Self {
+        LineCounts {
+            lines: 0,
+            events: 0,
+            known: 0,
+            other_program: 0,
+            no_syslog_header: 0,
+            unrecognized: 0,
+            too_long: 0,
+            outside_window: 0,
+            invalid_utf8: 0,
+            by_kind: [0; EventKind::ALL.len()],
+            span_by_kind: [None; EventKind::ALL.len()],
+        }
+    }
 }
 
 impl LineCounts {
@@ -330,18 +350,22 @@ impl ChunkParser<'_> {
     }
 
     fn text_lines(&mut self, text: &str) {
+        // One event for all lines, each parsed into it: built in place,
+        // not returned and moved (`parse::Parsed`).
+        let mut event = Event::new(EventKind::Warning);
         for line in chunks::text_lines(text) {
-            self.line(line, line.as_bytes(), false);
+            self.line(line, line.as_bytes(), false, &mut event);
         }
     }
 
     /// A line with bytes that are not UTF-8: parsed with U+FFFD in their
     /// place (unless it is too long to parse at all).
     fn invalid_line(&mut self, raw: &[u8]) {
+        let mut event = Event::new(EventKind::Warning);
         if raw.len() > self.max_line {
-            self.line("", raw, false);
+            self.line("", raw, false, &mut event);
         } else {
-            self.line(&String::from_utf8_lossy(raw), raw, true);
+            self.line(&String::from_utf8_lossy(raw), raw, true, &mut event);
         }
     }
 
@@ -350,8 +374,9 @@ impl ChunkParser<'_> {
         self.offset + (raw.as_ptr() as usize - self.chunk.as_ptr() as usize)
     }
 
-    /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8.
-    fn line(&mut self, text: &str, raw: &[u8], lossy: bool) {
+    /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8;
+    /// `event` is where its event is built.
+    fn line<'t>(&mut self, text: &'t str, raw: &[u8], lossy: bool, event: &mut Event<'t>) {
         self.counts.lines += 1;
         if raw.len() > self.max_line {
             self.counts.too_long += 1;
@@ -360,24 +385,24 @@ impl ChunkParser<'_> {
         if lossy {
             self.counts.invalid_utf8 += 1;
         }
-        match parse::parse_line_cached(text, self.time, &mut self.minutes) {
-            LineOutcome::Event(event) if !self.window.contains(event.ts) => {
+        match parse::parse_line_into(text, self.time, &mut self.minutes, event) {
+            Parsed::Event if !self.window.contains(event.ts) => {
                 self.counts.outside_window += 1;
             }
-            LineOutcome::Event(event) => {
-                self.counts.count_event(&event);
-                if self.projection.keeps(&event) {
+            Parsed::Event => {
+                self.counts.count_event(event);
+                if self.projection.keeps(event) {
                     let at = Location {
                         input: self.input,
                         offset: self.line_offset(raw) as u64,
                     };
-                    self.builder.push(&event, at);
+                    self.builder.push(event, at);
                 }
             }
-            LineOutcome::Skipped(Skip::Known) => self.counts.known += 1,
-            LineOutcome::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
-            LineOutcome::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
-            LineOutcome::Skipped(Skip::Unrecognized) => {
+            Parsed::Skipped(Skip::Known) => self.counts.known += 1,
+            Parsed::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
+            Parsed::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
+            Parsed::Skipped(Skip::Unrecognized) => {
                 self.counts.unrecognized += 1;
                 let start = self.line_offset(raw);
                 self.unrecognized.push(start..start + raw.len());

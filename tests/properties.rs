@@ -6,7 +6,8 @@ use proptest::prelude::*;
 
 use maillog_report::input::{Input, Source};
 use maillog_report::parse::{
-    parse_line, parse_line_cached, parse_message, BsdZone, MinuteCache, TimeContext,
+    parse_line, parse_line_cached, parse_line_into, parse_message, BsdZone, Event, EventKind,
+    LineOutcome, MinuteCache, Parsed, TimeContext,
 };
 use maillog_report::scan::{scan, ScanOptions};
 
@@ -207,9 +208,10 @@ proptest! {
 }
 
 /// Every line of the real logs parses the same with the cache kept across
-/// lines (as the scan does) as without it.
+/// lines, and into one event reused across lines (both as the scan does), as
+/// alone: an event built in place holds no field of the line before.
 #[test]
-fn the_minute_cache_changes_no_outcome_on_real_logs() {
+fn the_minute_cache_and_the_reused_event_change_no_outcome_on_real_logs() {
     let mut logs = vec![
         support::repo().join("sample-logs/maillog"),
         support::repo().join("sample-logs/mail.log"),
@@ -228,13 +230,21 @@ fn the_minute_cache_changes_no_outcome_on_real_logs() {
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let mut minutes = MinuteCache::default();
+        let mut reused_minutes = MinuteCache::default();
+        let mut reused = Event::new(EventKind::Warning);
         for line in text.lines() {
+            let alone = parse_line(line, &TIME);
             assert_eq!(
                 parse_line_cached(line, &TIME, &mut minutes),
-                parse_line(line, &TIME),
+                alone,
                 "{}: {line}",
                 path.display()
             );
+            let into = match parse_line_into(line, &TIME, &mut reused_minutes, &mut reused) {
+                Parsed::Event => LineOutcome::Event(reused),
+                Parsed::Skipped(skip) => LineOutcome::Skipped(skip),
+            };
+            assert_eq!(into, alone, "{}: {line}", path.display());
             checked += 1;
         }
     }

@@ -402,3 +402,48 @@ fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> PolarsResult<T>) -> Polars
     let value = make()?;
     Ok(cell.get_or_init(|| value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Event;
+
+    /// The default reports read none of the session kinds but smtpd's SASL
+    /// failures (the findings name password guessing): the others' lines
+    /// cost the parsing, never a frame row.
+    #[test]
+    fn the_default_reports_keep_no_session_event() {
+        let names = ReportName::DEFAULT_LIST
+            .split(',')
+            .map(|name| ReportName::from_name(name).expect("a report"))
+            .collect();
+        let request = Request {
+            plan: Plan::Reports(names),
+            kinds: EventKind::ALL.to_vec(),
+            top: None,
+            zone: Zone::UTC,
+            count_filter_hops: false,
+            window: Window::ALL,
+            findings: findings::FindingOptions::default(),
+        };
+        let projection = request.projection();
+        for kind in [
+            EventKind::Connect,
+            EventKind::Disconnect,
+            EventKind::LostConnection,
+            EventKind::Timeout,
+            EventKind::TooManyErrors,
+            EventKind::Tls,
+            EventKind::Postscreen,
+            EventKind::Anvil,
+            EventKind::ConnectError,
+            EventKind::Master,
+            EventKind::Postsuper,
+        ] {
+            assert!(!projection.keeps(&Event::new(kind)), "{kind:?}");
+        }
+        // It does keep what it reports on.
+        assert!(projection.keeps(&Event::new(EventKind::Reject)));
+        assert!(projection.keeps(&Event::new(EventKind::SaslFailure)));
+    }
+}

@@ -14,23 +14,12 @@ const MIN_EVENTS: usize = 10;
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    // SASL failures: warnings `NAME[ADDR]: SASL MECH authentication failed`.
-    let p = &events.problems;
-    let (text, ip) = (p.text(col::REASON), p.text(col::CLIENT_IP));
-    let sasl: Vec<usize> = (0..p.len())
-        .filter(|&i| {
-            text[i].is_some_and(|t| t.contains("SASL") && t.contains("authentication failed"))
-        })
-        .collect();
-    let address_of = |i: usize| -> Option<String> {
-        ip[i].map(str::to_string).or_else(|| {
-            // The reason has the address replaced; the line as logged
-            // has it: `warning: name[addr]: SASL …`.
-            let line = events.line(p.rows[i])?;
-            let (_, rest) = line.split_once("warning: ")?.1.split_once('[')?;
-            Some(rest.split(']').next()?.to_string())
-        })
-    };
+    // SASL failures: smtpd's `NAME[ADDR]: SASL MECH authentication
+    // failed` (its own kind, with the client's address).
+    let p = &events.sasl_failures;
+    let ip = p.text(col::CLIENT_IP);
+    let sasl: Vec<usize> = (0..p.len()).collect();
+    let address_of = |i: usize| -> Option<String> { ip[i].map(str::to_string) };
     if sasl.len() >= MIN_EVENTS {
         findings.push(concentrated(
             events,

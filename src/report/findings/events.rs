@@ -61,7 +61,11 @@ pub fn reads() -> Projection {
     Projection::NONE
         .with_kinds(ACTION_KINDS)
         .with_kinds(PROBLEM_KINDS)
-        .with_kinds(&[EventKind::Delivery, EventKind::Client])
+        .with_kinds(&[
+            EventKind::Delivery,
+            EventKind::Client,
+            EventKind::SaslFailure,
+        ])
         .with_columns(COLUMNS)
 }
 
@@ -157,6 +161,8 @@ pub struct Events<'a> {
     pub problems: Table,
     /// `client=` lines: the clients mail was accepted from.
     pub clients: Table,
+    /// smtpd's `NAME[ADDR]: SASL MECH authentication failed` warnings.
+    pub sasl_failures: Table,
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Input],
@@ -173,11 +179,13 @@ impl<'a> Events<'a> {
         let deliveries = Table::of(df, &[EventKind::Delivery])?;
         let problems = Table::of(df, PROBLEM_KINDS)?;
         let clients = Table::of(df, &[EventKind::Client])?;
+        let sasl_failures = Table::of(df, &[EventKind::SaslFailure])?;
         Ok(Events {
             actions,
             deliveries,
             problems,
             clients,
+            sasl_failures,
             span: context.counts.span(&EventKind::ALL),
             inputs: context.inputs,
             line_index: context.line_index,
@@ -247,13 +255,6 @@ impl Events<'_> {
         let input = self.frame.column(col::INPUT).ok()?.u16().ok()?.get(row)?;
         let offset = self.frame.column(col::OFFSET).ok()?.u64().ok()?.get(row)?;
         Some((input, offset))
-    }
-
-    /// The log line of a frame row as logged, if its input's bytes are
-    /// still at hand: for what the frame keeps only normalized.
-    pub fn line(&self, row: usize) -> Option<String> {
-        let (input, offset) = self.location(row)?;
-        line_at(self.inputs.get(usize::from(input))?, offset)
     }
 }
 
