@@ -28,6 +28,7 @@ pub mod parse;
 pub mod report;
 pub mod restriction;
 pub mod scan;
+pub mod sessions;
 pub mod timings;
 pub mod window;
 pub mod zone;
@@ -152,13 +153,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
 
-    let context = report::Context::new(
-        &scanned.frame,
-        &scanned.counts,
-        &config.request,
-        &inputs,
-        &scanned.line_index,
-    );
+    let context = report::Context::new(&scanned, &config.request, &inputs);
     let reports = config
         .request
         .compute(&context)

@@ -27,7 +27,7 @@
 
 use polars::prelude::*;
 
-use crate::frame::{col, Projection};
+use crate::frame::{col, numbers, strings, Projection};
 use crate::parse::{DeliveryStatus, EventKind, Micros};
 
 /// How a message came into the queue.
@@ -425,33 +425,6 @@ struct Key<'a> {
 /// The syslog name's first part: `postfix/submission` → `postfix`.
 fn instance_of(instance: &str) -> &str {
     instance.split('/').next().unwrap_or(instance)
-}
-
-/// A string column of the frame, categorical or not, as an iterator; all
-/// null if the frame does not have it (a detail column).
-fn strings<'a>(
-    df: &'a DataFrame,
-    name: &str,
-) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
-    let Ok(column) = df.column(name) else {
-        return Ok(Box::new(std::iter::repeat(None)));
-    };
-    Ok(match column.dtype() {
-        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
-        _ => Box::new(column.str()?.iter()),
-    })
-}
-
-/// A number column, or all null.
-fn numbers<'a, T: PolarsNumericType>(
-    df: &'a DataFrame,
-    name: &str,
-    typed: fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
-) -> PolarsResult<Box<dyn Iterator<Item = Option<T::Native>> + 'a>> {
-    let Ok(column) = df.column(name) else {
-        return Ok(Box::new(std::iter::repeat(None)));
-    };
-    Ok(Box::new(typed(column)?.iter()))
 }
 
 /// One frame row, as [`build`] reads it.

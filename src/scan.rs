@@ -18,6 +18,7 @@ use crate::parse::syslog::bsd_month;
 use crate::parse::{
     self, BsdZone, Event, EventKind, Micros, MinuteCache, Parsed, Skip, TimeContext, YearRule,
 };
+use crate::sessions::SessionStats;
 use crate::window::Window;
 
 /// Lines longer than this are counted as too long and not parsed. Postfix
@@ -165,6 +166,8 @@ pub struct Scan {
     /// The line number at the start of each stretch of 256 KiB, in input
     /// order: with an event's `offset`, its line number ([`line_of`]).
     pub line_index: Vec<LineMark>,
+    /// smtpd, TLS and postscreen sessions, if the projection asked for them.
+    pub sessions: SessionStats,
 }
 
 /// The first line of a stretch: its input, byte offset and line number.
@@ -193,6 +196,7 @@ struct ChunkResult {
     /// The start of each stretch, with its line number counted from the
     /// chunk's start (0 for the first).
     marks: Vec<(u64, u64)>,
+    sessions: SessionStats,
 }
 
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
@@ -210,6 +214,7 @@ pub fn scan_with_progress(
     let mut counts = LineCounts::default();
     let mut unrecognized = Vec::with_capacity(inputs.len());
     let mut line_index = Vec::new();
+    let mut sessions = SessionStats::default();
     for (index, input) in inputs.iter().enumerate() {
         let data: &[u8] = &input.data;
         let index = u16::try_from(index).unwrap_or(u16::MAX);
@@ -242,14 +247,18 @@ pub fn scan_with_progress(
             }
             counts.add(&result.counts);
             ranges.extend(result.unrecognized);
+            // In input order: a session may span two chunks or inputs.
+            sessions.append(result.sessions);
         }
         unrecognized.push(ranges);
     }
+    sessions.finish();
     Scan {
         frame: stack(frames, &options.projection),
         counts,
         unrecognized,
         line_index,
+        sessions,
     }
 }
 
@@ -286,6 +295,7 @@ fn parse_chunk(
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
         unrecognized: Vec::new(),
+        sessions: SessionStats::default(),
     };
     // A stretch of lines is checked for UTF-8, then parsed. Stretches are
     // small so that a line with invalid bytes costs a second check of one
@@ -300,6 +310,7 @@ fn parse_chunk(
         counts: parser.counts,
         unrecognized: parser.unrecognized,
         marks,
+        sessions: parser.sessions,
     }
 }
 
@@ -318,6 +329,7 @@ struct ChunkParser<'c> {
     minutes: MinuteCache,
     counts: LineCounts,
     unrecognized: Vec<Range<usize>>,
+    sessions: SessionStats,
 }
 
 impl ChunkParser<'_> {
@@ -391,6 +403,9 @@ impl ChunkParser<'_> {
             }
             Parsed::Event => {
                 self.counts.count_event(event);
+                if self.projection.gathers(event) {
+                    self.sessions.add(event);
+                }
                 if self.projection.keeps(event) {
                     let at = Location {
                         input: self.input,

@@ -1,8 +1,10 @@
 //! The frame does not depend on how the input is cut: one chunk, a few, or
-//! many (more chunks than lines) give identical frames and line counts.
+//! many (more chunks than lines) give identical frames and line counts, and
+//! the same session statistics (sessions that span chunks are paired).
 
 use maillog_report::input::{load, Loaded, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
 use maillog_report::scan::{scan, ScanOptions};
+use maillog_report::sessions::{SessionStats, Tally};
 
 use super::support;
 
@@ -12,6 +14,50 @@ fn scan_with_chunks(path: &str, chunks: usize) -> maillog_report::scan::Scan {
     };
     let options = ScanOptions::every_event(chunks, 2026);
     scan(&[input], &options)
+}
+
+/// Everything the session statistics hold, in a comparable order (seconds
+/// to the microsecond: sums taken in another order differ in the last bits).
+fn session_digest(stats: &SessionStats) -> Vec<String> {
+    let tally = |t: &Tally| {
+        let mut clients: Vec<&String> = t.clients.iter().collect();
+        clients.sort();
+        format!(
+            "{} {:.6} {:.6} {clients:?}",
+            t.connections, t.seconds, t.longest
+        )
+    };
+    let mut digest = vec![
+        format!("all {}", tally(&stats.all)),
+        format!(
+            "unpaired {} {}",
+            stats.unpaired_connects, stats.unpaired_disconnects
+        ),
+    ];
+    digest.extend(
+        stats
+            .stretches
+            .iter()
+            .map(|(k, t)| format!("stretch {k} {}", tally(t))),
+    );
+    let mut rest: Vec<String> = stats
+        .by_client
+        .iter()
+        .map(|(c, t)| format!("client {c} {}", tally(t)))
+        .chain(stats.tls().map(|(k, g)| {
+            let mut peers: Vec<&String> = g.peers.iter().collect();
+            peers.sort();
+            format!("tls {k:?} {} {} {} {peers:?}", g.count, g.first, g.last)
+        }))
+        .chain(stats.verdicts().map(|(k, g)| {
+            let mut peers: Vec<&String> = g.peers.iter().collect();
+            peers.sort();
+            format!("verdict {k:?} {} {} {} {peers:?}", g.count, g.first, g.last)
+        }))
+        .collect();
+    rest.sort();
+    digest.extend(rest);
+    digest
 }
 
 fn assert_chunking_invariant(path: &str) {
@@ -28,7 +74,17 @@ fn assert_chunking_invariant(path: &str) {
             many.unrecognized, one.unrecognized,
             "{path}, {chunks} chunks"
         );
+        assert_eq!(
+            session_digest(&many.sessions),
+            session_digest(&one.sessions),
+            "{path}, {chunks} chunks: session statistics"
+        );
     }
+    // The sessions themselves: every connect of the lab is paired.
+    assert!(
+        one.sessions.all.connections > 0,
+        "{path} has smtpd sessions"
+    );
 }
 
 #[test]

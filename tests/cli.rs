@@ -486,3 +486,21 @@ fn readme_lists_every_finding_id() {
         "README finding ids differ; expected:\n{expected}"
     );
 }
+
+/// The README names every section of `--report summary`, in its order.
+#[test]
+fn readme_lists_the_summary_sections_in_order() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = readme
+        .split("each also a report of its own: ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .expect("the README's list of summary sections");
+    let listed: Vec<&str> = sentence.split('`').skip(1).step_by(2).collect();
+    let sections: Vec<&str> = maillog_report::report::summary::SECTIONS
+        .iter()
+        .map(|name| name.as_str())
+        .collect();
+    assert_eq!(listed, sections);
+}

@@ -551,3 +551,121 @@ fn named_zones_read_classic_stamps_in_that_zone() {
         );
     }
 }
+
+/// A report's rows as JSON objects.
+fn report_rows(report: &str, inputs: &[&str]) -> Vec<Value> {
+    let mut args = vec!["--format", "json", "--top", "0", "--report", report];
+    args.extend(["--year", "2026"]);
+    args.extend_from_slice(inputs);
+    let out = support::run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v[report].as_array().cloned().unwrap_or_default()
+}
+
+/// The lab's smtpd sessions, per client and in all, are the sessions the
+/// lab opened (truth.json `sent.sessions`, `sessions_by_client`, keyed
+/// `name[addr]`; the tables name a client without reverse DNS by address).
+#[test]
+fn lab_smtpd_sessions_equal_the_ground_truth() {
+    let truth = truth_at(&repo().join("sample-logs/truth.json"));
+    let sent = &truth["sent"];
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for (client, n) in sent["sessions_by_client"].as_object().unwrap() {
+        let (name, addr) = client.trim_end_matches(']').split_once('[').unwrap();
+        let key = if name == "unknown" { addr } else { name };
+        expected.insert(key.to_string(), n.as_u64().unwrap());
+    }
+    let clients: BTreeMap<String, u64> = report_rows("connecting_clients", &[&lab_log()])
+        .iter()
+        .map(|r| {
+            let client = r["client"].as_str().unwrap().to_string();
+            (client, r["connections"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(clients, expected);
+    let days = report_rows("connections_per_day", &[&lab_log()]);
+    let all = days.iter().find(|r| r["day"] == "all").unwrap();
+    assert_eq!(all["connections"], sent["sessions"]);
+    assert_eq!(all["clients"].as_u64().unwrap(), expected.len() as u64);
+    let hours = report_rows("connections_per_hour", &[&lab_log()]);
+    let per_hour: u64 = hours
+        .iter()
+        .map(|r| r["connections"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_hour, sent["sessions"].as_u64().unwrap());
+}
+
+/// Lines of `path` whose message (after `program[pid]: `) starts with
+/// `start`, counted here with plain string search: the reports' counts of
+/// postscreen verdicts, DNS list answers, TLS sessions and SASL failures
+/// must agree with them.
+fn count_lines(path: &Path, program: &str, start: &str, containing: &str) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .filter_map(|line| line.split_once(&format!("{program}[")))
+        .filter_map(|(_, rest)| rest.split_once("]: "))
+        .filter(|(_, message)| message.starts_with(start) && message.contains(containing))
+        .count() as u64
+}
+
+#[test]
+fn postscreen_tls_and_sasl_sections_count_every_line() {
+    let Some(corpus) = support::shared("corpus") else {
+        return;
+    };
+    let pixelpark = corpus.join("pixelpark-postfix-logsums.mail.log");
+    let input = pixelpark.to_str().unwrap();
+    let verdicts = report_rows("postscreen", &[input]);
+    let count_of = |action: &str| -> u64 {
+        verdicts
+            .iter()
+            .filter(|r| r["action"] == action)
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum()
+    };
+    for (action, start) in [
+        ("CONNECT", "CONNECT from "),
+        ("PASS OLD", "PASS OLD "),
+        ("PASS NEW", "PASS NEW "),
+        ("DNSBL", "DNSBL rank "),
+        ("HANGUP", "HANGUP after "),
+        ("DISCONNECT", "DISCONNECT "),
+    ] {
+        let lines = count_lines(&pixelpark, "postfix/postscreen", start, "");
+        assert!(lines > 0, "{action}: the corpus has such lines");
+        assert_eq!(count_of(action), lines, "{action}");
+    }
+    let listed = count_lines(&pixelpark, "postfix/dnsblog", "addr ", " listed by domain ");
+    assert_eq!(count_of("listed"), listed);
+
+    let tls = report_rows("tls", &[input]);
+    let inbound: u64 = tls
+        .iter()
+        .filter(|r| r["direction"] == "inbound")
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    // Every listener: `postfix/smtpd`, `postfix/submission/smtpd`, and
+    // postscreen's `postfix/tlsproxy`.
+    let established = count_lines(
+        &pixelpark,
+        "/smtpd",
+        "",
+        " TLS connection established from ",
+    ) + count_lines(
+        &pixelpark,
+        "/tlsproxy",
+        "",
+        " TLS connection established from ",
+    );
+    assert!(established > 0);
+    assert_eq!(inbound, established);
+
+    let sentinel = corpus.join("maillogsentinel-sample_sasl.log");
+    let failures = report_rows("sasl_failures", &[sentinel.to_str().unwrap()]);
+    let total: u64 = failures.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    let lines = count_lines(&sentinel, "/smtpd", "warning: ", " authentication failed");
+    assert!(lines > 0);
+    assert_eq!(total, lines);
+}

@@ -89,7 +89,7 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::CODE, "u16", "SMTP reply code: ours for actions, the remote server's for deliveries and smtp SASL failures", "550"),
     (col::ENHANCED, "str", "enhanced status code of the reply (`5.1.1`)", "5.1.1"),
     (col::ADDRESS, "str", "the `<address>` a reject reply names", "jdoe@erg.school"),
-    (col::REASON, "str", "reply text without codes and address (a SASL failure's reason, a connect error), or a warning's message; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
+    (col::REASON, "str", "reply text without codes and address (a SASL failure's reason, a connect error), or the message of a warning, error, fatal error, panic or master line; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
     (col::RESTRICTION, "str", "restriction inferred from the reply: `reject_unlisted_recipient`, `reject_rbl_client zen.spamhaus.org`, …; `unknown` if no rule matched", "reject_unlisted_recipient"),
     (col::TEXT, "str", "full text as logged: the reply of an action, the `(…)` of a delivery, a warning's message; the state an smtp session broke in, the details after a TLS summary's bits, postscreen's client input, a dnsblog answer, anvil's service, master's message", "550 5.1.1 <jdoe@erg.school>: Recipient address rejected: …"),
     (col::FROM, "str", "envelope sender as logged; empty string for the null sender `<>`", "noreply@xamxam.example"),
@@ -398,10 +398,15 @@ impl FrameBuilder {
         }
         if let Some(builder) = &mut self.reason {
             // A problem report's reason is its message, condensed as replies
-            // are (`warning: hash:/etc/postfix/x is unavailable. …`).
+            // are (`warning: hash:/etc/postfix/x is unavailable. …`); so is
+            // master's (`daemon started -- version 3.7.11, …`).
             let problem = matches!(
                 e.kind,
-                EventKind::Warning | EventKind::Error | EventKind::Fatal | EventKind::Panic
+                EventKind::Warning
+                    | EventKind::Error
+                    | EventKind::Fatal
+                    | EventKind::Panic
+                    | EventKind::Master
             );
             let reason = e.reason.or(if problem { e.text } else { None });
             match reason {
@@ -476,6 +481,41 @@ fn append_domain(builder: &mut CatB, address: Option<&str>, scratch: &mut String
     }
 }
 
+/// Rows of the frame, one column at a time, without copies: what the
+/// reports that walk every row (messages, the summary, sessions) read.
+/// A string column (categorical or not) as an iterator of `&str` borrowed
+/// from the frame; all null if the frame does not have it (a column the
+/// projection left out).
+pub fn strings<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    let Ok(column) = df.column(name) else {
+        return Ok(Box::new(std::iter::repeat(None)));
+    };
+    Ok(match column.dtype() {
+        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
+        _ => Box::new(column.str()?.iter()),
+    })
+}
+
+/// A number column as an iterator, or all null (see [`strings`]).
+pub fn numbers<'a, T: PolarsNumericType>(
+    df: &'a DataFrame,
+    name: &str,
+    typed: fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<T::Native>> + 'a>> {
+    let Ok(column) = df.column(name) else {
+        return Ok(Box::new(std::iter::repeat(None)));
+    };
+    Ok(Box::new(typed(column)?.iter()))
+}
+
+/// The timestamps as an iterator of UTC microseconds.
+pub fn stamps(df: &DataFrame) -> PolarsResult<impl Iterator<Item = Option<i64>> + '_> {
+    Ok(df.column(col::TS)?.datetime()?.physical().iter())
+}
+
 /// An empty frame with the columns of `projection`, for inputs without events.
 pub fn empty(projection: &Projection) -> DataFrame {
     FrameBuilder::new(projection, 0).finish()
@@ -498,6 +538,10 @@ pub struct Projection {
     kinds: u64,
     /// Bit k: events of kind k that name a recipient (`to=`) are kept.
     recipient_kinds: u64,
+    /// Bit k: events of kind k go to the scan's
+    /// [`crate::sessions::SessionStats`] (smtpd, TLS and postscreen
+    /// sessions counted, not kept as rows).
+    session_kinds: u64,
 }
 
 impl Projection {
@@ -506,6 +550,7 @@ impl Projection {
         columns: (1 << SCHEMA.len()) - 1,
         kinds: (1 << EventKind::ALL.len()) - 1,
         recipient_kinds: 0,
+        session_kinds: (1 << EventKind::ALL.len()) - 1,
     };
 
     /// No rows; only `ts`.
@@ -513,6 +558,7 @@ impl Projection {
         columns: 1,
         kinds: 0,
         recipient_kinds: 0,
+        session_kinds: 0,
     };
 
     /// Also build these columns.
@@ -549,7 +595,20 @@ impl Projection {
             columns: self.columns | other.columns,
             kinds: self.kinds | other.kinds,
             recipient_kinds: self.recipient_kinds | other.recipient_kinds,
+            session_kinds: self.session_kinds | other.session_kinds,
         }
+    }
+
+    /// Also gather the session statistics.
+    pub fn with_session_stats(mut self) -> Self {
+        self.session_kinds |= kind_bits(crate::sessions::SessionStats::KINDS);
+        self
+    }
+
+    /// Whether `event` goes to the session statistics.
+    #[inline]
+    pub fn gathers(&self, event: &Event<'_>) -> bool {
+        self.session_kinds & (1u64 << event.kind.index()) != 0
     }
 
     /// Keeps rows of these kinds only (`--event`).
@@ -558,6 +617,7 @@ impl Projection {
         Projection {
             kinds: self.kinds & bits,
             recipient_kinds: self.recipient_kinds & bits,
+            session_kinds: self.session_kinds & bits,
             ..self
         }
     }

@@ -51,6 +51,22 @@ pub const SENDING_DOMAIN: &str = "sending_domain";
 /// What became of messages, and the messages that are not received mail.
 pub const FATE: &str = "fate";
 pub const OTHER: &str = "other";
+/// smtpd sessions: paired `connect`/`disconnect` lines, their total,
+/// average and longest duration in seconds, and the sessions whose other
+/// end is not in the input.
+pub const CONNECTIONS: &str = "connections";
+pub const TOTAL_SECONDS: &str = "total_seconds";
+pub const AVERAGE_SECONDS: &str = "average_seconds";
+pub const MAXIMUM_SECONDS: &str = "maximum_seconds";
+/// A client host: its name, or its address when it has none.
+pub const CLIENT: &str = "client";
+/// Distinct peers (clients or servers) of TLS sessions.
+pub const PEERS: &str = "peers";
+/// Distinct SASL user names.
+pub const USERNAMES: &str = "usernames";
+/// Which side of a TLS session Postfix was: `inbound` (smtpd, tlsproxy)
+/// or `outbound` (smtp, lmtp).
+pub const DIRECTION: &str = "direction";
 /// A finding's severity and its sentence.
 pub const SEVERITY: &str = "severity";
 pub const FINDING: &str = "finding";

@@ -31,7 +31,8 @@ use crate::frame::Projection;
 use crate::input::Input;
 use crate::messages::{self, Messages};
 use crate::parse::{DeliveryStatus, EventKind};
-use crate::scan::{LineCounts, LineMark};
+use crate::scan::{LineCounts, LineMark, Scan};
+use crate::sessions::SessionStats;
 use crate::window::Window;
 use crate::zone::Zone;
 pub use group_by::GroupKey;
@@ -91,6 +92,14 @@ registry! {
     Bounces = "bounces" => summary::bounces::SPEC,
     Holds = "holds" => summary::holds::HOLDS,
     Discards = "discards" => summary::holds::DISCARDS,
+    ConnectionsPerDay = "connections_per_day" => summary::connections::PER_DAY,
+    ConnectionsPerHour = "connections_per_hour" => summary::connections::PER_HOUR,
+    ConnectingClients = "connecting_clients" => summary::connections::CLIENTS_SPEC,
+    Postscreen = "postscreen" => summary::postscreen::SPEC,
+    Tls = "tls" => summary::tls::SPEC,
+    SaslUsers = "sasl_users" => summary::sasl::USERS,
+    SaslFailures = "sasl_failures" => summary::sasl::FAILURES,
+    SmtpExceptions = "smtp_exceptions" => summary::smtp_exceptions::SPEC,
     DaemonMessages = "daemon_messages" => summary::daemon_messages::SPEC,
 }
 
@@ -289,6 +298,9 @@ pub struct Context<'a> {
     /// lines.
     pub inputs: &'a [Input],
     pub line_index: &'a [LineMark],
+    /// smtpd, TLS and postscreen sessions, counted by the scan (when a
+    /// report's projection asked: [`Projection::with_session_stats`]).
+    pub session_stats: &'a SessionStats,
     pub findings: &'a findings::FindingOptions,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
@@ -305,18 +317,14 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
-        frame: &'a DataFrame,
-        counts: &'a LineCounts,
-        request: &'a Request,
-        inputs: &'a [Input],
-        line_index: &'a [LineMark],
-    ) -> Self {
+    /// The reports' view of `scan` of `inputs`, for `request`.
+    pub fn new(scan: &'a Scan, request: &'a Request, inputs: &'a [Input]) -> Self {
         Context {
-            frame,
-            counts,
+            frame: &scan.frame,
+            counts: &scan.counts,
             inputs,
-            line_index,
+            line_index: &scan.line_index,
+            session_stats: &scan.sessions,
             findings: &request.findings,
             kinds: &request.kinds,
             zone: &request.zone,

@@ -1,5 +1,7 @@
 //! Postfix's own warnings, errors, fatal errors and panics, condensed: the
-//! same message with other addresses, queue ids or numbers is one row.
+//! same message with other addresses, queue ids or numbers is one row; then
+//! master's and postfix-script's messages (started, reload, stopping,
+//! terminating on signal …), as logged.
 
 use std::collections::HashMap;
 
@@ -13,7 +15,7 @@ use crate::report::grouping::{narrow, rows_where};
 use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
-    title: "Postfix's warnings, errors, fatal errors and panics",
+    title: "Postfix's warnings, errors, fatal errors, panics and master messages",
     reads: || {
         Projection::NONE
             .with_kinds(KINDS)
@@ -34,6 +36,7 @@ const KINDS: &[EventKind] = &[
     EventKind::Fatal,
     EventKind::Error,
     EventKind::Warning,
+    EventKind::Master,
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {

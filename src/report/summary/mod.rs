@@ -11,6 +11,7 @@
 //! input is marked, never subtracted.
 
 pub mod bounces;
+pub mod connections;
 pub mod daemon_messages;
 pub mod deferrals;
 pub mod fates;
@@ -19,8 +20,12 @@ pub mod no_size;
 pub mod people;
 pub mod per_day;
 pub mod per_hour;
+pub mod postscreen;
 pub mod recipient_domains;
+pub mod sasl;
 pub mod sender_domains;
+pub mod smtp_exceptions;
+pub mod tls;
 pub mod totals;
 
 use std::borrow::Cow;
@@ -30,7 +35,7 @@ use chrono::{NaiveDate, Timelike};
 use polars::prelude::*;
 
 use super::Context;
-use crate::frame::{col, Projection};
+use crate::frame::{col, strings, Projection};
 use crate::messages::{self, Fate, Messages, Origin};
 use crate::parse::{DeliveryStatus, EventKind, Micros};
 use crate::zone::Zone;
@@ -46,6 +51,11 @@ pub const SECTIONS: &[super::ReportName] = {
         PerHour,
         RecipientDomains,
         SenderDomains,
+        ConnectionsPerDay,
+        ConnectionsPerHour,
+        ConnectingClients,
+        Tls,
+        SaslUsers,
         Senders,
         Recipients,
         SendersBySize,
@@ -57,7 +67,10 @@ pub const SECTIONS: &[super::ReportName] = {
         Warnings,
         Holds,
         Discards,
+        SmtpExceptions,
+        SaslFailures,
         DaemonMessages,
+        Postscreen,
     ]
 };
 
@@ -440,22 +453,17 @@ impl<'a> Summary<'a> {
     }
 }
 
-/// A string column, categorical or not, as an iterator (no copy).
-fn strings<'a>(
-    df: &'a DataFrame,
-    name: &str,
-) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
-    let column = df.column(name)?;
-    Ok(match column.dtype() {
-        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
-        _ => Box::new(column.str()?.iter()),
-    })
-}
-
 /// A column of strings.
 pub fn text_column<S: AsRef<str>>(name: &str, values: Vec<S>) -> Column {
     let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
     Column::new(name.into(), values)
+}
+
+/// A column of UTC timestamps (microseconds).
+pub fn stamp_column(name: &str, values: Vec<Micros>) -> Column {
+    Int64Chunked::from_vec(name.into(), values)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column()
 }
 
 /// A column of counts.

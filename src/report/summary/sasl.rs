@@ -1,0 +1,88 @@
+//! SASL: the users who authenticated to send mail (smtpd's `client=…,
+//! sasl_method=…, sasl_username=…` lines), and the failed attempts by
+//! client address (`NAME[ADDR]: SASL MECH authentication failed`): the
+//! addresses that guess passwords, the user names they try.
+
+use crate::frame::{col, Projection};
+use crate::parse::EventKind;
+use crate::report::columns::{CLIENTS, FIRST_SEEN, LAST_SEEN, USERNAMES};
+use crate::report::grouping::{grouped, narrow, rows_where, Aggregates};
+use crate::report::{Body, Context, ReportSpec};
+use polars::prelude::*;
+
+pub const USERS: ReportSpec = ReportSpec {
+    title: "SASL-authenticated submissions by user",
+    reads: || {
+        Projection::NONE
+            .with_kinds(&[EventKind::Client])
+            .with_columns(USER_COLUMNS)
+    },
+    compute: users,
+    drop_first: &[LAST_SEEN, FIRST_SEEN, col::SASL_METHOD],
+    ranked: true,
+};
+
+pub const FAILURES: ReportSpec = ReportSpec {
+    title: "SASL authentication failures by client address",
+    reads: || {
+        Projection::NONE
+            .with_kinds(&[EventKind::SaslFailure])
+            .with_columns(FAILURE_COLUMNS)
+    },
+    compute: failures,
+    drop_first: &[LAST_SEEN, FIRST_SEEN, col::SASL_METHOD],
+    ranked: true,
+};
+
+const USER_COLUMNS: &[&str] = &[
+    col::TS,
+    col::KIND,
+    col::SASL_USERNAME,
+    col::SASL_METHOD,
+    col::CLIENT_IP,
+];
+
+const FAILURE_COLUMNS: &[&str] = &[
+    col::TS,
+    col::KIND,
+    col::CLIENT_IP,
+    col::SASL_METHOD,
+    col::SASL_USERNAME,
+];
+
+/// Messages accepted from authenticated clients, per user name.
+fn users(context: &Context<'_>) -> PolarsResult<Body> {
+    let rows = rows_where(
+        &narrow(context.frame, USER_COLUMNS)?,
+        col::KIND,
+        &[EventKind::Client.as_str()],
+    )?;
+    let authenticated = rows.filter(&rows.column(col::SASL_USERNAME)?.is_not_null())?;
+    Ok(Body::table(grouped(
+        &authenticated,
+        &[col::SASL_USERNAME, col::SASL_METHOD],
+        &Aggregates {
+            distinct: &[(col::CLIENT_IP, CLIENTS)],
+            first: &[],
+            times: true,
+        },
+    )?))
+}
+
+/// Failed attempts per client address and mechanism.
+fn failures(context: &Context<'_>) -> PolarsResult<Body> {
+    let rows = rows_where(
+        &narrow(context.frame, FAILURE_COLUMNS)?,
+        col::KIND,
+        &[EventKind::SaslFailure.as_str()],
+    )?;
+    Ok(Body::table(grouped(
+        &rows,
+        &[col::CLIENT_IP, col::SASL_METHOD],
+        &Aggregates {
+            distinct: &[(col::SASL_USERNAME, USERNAMES)],
+            first: &[],
+            times: true,
+        },
+    )?))
+}
