@@ -404,3 +404,63 @@ fn abuse_and_daemon_problems_on_real_logs() {
     assert!(info.values().any(|f| f["id"] == "fatal-error"));
     assert!(info.values().any(|f| f["id"] == "transport-failure"));
 }
+
+/// `line` (a lab line, `Nov 23 14:04:29 relay …`) at `Nov 23 HH:MM:00`.
+fn at(line: &str, hour: u32, minute: u32) -> String {
+    format!("Nov 23 {hour:02}:{minute:02}:00{}", &line[15..])
+}
+
+/// An onset after a reload names the reload: an hour of deliveries, a
+/// `postfix reload` (master's real line), then a reject class that was
+/// never seen before. Without the reload, or with one more than half an
+/// hour before, the onset is reported without it.
+#[test]
+fn an_onset_after_a_reload_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let delivery = log
+        .lines()
+        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
+        .unwrap();
+    let reject = log
+        .lines()
+        .find(|l| l.contains("NOQUEUE: reject: RCPT") && l.contains("Relay access denied"))
+        .unwrap();
+    // infohtreasure's master line, with the lab's host.
+    let reload = "Nov 23 14:04:29 relay postfix/master[1160]: reload -- version 2.10.1, configuration /etc/postfix";
+    let onset = |reload_at: Option<(u32, u32)>| {
+        let mut lines: Vec<String> = (0..7).map(|i| at(delivery, 12, i * 10)).collect();
+        if let Some((h, m)) = reload_at {
+            lines.push(at(reload, h, m));
+        }
+        lines.extend((0..12).map(|i| at(reject, 13, 12 + i)));
+        let path = dir.path().join("onset.log");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let found = findings(&[path.to_str().unwrap()]);
+        let (_, finding) = found
+            .iter()
+            .find(|(k, _)| k.starts_with("onset"))
+            .expect("an onset finding");
+        finding.clone()
+    };
+    let named = onset(Some((13, 10)));
+    let summary = named["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("Postfix read its configuration 2 minutes before (`reload -- version 2.10.1, configuration /etc/postfix` at 2026-11-23 13:10 UTC)"),
+        "{summary}"
+    );
+    assert!(named["cause"].as_str().unwrap().contains("reload"));
+    let first = &named["evidence"]["samples"][0];
+    assert!(first["text"]
+        .as_str()
+        .unwrap()
+        .contains("postfix/master[1160]: reload"));
+    for reload_at in [None, Some((12, 40))] {
+        let plain = onset(reload_at);
+        let summary = plain["summary"].as_str().unwrap();
+        assert!(
+            !summary.contains("configuration"),
+            "{reload_at:?}: {summary}"
+        );
+    }
+}

@@ -35,6 +35,7 @@ const COLUMNS: &[&str] = &[
     col::INSTANCE,
     col::DAEMON,
     col::KIND,
+    col::ACTION,
     col::QUEUE_ID,
     col::CLIENT_NAME,
     col::CLIENT_IP,
@@ -65,6 +66,7 @@ pub fn reads() -> Projection {
             EventKind::Delivery,
             EventKind::Client,
             EventKind::SaslFailure,
+            EventKind::Master,
         ])
         .with_columns(COLUMNS)
 }
@@ -163,6 +165,8 @@ pub struct Events<'a> {
     pub clients: Table,
     /// smtpd's `NAME[ADDR]: SASL MECH authentication failed` warnings.
     pub sasl_failures: Table,
+    /// master's and postfix-script's messages: starts, reloads, stops.
+    pub master: Table,
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Input],
@@ -180,12 +184,14 @@ impl<'a> Events<'a> {
         let problems = Table::of(df, PROBLEM_KINDS)?;
         let clients = Table::of(df, &[EventKind::Client])?;
         let sasl_failures = Table::of(df, &[EventKind::SaslFailure])?;
+        let master = Table::of(df, &[EventKind::Master])?;
         Ok(Events {
             actions,
             deliveries,
             problems,
             clients,
             sasl_failures,
+            master,
             span: context.counts.span(&EventKind::ALL),
             inputs: context.inputs,
             line_index: context.line_index,

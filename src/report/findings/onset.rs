@@ -14,6 +14,28 @@ use crate::parse::{DeliveryStatus, Micros};
 const MIN_EVENTS: usize = 10;
 /// …and a log at least this long (µs): an hour of mail.
 const MIN_SPAN: Micros = 3_600 * 1_000_000;
+/// A start or reload of Postfix this long before an onset (µs) is named as
+/// its likely cause.
+const RELOAD_WINDOW: Micros = 30 * 60 * 1_000_000;
+
+/// The last start or reload of Postfix at or before `at` and within
+/// [`RELOAD_WINDOW`]: its row in `events.master`, its time and what it said.
+fn reload_before(events: &Events<'_>, at: Micros) -> Option<(usize, Micros, String)> {
+    let m = &events.master;
+    let (ts, action, reason) = (m.ts(), m.text(col::ACTION), m.text(col::REASON));
+    (0..m.len())
+        .filter(|&i| {
+            // master's `reload`, `daemon started`; postfix-script's
+            // `refreshing`, `starting`: the moment a configuration is read.
+            matches!(
+                action[i],
+                Some("reload" | "started" | "refreshing" | "starting")
+            ) && ts[i] <= at
+                && at - ts[i] <= RELOAD_WINDOW
+        })
+        .max_by_key(|&i| ts[i])
+        .map(|i| (i, ts[i], reason[i].unwrap_or("").to_string()))
+}
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let Some((start, end)) = events.span else {
@@ -76,25 +98,45 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
             continue;
         }
         let count = rows.len() as u64;
+        let mut samples: Vec<usize> = rows.iter().map(|&i| table.rows[i]).collect();
+        let mut summary = format!(
+            "{class} started at {}: none in the {} of the log before, {} since (until {}).",
+            events.at(first),
+            hours(first - start),
+            plural(count, "event"),
+            events.at(last),
+        );
+        let mut cause = "Something changed at that moment: usually the configuration (a reload, a rebuilt map, a new restriction or certificate), or the destination's side.".to_string();
+        if let Some((row, at, said)) = reload_before(events, first) {
+            let minutes = (first - at) / 60_000_000;
+            summary.push_str(&format!(
+                " Postfix read its configuration {} before (`{said}` at {}).",
+                if minutes == 0 {
+                    "less than a minute".to_string()
+                } else {
+                    plural(minutes as u64, "minute")
+                },
+                events.at(at),
+            ));
+            cause = "The configuration read at that start or reload is the likely cause: a changed parameter, map or restriction took effect then.".to_string();
+            samples = pick_samples(&samples);
+            samples.insert(0, events.master.rows[row]);
+        } else {
+            samples = pick_samples(&samples);
+        }
         findings.push(Finding {
             id: "onset",
             subject: class.clone(),
             severity: Severity::Warning,
-            summary: format!(
-                "{class} started at {}: none in the {} of the log before, {} since (until {}).",
-                events.at(first),
-                hours(first - start),
-                plural(count, "event"),
-                events.at(last),
-            ),
+            summary,
             evidence: Evidence {
                 count,
                 first_seen: Some(first),
                 last_seen: Some(last),
-                rows: pick_samples(&rows.iter().map(|&i| table.rows[i]).collect::<Vec<_>>()),
+                rows: samples,
                 ..Evidence::default()
             },
-            cause: "Something changed at that moment: usually the configuration (a reload, a rebuilt map, a new restriction or certificate), or the destination's side.".to_string(),
+            cause,
             fix: "Compare what changed just before (main.cf, master.cf and the maps' modification times, `postfix reload` lines in the log) and undo or finish it.".to_string(),
             check: vec!["ls -lt /etc/postfix | head".to_string(), "postconf -n".to_string()],
             parameters: Vec::new(),
