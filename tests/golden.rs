@@ -161,3 +161,28 @@ fn readme_samples_are_real_output() {
         std::fs::write(&path, rewritten).unwrap();
     }
 }
+
+/// The summary and the findings of every real log fit a mail client's 100
+/// columns: long identifiers (VERP senders) are shortened, long finding
+/// headings wrapped.
+#[test]
+fn summaries_of_real_logs_fit_100_columns() {
+    let mut logs = vec![support::lab_log()];
+    if let Some(corpus) = support::shared("corpus") {
+        let mut files: Vec<_> = std::fs::read_dir(corpus)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .map(|p| p.to_str().unwrap().to_string())
+            .collect();
+        files.sort();
+        logs.extend(files);
+    }
+    for log in logs {
+        let out = support::run(&["--report", "summary,findings", "--width", "100", &log]);
+        let text = support::stdout(&out);
+        for line in text.lines().skip(1) {
+            assert!(line.chars().count() <= 100, "{log}: {line}");
+        }
+    }
+}

@@ -23,7 +23,12 @@ pub fn write_text(
         if i > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "[{}] {} {}", f.severity.as_str(), f.id, f.subject)?;
+        // The heading wraps too: a subject can be a whole reply text.
+        let heading = format!("[{}] {} {}", f.severity.as_str(), f.id, f.subject);
+        for (j, line) in wrap(&heading, width.saturating_sub(2)).iter().enumerate() {
+            let indent = if j == 0 { "" } else { "  " };
+            writeln!(out, "{indent}{line}")?;
+        }
         let mut paragraph = |label: &str, text: &str| -> io::Result<()> {
             if text.is_empty() {
                 return Ok(());

@@ -3,7 +3,9 @@
 //! column that gives way, wrapped at word boundaries; times are short
 //! (`11-23 03:35`); and when the columns do not fit at all, the least
 //! important ones (declared per report) are left out, with a note saying
-//! which and how to see them.
+//! which and how to see them. An identifier longer than the whole width
+//! (a VERP sender, a long reason-less address) is shortened in the middle,
+//! `bounce-1234…@lists.example`, with a note; CSV and JSON print it whole.
 
 use std::io::{self, Write};
 
@@ -46,6 +48,7 @@ pub(super) fn write(
     }
     let mut columns = cells(rows, &options.zone);
     let hidden = fit(&mut columns, report.drop_first, options.width);
+    let shortened = shorten_identifiers(&mut columns, options.width);
 
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
@@ -74,6 +77,12 @@ pub(super) fn write(
     writeln!(out, "{table}")?;
     if rows.omitted > 0 {
         writeln!(out, "{}", more_note(rows.omitted, "row"))?;
+    }
+    if shortened {
+        let note = "(long values shortened with …; --format csv or json prints them whole)";
+        for line in super::wrap(note, options.width) {
+            writeln!(out, "{line}")?;
+        }
     }
     if !hidden.is_empty() {
         let note = format!(
@@ -190,6 +199,62 @@ fn fit(columns: &mut Vec<Column>, drop_first: &[&str], width: usize) -> Vec<Stri
     hidden
 }
 
+/// When the table is still wider than `width` (no column left to leave
+/// out, free text already wrapped), shortens the cells of the widest
+/// identifier column in the middle, down to [`IDENTIFIER_MIN`] characters.
+/// Whether any cell was shortened.
+fn shorten_identifiers(columns: &mut [Column], width: usize) -> bool {
+    let printed = |c: &Column| {
+        c.cells
+            .iter()
+            .flat_map(|cell| cell.lines())
+            .map(|l| l.chars().count())
+            .chain([c.name.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let total = frame_width(columns.len()) + columns.iter().map(printed).sum::<usize>();
+    let Some(excess) = total.checked_sub(width).filter(|&e| e > 0) else {
+        return false;
+    };
+    let Some(widest) = columns
+        .iter_mut()
+        .filter(|c| c.role == Role::Identifier)
+        .max_by_key(|c| c.natural)
+    else {
+        return false;
+    };
+    let limit = widest
+        .natural
+        .saturating_sub(excess)
+        .max(IDENTIFIER_MIN)
+        .max(widest.name.chars().count());
+    let mut shortened = false;
+    for cell in &mut widest.cells {
+        if cell.chars().count() > limit {
+            *cell = shorten_middle(cell, limit);
+            shortened = true;
+        }
+    }
+    widest.natural = limit;
+    shortened
+}
+
+/// Identifiers are not shortened below this many characters.
+const IDENTIFIER_MIN: usize = 16;
+
+/// `text` in `limit` characters: its start and its end (where an address
+/// keeps its domain), joined by `…`.
+fn shorten_middle(text: &str, limit: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let tail = (limit - 1) / 2;
+    let head = limit - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 /// `text` wrapped at word boundaries into lines of at most `width`
 /// characters, at most `max_lines` of them; what does not fit is cut with
 /// `…`. A word longer than a line is cut too.
@@ -232,6 +297,14 @@ fn wrap(text: &str, width: usize, max_lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::wrap;
+
+    #[test]
+    fn shortens_in_the_middle_keeping_both_ends() {
+        let long = "bounce-mc.us5_123456789.1234567-abcdef@mail123.suw91.mcsv.net";
+        let short = super::shorten_middle(long, 30);
+        assert_eq!(short.chars().count(), 30);
+        assert_eq!(short, "bounce-mc.us5_1…suw91.mcsv.net");
+    }
 
     #[test]
     fn wraps_at_words_and_cuts_what_does_not_fit() {
