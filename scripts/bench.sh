@@ -90,3 +90,62 @@ if "maillog-report (one server)" in t:
 print(f"- peak RSS: {rss_big/1e6:.0f} MB on {big/1e6:.0f} MB ({rss_small/1e6:.0f} MB on {small/1e6:.0f} MB). RSS counts the mapped pages"
       f" not yet released as well, so memory beyond the mapped file is at most {rss_big/1e6:.0f} MB = {rss_big/big*100:.0f}% of the input (target: <= 25%)")
 PY
+
+# Streamed input and output (the inputs issue): a live log read in blocks
+# against the same file mapped; eight gzip files of ~200 MB decompressed in
+# one run against eight single runs; --parquet against the default report.
+# Medians of ROUNDS rounds, peak RSS from /usr/bin/time -v. Printed as a
+# second Markdown table.
+set_log="$work/set.log"
+if ! ls "$work"/set.log.*.gz >/dev/null 2>&1; then
+  [ -s "$set_log" ] || python3 scripts/make-big-log.py "$set_log" 1600 >&2
+  (cd "$work" && split -n l/8 -d -a 1 set.log set.log. && rm -f set.log)
+  ls "$work"/set.log.[0-7] | xargs -P "$(nproc)" -n 1 gzip -f
+fi
+set_files=("$work"/set.log.[0-7].gz)
+touch -d '1 hour ago' "${set_files[@]}"
+set_bytes=0
+for f in "${set_files[@]}"; do set_bytes=$((set_bytes + $(gzip -l "$f" | awk 'NR==2 {print $2}'))); done
+peak() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
+# Wall time of one run, in microseconds.
+wall() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000)); }
+declare -A samples
+for round in $(seq "$rounds"); do
+  sync
+  samples[mapped]+=" $(wall "$bin" --year 2026 --mmap always "$big")"
+  touch "$big"   # modified now: a live log, read in blocks, not mapped
+  samples[live]+=" $(wall "$bin" --year 2026 "$big")"
+  touch -d '1 hour ago' "$big"
+  samples[default]+=" $(wall "$bin" --year 2026 "$big")"
+  samples[parquet]+=" $(wall "$bin" --year 2026 --parquet "$work/stream.parquet" "$big")"
+  samples[gzset]+=" $(wall "$bin" --year 2026 "${set_files[@]}")"
+  single=0
+  for f in "${set_files[@]}"; do single=$((single + $(wall "$bin" --year 2026 "$f"))); done
+  samples[gzsingles]+=" $single"
+done
+touch "$big"; rss_live=$(peak "$bin" --year 2026 "$big"); touch -d '1 hour ago' "$big"
+rss_mapped=$(peak "$bin" --year 2026 --mmap always "$big")
+rss_parquet=$(peak "$bin" --year 2026 --parquet "$work/stream.parquet" "$big")
+rss_gzset=$(peak "$bin" --year 2026 "${set_files[@]}")
+python3 - "$big_bytes" "$set_bytes" "$rss_live" "$rss_mapped" "$rss_parquet" "$rss_gzset" \
+  "${samples[mapped]}" "${samples[live]}" "${samples[default]}" "${samples[parquet]}" \
+  "${samples[gzset]}" "${samples[gzsingles]}" <<'PY'
+import statistics, sys
+big, set_bytes = int(sys.argv[1]), int(sys.argv[2])
+rss = {k: int(v) * 1024 for k, v in zip(["live", "mapped", "parquet", "gzset"], sys.argv[3:7])}
+names = ["mapped", "live", "default", "parquet", "gzset", "gzsingles"]
+med = {n: statistics.median(int(x) / 1e6 for x in s.split()) for n, s in zip(names, sys.argv[7:13])}
+print()
+print("| streamed input and output | input | median wall time | peak RSS |")
+print("|---|---|---:|---:|")
+print(f"| `--mmap always` (mapped) | {big/1e6:.0f} MB | {med['mapped']:.3f} s | {rss['mapped']/1e6:.0f} MB |")
+print(f"| live log (mtime now: read in blocks) | {big/1e6:.0f} MB | {med['live']:.3f} s | {rss['live']/1e6:.0f} MB |")
+print(f"| default report (old file: mapped) | {big/1e6:.0f} MB | {med['default']:.3f} s | |")
+print(f"| `--parquet` | {big/1e6:.0f} MB | {med['parquet']:.3f} s | {rss['parquet']/1e6:.0f} MB |")
+print(f"| eight .gz in one run | {set_bytes/1e6:.0f} MB decompressed | {med['gzset']:.3f} s | {rss['gzset']/1e6:.0f} MB |")
+print(f"| eight .gz, one run each (sum) | {set_bytes/1e6:.0f} MB decompressed | {med['gzsingles']:.3f} s | |")
+print()
+print(f"- live log vs mapped: {med['live']/med['mapped']:.2f}× the time (target: <= 1.3×), peak RSS {rss['live']/big*100:.0f}% of the input (target: <= 25%)")
+print(f"- eight .gz in one run: {med['gzset']/med['gzsingles']:.2f}× the sum of single runs (target: <= 0.6×), peak RSS {rss['gzset']/1e6:.0f} MB (target: <= 400 MB)")
+print(f"- `--parquet` vs the default report: {med['parquet']/med['default']:.2f}× the time (target: <= 2×), peak RSS {rss['parquet']/big*100:.0f}% of the input (target: <= 25%)")
+PY

@@ -3,17 +3,19 @@
 //! The pipeline, one module per step, data flowing one way:
 //!
 //! ```text
-//! input (mmap | read | gunzip) -> scan (chunks on rayon: parse -> frame builders)
-//!     -> frame (one polars DataFrame) -> report (registry: plan, compute)
-//!     -> render (table|json|csv|markdown) -> export (Parquet)
+//! input (mmap | blocks read or decompressed) -> scan (blocks on rayon: parse
+//!     -> frame builders; streamed exports) -> frame (one polars DataFrame)
+//!     -> report (registry: plan, compute) -> render (table|json|csv|markdown)
 //! ```
 //!
-//! - [`input`]: opening files and standard input, and cutting them into chunks;
+//! - [`input`]: opening files and standard input, decompressing, and cutting
+//!   them into blocks on line boundaries;
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
 //! - [`messages`]: the events of each queued message put together;
-//! - [`scan`]: the parallel phase and the line accounting;
+//! - [`scan`]: the parallel phase, the line accounting, and the inputs as one
+//!   log (content order, duplicates, the year rule across a rotated set);
 //! - [`report`]: the report registry, the reports, and how they are printed;
 //! - [`export`]: the frame as Parquet for analysts.
 
@@ -35,7 +37,7 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use cli::Config;
-use input::Loaded;
+use input::Problem;
 use report::render::{self, RenderOptions};
 
 /// Exit statuses, as documented in `--help` and the README.
@@ -83,51 +85,57 @@ impl std::fmt::Display for Failure {
 /// Runs one invocation: reads every input, prints the reports to `out` and
 /// problems to `err`; returns the exit status.
 ///
-/// The pipeline: load the inputs, scan them into the event frame (of the
-/// rows and columns the request reads), compute the requested reports,
-/// render them, and write the exports.
+/// The pipeline: open the inputs (the same content named twice is read
+/// once) and put them in the order of their content, scan them into the
+/// event frame (of the rows and columns the request reads) while the
+/// streamed exports are written, compute the requested reports, render
+/// them, and put the exports in place.
 pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let mut status = exit::OK;
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    for name in &config.files {
-        match input::load(name, config.mmap, config.max_decompressed) {
-            Loaded::Whole(input) => inputs.push(input),
-            Loaded::Partial(input, problem) => {
-                inputs.push(input);
-                problems.push(problem);
-            }
-            Loaded::Failed(problem) => problems.push(problem),
+    let open_options = input::OpenOptions {
+        mmap: config.mmap,
+        max_decompressed: config.max_decompressed,
+    };
+    // Problems and notes, with the position of their input among the
+    // arguments: printed in that order.
+    let mut problems: Vec<(usize, Problem)> = Vec::new();
+    let mut opened: Vec<(usize, input::Opened)> = Vec::new();
+    for (arg, name) in config.files.iter().enumerate() {
+        match input::open(name, &open_options) {
+            Ok(input) => match opened
+                .iter()
+                .find(|(_, kept)| input::same_content(kept, &input, config.max_decompressed))
+            {
+                Some((_, kept)) => problems.push((
+                    arg,
+                    Problem {
+                        name: input.name.clone(),
+                        message: format!("same content as {}; read once", kept.name),
+                        notice: true,
+                    },
+                )),
+                None => opened.push((arg, input)),
+            },
+            Err(problem) => problems.push((arg, problem)),
         }
     }
-    for problem in &problems {
+    let scanned = if opened.is_empty() {
+        None
+    } else {
+        Some(scan_all(config, &mut opened, &mut problems)?)
+    };
+    problems.sort_by_key(|(arg, _)| *arg);
+    for (_, problem) in &problems {
         writeln!(err, "maillog-report: {problem}").map_err(|e| Failure::Output(e.into()))?;
         if !problem.notice {
             status = exit::INPUT_PROBLEM;
         }
     }
-    if inputs.is_empty() {
+    let Some((scanned, outputs)) = scanned else {
         // No report at all: an empty one would read as "all clear" in a
         // cron mail.
         return Ok(status);
-    }
-
-    let options = scan::ScanOptions {
-        chunks: config.threads * 4,
-        year: config.year,
-        bsd_zone: config.request.zone.bsd_zone(),
-        max_line: config.max_line,
-        projection: projection(config),
-        window: config.window,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .context("starting worker threads")
-        .map_err(Failure::Internal)?;
-    let bar = progress_bar(&inputs);
-    let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
-    bar.finish_and_clear();
 
     let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request);
     let reports = config
@@ -149,40 +157,242 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         status = exit::OUTPUT_PROBLEM;
         writeln!(err, "maillog-report: {}: {e:#}", what.display())
     };
-    let frame = &scanned.frame;
-    if let Some(path) = &config.parquet {
-        if let Err(e) = export::write_parquet(frame, path, &inputs) {
-            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
-        }
-    }
-    if let Some(dir) = &config.parquet_dir {
-        if let Err(e) = export::write_dataset(frame, dir, &inputs, &config.event_filter()) {
-            failed_output(dir, e).map_err(|e| Failure::Output(e.into()))?;
-        }
+    let read: Vec<input::Extent> = scanned.inputs.iter().map(|i| i.extent.clone()).collect();
+    for (path, e) in outputs.finish(&read, &config.event_filter()) {
+        failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
     }
     if let Some(path) = &config.parquet_messages {
         let messages = context
             .messages()
             .context("correlating the messages")
             .map_err(Failure::Internal)?;
-        if let Err(e) = export::write_messages(messages, path, &inputs) {
-            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
-        }
-    }
-    if let Some(path) = &config.unparsed {
-        if let Err(e) = output::write_unparsed(path, &inputs, &scanned.unrecognized) {
+        if let Err(e) = export::write_messages(messages, path, &config.files) {
             failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     Ok(status)
 }
 
+/// Scans the opened inputs in the order of their content, with the
+/// streamed outputs; reads them a second time if the year rule's guess
+/// about a streamed input's last month would date a line differently (see
+/// [`scan::set`]). Adds the problems met while reading to `problems`.
+fn scan_all<'c>(
+    config: &'c Config,
+    opened: &mut [(usize, input::Opened)],
+    problems: &mut Vec<(usize, Problem)>,
+) -> Result<(scan::Scan, Outputs<'c>), Failure> {
+    let zone = config.request.zone.bsd_zone();
+    let facts: Vec<scan::set::Facts> = opened
+        .iter()
+        .map(|(_, input)| scan::set::Facts::of(input, config.max_line))
+        .collect();
+    let mut guessed: Vec<Option<u32>> = facts.iter().map(|f| f.last_month.flatten()).collect();
+    let rereadable = opened.iter().all(|(_, input)| input.rereadable());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("starting worker threads")
+        .map_err(Failure::Internal)?;
+    let export = (config.parquet.is_some() || config.parquet_dir.is_some())
+        .then(|| frame::Projection::ALL.only_kinds(&config.request.kinds));
+    let options = scan::ScanOptions {
+        chunks: config.threads * 4,
+        year: config.year,
+        bsd_zone: zone,
+        max_line: config.max_line,
+        projection: projection(config),
+        window: config.window,
+        block_bytes: scan::BLOCK_BYTES,
+        export,
+        keep_unrecognized: false,
+    };
+    let total: u64 = opened.iter().filter_map(|(_, i)| i.file_size).sum();
+    for pass in 0.. {
+        let order = scan::set::order(&facts, &guessed, zone);
+        let rules = scan::set::rules(&facts, &order, &guessed, config.year, zone);
+        let mut outputs = Outputs::create(config, export.as_ref());
+        let mut inputs: Vec<Option<scan::ScanInput<'_>>> = Vec::new();
+        for (i, (arg, input)) in opened.iter_mut().enumerate() {
+            let time = parse::TimeContext {
+                year: rules[i],
+                bsd_zone: zone,
+            };
+            let name = input.name.clone();
+            let consumed = Some(std::sync::Arc::clone(&input.consumed));
+            let feed = match input.blocks(
+                options.block_bytes,
+                options.max_line,
+                config.max_decompressed,
+            ) {
+                Ok(Some(reader)) => scan::Feed::Blocks {
+                    reader: Box::new(reader),
+                    consumed,
+                },
+                Ok(None) => {
+                    let input: &input::Opened = input;
+                    scan::Feed::Bytes(input.mapped().expect("an input without blocks is mapped"))
+                }
+                Err(e) => {
+                    problems.push((
+                        *arg,
+                        Problem {
+                            name,
+                            message: format!("reading: {e}"),
+                            notice: false,
+                        },
+                    ));
+                    inputs.push(None);
+                    continue;
+                }
+            };
+            inputs.push(Some(scan::ScanInput { name, feed, time }));
+        }
+        // The inputs read, in order (those that failed to start are left out).
+        let scanned_order: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| inputs[i].is_some())
+            .collect();
+        let in_order: Vec<scan::ScanInput<'_>> = scanned_order
+            .iter()
+            .filter_map(|&i| inputs[i].take())
+            .collect();
+        let bar = progress_bar(total);
+        let scanned = scan::scan_inputs(in_order, &options, Some(&pool), outputs.sink(), &|n| {
+            bar.inc(n)
+        });
+        bar.finish_and_clear();
+
+        // What the scan learnt of each input's last month.
+        let mut known = guessed.clone();
+        let mut months = vec![0u16; facts.len()];
+        for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
+            known[i] = read.last_month;
+            months[i] = read.months;
+        }
+        let changed = scan::set::check(&facts, &guessed, &known, &months, config.year, zone);
+        if !changed.is_empty() && pass == 0 && rereadable {
+            outputs.discard();
+            guessed = known;
+            continue;
+        }
+        for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
+            let arg = opened[i].0;
+            if let Some(issue) = &read.issue {
+                problems.push((
+                    arg,
+                    Problem {
+                        name: read.name.clone(),
+                        message: issue.message(),
+                        notice: issue.is_notice(),
+                    },
+                ));
+            }
+            if changed.contains(&i) {
+                problems.push((
+                    arg,
+                    Problem {
+                        name: read.name.clone(),
+                        message: "read once through a pipe, its classic time stamps were dated before its last line was known: some may be a year off (name the file for the rule of --help)".to_string(),
+                        notice: true,
+                    },
+                ));
+            }
+        }
+        return Ok((scanned, outputs));
+    }
+    unreachable!("the loop returns")
+}
+
+/// The streamed outputs of a run (`--parquet`, `--parquet-dir`,
+/// `--unparsed`): each is written while the inputs are read, and put in
+/// place (or its error reported) after the report.
+struct Outputs<'c> {
+    parquet: Option<(&'c std::path::Path, anyhow::Result<export::ParquetSink>)>,
+    dataset: Option<(&'c std::path::Path, anyhow::Result<export::DatasetSink>)>,
+    unparsed: Option<(&'c std::path::Path, anyhow::Result<output::Unparsed>)>,
+}
+
+impl<'c> Outputs<'c> {
+    fn create(config: &'c Config, export: Option<&frame::Projection>) -> Outputs<'c> {
+        let inputs = &config.files;
+        let all = frame::Projection::ALL;
+        let export = export.unwrap_or(&all);
+        Outputs {
+            parquet: config
+                .parquet
+                .as_deref()
+                .map(|path| (path, export::ParquetSink::create(path, inputs, export))),
+            dataset: config
+                .parquet_dir
+                .as_deref()
+                .map(|dir| (dir, export::DatasetSink::create(dir, inputs, export))),
+            unparsed: config
+                .unparsed
+                .as_deref()
+                .map(|path| (path, output::Unparsed::create(path, inputs))),
+        }
+    }
+
+    /// The sink for the scan, if any output is being written.
+    fn sink(&mut self) -> Option<&mut dyn scan::Sink> {
+        let any = [
+            self.parquet.as_ref().is_some_and(|(_, s)| s.is_ok()),
+            self.dataset.as_ref().is_some_and(|(_, s)| s.is_ok()),
+            self.unparsed.as_ref().is_some_and(|(_, s)| s.is_ok()),
+        ];
+        any.contains(&true).then_some(self as &mut dyn scan::Sink)
+    }
+
+    /// Removes what was written (the inputs are read again).
+    fn discard(self) {}
+
+    /// Puts every output in place; the outputs that failed, and why.
+    fn finish(
+        self,
+        read: &[input::Extent],
+        events: &[&str],
+    ) -> Vec<(&'c std::path::Path, anyhow::Error)> {
+        let mut failed = Vec::new();
+        if let Some((path, sink)) = self.parquet {
+            if let Err(e) = sink.and_then(export::ParquetSink::finish) {
+                failed.push((path, e));
+            }
+        }
+        if let Some((dir, sink)) = self.dataset {
+            if let Err(e) = sink.and_then(|s| s.finish(read, events)) {
+                failed.push((dir, e));
+            }
+        }
+        if let Some((path, sink)) = self.unparsed {
+            if let Err(e) = sink.and_then(output::Unparsed::finish) {
+                failed.push((path, e));
+            }
+        }
+        failed
+    }
+}
+
+impl scan::Sink for Outputs<'_> {
+    fn block(&mut self, input: usize, rows: Option<&polars::prelude::DataFrame>, lines: &[u8]) {
+        if let Some((_, Ok(sink))) = &mut self.parquet {
+            sink.block(input, rows, lines);
+        }
+        if let Some((_, Ok(sink))) = &mut self.dataset {
+            sink.block(input, rows, lines);
+        }
+        if let Some((_, Ok(sink))) = &mut self.unparsed {
+            sink.block(input, rows, lines);
+        }
+    }
+}
+
 /// A progress bar on stderr for inputs that take more than about a second,
 /// only when stderr is a terminal: never in pipes, files or cron mail.
-fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     const WORTH_A_BAR: u64 = 1 << 30;
-    let total: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
     if total < WORTH_A_BAR || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -196,14 +406,10 @@ fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
     bar
 }
 
-/// The rows and columns of the events that the requested output reads:
-/// every row and column for the Parquet exports.
+/// The rows and columns of the events that the reports read (the Parquet
+/// exports get theirs from the scan block by block, not from this frame).
 fn projection(config: &Config) -> frame::Projection {
-    let wanted = if config.parquet.is_some() || config.parquet_dir.is_some() {
-        frame::Projection::ALL.only_kinds(&config.request.kinds)
-    } else {
-        config.request.projection()
-    };
+    let wanted = config.request.projection();
     if config.parquet_messages.is_some() {
         wanted.union(messages::reads().only_kinds(&config.request.kinds))
     } else {

@@ -1,19 +1,33 @@
-//! The parallel phase: every input is cut into chunks on line boundaries,
-//! rayon parses the chunks independently into per-chunk frames (of the rows
-//! and columns of the run's [`Projection`]) and line counts, each worker
-//! unmaps its chunk once parsed, and the results are stacked in input order. Chunks never depend
-//! on each other (the year rule is decided per input beforehand), so the frame
-//! is the same for any number of chunks or threads.
+//! The parallel phase: every input is cut into blocks on line boundaries
+//! (slices of a mapped file, or blocks read from a stream: [`BlockReader`]),
+//! rayon parses the blocks independently into per-block frames (of the rows
+//! and columns of the run's [`Projection`]) and line counts, and the
+//! results are stacked in input order. Blocks never depend on each other
+//! (the year rule is decided per input beforehand), so the frame is the
+//! same for any block size or number of threads.
+//!
+//! The pipeline: producer threads (one per input being read, at most one
+//! per worker thread, so several compressed inputs decompress in parallel)
+//! read blocks and hand them to the rayon pool; a block may only be read
+//! when one of a fixed number of tokens is free, so memory holds at most
+//! that many blocks, whatever the input's size. Each worker unmaps its
+//! mapped chunk once parsed. With a [`Sink`] (the streamed Parquet
+//! export, `--unparsed`), a collector hands each block's exported rows and
+//! unrecognized lines to the sink's thread in input order, and a block's
+//! token is freed only then.
 
-use std::ops::Range;
+pub mod set;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::SystemTime;
 
 use chrono::{Datelike, Utc};
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use crate::frame::{self, FrameBuilder, Projection};
-use crate::input::{chunks, Input};
+use crate::input::{chunks, BlockReader, Extent, Input, Issue, Source};
 use crate::parse::syslog::bsd_month;
 use crate::parse::{
     self, BsdZone, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
@@ -25,17 +39,29 @@ use crate::window::Window;
 /// and `maillog_file` records of a few kB).
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 
-/// Target chunk size for large inputs: small enough for an even load and a
-/// progress bar that moves, large enough that per-chunk frames stay few.
+/// Target chunk size of a mapped input when nothing is streamed out: few
+/// per-chunk frames, and the pages of a chunk are unmapped once parsed.
 pub const CHUNK_BYTES: usize = 32 << 20;
+
+/// Size of a block read from a stream (and of a mapped chunk when the
+/// export is streamed): a few MiB, so that the blocks in flight (see
+/// [`blocks_in_flight`]) stay small next to the input.
+pub const BLOCK_BYTES: usize = 4 << 20;
 
 /// Lines are checked for UTF-8 and parsed this many bytes at a time.
 const STRETCH_BYTES: usize = 256 << 10;
 
+/// Blocks read but not yet done with (parsed, and handed to the sink when
+/// there is one), for `threads` workers: enough to keep every worker busy
+/// while the producers read the next ones.
+pub fn blocks_in_flight(threads: usize) -> usize {
+    2 * threads + 2
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
-    /// Chunks per input at least; more chunks than threads balance the load,
-    /// and large inputs get one chunk per [`CHUNK_BYTES`] or so.
+    /// Chunks per mapped input at least; more chunks than threads balance
+    /// the load, and large inputs get one chunk per [`CHUNK_BYTES`] or so.
     pub chunks: usize,
     /// `--year`: the year of the last BSD-stamped line of each input.
     pub year: Option<i32>,
@@ -46,12 +72,19 @@ pub struct ScanOptions {
     pub projection: Projection,
     /// Events outside it are counted, not kept.
     pub window: Window,
+    /// Bytes per block of a streamed input ([`BLOCK_BYTES`]).
+    pub block_bytes: usize,
+    /// The rows and columns handed to the [`Sink`], if any (the Parquet
+    /// export's), built beside the frame's.
+    pub export: Option<Projection>,
+    /// Keep the bytes of unrecognized lines in [`Scan::unrecognized`].
+    pub keep_unrecognized: bool,
 }
 
 impl ScanOptions {
     /// At least `chunks` chunks, BSD stamps in `year` read as UTC, the
-    /// default line limit, and every event and column in the frame: the
-    /// scan that tests and benches compare.
+    /// default line limit, every event and column in the frame, and the
+    /// unrecognized lines kept: the scan that tests and benches compare.
     pub fn every_event(chunks: usize, year: i32) -> ScanOptions {
         ScanOptions {
             chunks,
@@ -60,6 +93,9 @@ impl ScanOptions {
             max_line: DEFAULT_MAX_LINE,
             projection: Projection::ALL,
             window: Window::ALL,
+            block_bytes: BLOCK_BYTES,
+            export: None,
+            keep_unrecognized: true,
         }
     }
 }
@@ -140,14 +176,79 @@ impl LineCounts {
 pub struct Scan {
     pub frame: DataFrame,
     pub counts: LineCounts,
-    /// Byte ranges of unrecognized lines, per input (same order as inputs).
-    pub unrecognized: Vec<Vec<Range<usize>>>,
+    /// Per input (in scan order), the bytes of its unrecognized lines, each
+    /// followed by `\n` (with [`ScanOptions::keep_unrecognized`]).
+    pub unrecognized: Vec<Vec<u8>>,
+    /// What was read of each input, in scan order.
+    pub inputs: Vec<Scanned>,
 }
 
-struct ChunkResult {
+/// What the scan read of one input.
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    pub name: String,
+    /// The content's length, first and last bytes (the run fingerprint's).
+    pub extent: Extent,
+    /// Why the content ends early, if it does.
+    pub issue: Option<Issue>,
+    /// Bit `m - 1`: a line with a classic stamp of month `m` was read.
+    pub months: u16,
+    /// The month of the last classic-stamped line among the last 512 lines:
+    /// the reference of the year rule ([`year_rule`]).
+    pub last_month: Option<u32>,
+}
+
+/// The rows and unrecognized lines of each block, handed over in input
+/// order (the streamed exports).
+pub trait Sink: Send {
+    /// Block after block of input `input` (its index in scan order): the
+    /// rows of [`ScanOptions::export`], and the unrecognized lines (each
+    /// followed by `\n`).
+    fn block(&mut self, input: usize, rows: Option<&DataFrame>, unrecognized: &[u8]);
+}
+
+/// One input as the scan reads it.
+pub struct ScanInput<'a> {
+    pub name: String,
+    pub feed: Feed<'a>,
+    /// Its year rule and zone of BSD stamps.
+    pub time: TimeContext,
+}
+
+/// Where an input's bytes come from.
+pub enum Feed<'a> {
+    /// All of it in memory or mapped: cut into chunks.
+    Bytes(&'a Source),
+    /// Read block by block; `consumed` counts the file bytes read (for the
+    /// progress bar).
+    Blocks {
+        reader: Box<BlockReader<'static>>,
+        consumed: Option<Arc<AtomicU64>>,
+    },
+}
+
+/// What one block gave.
+struct BlockOut {
+    input: usize,
+    seq: usize,
     frame: DataFrame,
+    export: Option<DataFrame>,
     counts: LineCounts,
-    unrecognized: Vec<Range<usize>>,
+    unrecognized: Vec<u8>,
+    months: u16,
+    /// The last classic-stamped line: how many lines follow it in the
+    /// block, and its month.
+    last_bsd: Option<(u64, u32)>,
+}
+
+enum Message {
+    Block(Box<BlockOut>),
+    End {
+        input: usize,
+        blocks: usize,
+        scanned: Scanned,
+    },
+    Panic(Box<dyn std::any::Any + Send>),
 }
 
 pub fn scan(inputs: &[Input], options: &ScanOptions) -> Scan {
@@ -161,40 +262,438 @@ pub fn scan_with_progress(
     options: &ScanOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Scan {
+    let inputs = inputs
+        .iter()
+        .map(|input| ScanInput {
+            name: input.name.clone(),
+            feed: Feed::Bytes(&input.data),
+            time: TimeContext {
+                year: year_rule(&input.data, input.mtime, options.year),
+                bsd_zone: options.bsd_zone,
+            },
+        })
+        .collect();
+    scan_inputs(inputs, options, None, None, progress)
+}
+
+/// Tokens for the blocks in flight. With a sink, blocks are done with in
+/// input order; an input after the first unfinished one may then take a
+/// token only while more than `reserve` are free, so that the first
+/// unfinished input always finds one and the run cannot stall.
+struct Tokens {
+    state: Mutex<TokenState>,
+    changed: Condvar,
+}
+
+struct TokenState {
+    free: usize,
+    /// The first input not yet done with.
+    head: usize,
+    reserve: usize,
+    aborted: bool,
+}
+
+impl Tokens {
+    fn new(count: usize, reserve: usize) -> Tokens {
+        Tokens {
+            state: Mutex::new(TokenState {
+                free: count,
+                head: 0,
+                reserve,
+                aborted: false,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Waits for a token for a block of input `input`; false if the scan
+    /// is aborted.
+    fn acquire(&self, input: usize) -> bool {
+        let mut state = self.state.lock().expect("no panic while holding it");
+        loop {
+            if state.aborted {
+                return false;
+            }
+            if state.free > 0 && (input <= state.head || state.free > state.reserve) {
+                state.free -= 1;
+                return true;
+            }
+            state = self.changed.wait(state).expect("no panic while holding it");
+        }
+    }
+
+    fn update(&self, change: impl FnOnce(&mut TokenState)) {
+        change(&mut self.state.lock().expect("no panic while holding it"));
+        self.changed.notify_all();
+    }
+
+    fn release(&self) {
+        self.update(|s| s.free += 1);
+    }
+}
+
+/// Ends the producers if the collector unwinds (a bug in a worker).
+struct AbortOnDrop<'t>(&'t Tokens);
+
+impl Drop for AbortOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.update(|s| s.aborted = true);
+    }
+}
+
+/// Scans `inputs` in this order on `pool` (else the current rayon pool),
+/// handing the exported rows and unrecognized lines to `sink` in input
+/// order, and calling `progress` with the bytes of file read or parsed.
+pub fn scan_inputs(
+    inputs: Vec<ScanInput<'_>>,
+    options: &ScanOptions,
+    pool: Option<&rayon::ThreadPool>,
+    sink: Option<&mut dyn Sink>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Scan {
+    let n = inputs.len();
+    let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    let ordered = sink.is_some();
+    let tokens = Tokens::new(
+        blocks_in_flight(threads),
+        if ordered { threads + 1 } else { 0 },
+    );
+    let collect_unrecognized = options.keep_unrecognized || ordered;
+    let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let next_input = AtomicUsize::new(0);
+    let queue: Vec<Mutex<Option<ScanInput<'_>>>> =
+        inputs.into_iter().map(|i| Mutex::new(Some(i))).collect();
+    let (sender, receiver) = mpsc::channel::<Message>();
+    let parse_options = ParseOptions {
+        max_line: options.max_line,
+        projection: options.projection,
+        export: options.export,
+        window: options.window,
+        unrecognized: collect_unrecognized,
+    };
+
+    let mut slots: Vec<Vec<Option<Box<BlockOut>>>> = (0..n).map(|_| Vec::new()).collect();
+    let mut ends: Vec<Option<(usize, Scanned)>> = (0..n).map(|_| None).collect();
+
+    in_scope(pool, |scope| {
+        std::thread::scope(|threads_scope| {
+            let (to_sink, sink_end) = mpsc::sync_channel::<(usize, Box<BlockOut>)>(1);
+            if let Some(sink) = sink {
+                threads_scope.spawn(move || {
+                    for (input, block) in sink_end {
+                        sink.block(input, block.export.as_ref(), &block.unrecognized);
+                    }
+                });
+            } else {
+                drop(sink_end);
+            }
+            for _ in 0..threads.min(n).max(1) {
+                let sender = sender.clone();
+                let (tokens, buffers, next_input, queue) = (&tokens, &buffers, &next_input, &queue);
+                let parse_options = &parse_options;
+                threads_scope.spawn(move || {
+                    produce(
+                        scope,
+                        Producer {
+                            tokens,
+                            buffers,
+                            next_input,
+                            queue,
+                            sender,
+                            options: parse_options,
+                            chunks: options.chunks,
+                            piece: if ordered {
+                                options.block_bytes
+                            } else {
+                                CHUNK_BYTES.max(options.block_bytes)
+                            },
+                            release_when_parsed: !ordered,
+                            progress,
+                        },
+                    )
+                });
+            }
+            drop(sender);
+            let _abort = AbortOnDrop(&tokens);
+            collect(
+                &receiver,
+                &tokens,
+                &mut slots,
+                &mut ends,
+                ordered.then_some(&to_sink),
+                options.keep_unrecognized,
+            );
+        });
+    });
+
     let mut frames = Vec::new();
     let mut counts = LineCounts::default();
-    let mut unrecognized = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let data: &[u8] = &input.data;
-        let time = TimeContext {
-            year: year_rule(data, input.mtime, options.year),
-            bsd_zone: options.bsd_zone,
-        };
-        let pieces = chunks::split(data, options.chunks.max(data.len() / CHUNK_BYTES));
-        let results: Vec<ChunkResult> = pieces
-            .par_iter()
-            .map(|chunk| {
-                let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
-                let result = parse_chunk(chunk, offset, &time, options);
-                input.data.release(offset..offset + chunk.len());
-                progress(chunk.len() as u64);
-                result
-            })
-            .collect();
-        let mut ranges = Vec::new();
-        for result in results {
-            counts.add(&result.counts);
-            ranges.extend(result.unrecognized);
-            if result.frame.height() > 0 {
-                frames.push(result.frame);
+    let mut unrecognized = Vec::with_capacity(n);
+    let mut scanned = Vec::with_capacity(n);
+    for (blocks, end) in slots.into_iter().zip(ends) {
+        let (_, mut input) = end.expect("every input ends");
+        let mut lines = Vec::new();
+        let mut tracks = Vec::new();
+        for block in blocks {
+            let block = block.expect("every block arrives");
+            counts.add(&block.counts);
+            lines.extend_from_slice(&block.unrecognized);
+            input.months |= block.months;
+            tracks.push((block.counts.lines, block.last_bsd));
+            if block.frame.height() > 0 {
+                frames.push(block.frame);
             }
         }
-        unrecognized.push(ranges);
+        input.last_month = last_month_of(&tracks);
+        if !options.keep_unrecognized {
+            lines = Vec::new();
+        }
+        unrecognized.push(lines);
+        scanned.push(input);
     }
     Scan {
         frame: stack(frames, &options.projection),
         counts,
         unrecognized,
+        inputs: scanned,
+    }
+}
+
+/// Runs `op` on this thread with a rayon scope of `pool` (else of the
+/// current pool).
+fn in_scope<'scope, R>(
+    pool: Option<&rayon::ThreadPool>,
+    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
+) -> R {
+    match pool {
+        Some(pool) => pool.in_place_scope(op),
+        None => rayon::in_place_scope(op),
+    }
+}
+
+/// The month of the last classic-stamped line among the last 512 lines,
+/// from each block's line count and last such line (in block order).
+fn last_month_of(blocks: &[(u64, Option<(u64, u32)>)]) -> Option<u32> {
+    let mut remaining = LAST_LINES;
+    for &(lines, last) in blocks.iter().rev() {
+        if let Some((after, month)) = last {
+            if after < remaining {
+                return Some(month);
+            }
+        }
+        remaining = remaining.checked_sub(lines).filter(|&r| r > 0)?;
+    }
+    None
+}
+
+/// What a producer thread shares with the others.
+struct Producer<'s, 'a> {
+    tokens: &'s Tokens,
+    buffers: &'s Mutex<Vec<Vec<u8>>>,
+    next_input: &'s AtomicUsize,
+    queue: &'s [Mutex<Option<ScanInput<'a>>>],
+    sender: mpsc::Sender<Message>,
+    options: &'s ParseOptions,
+    chunks: usize,
+    /// Size of a mapped input's chunks.
+    piece: usize,
+    /// Without a sink, a block's token is free once it is parsed.
+    release_when_parsed: bool,
+    progress: &'s (dyn Fn(u64) + Sync),
+}
+
+/// Takes inputs in order and reads them, block by block, handing each
+/// block to the pool.
+fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
+    loop {
+        let index = p.next_input.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = p.queue.get(index) else {
+            return;
+        };
+        let input = slot
+            .lock()
+            .expect("no panic while holding it")
+            .take()
+            .expect("each input is taken once");
+        let time = input.time;
+        let mut seq = 0;
+        let scanned = match input.feed {
+            Feed::Bytes(source) => {
+                let data: &'a [u8] = source;
+                let pieces = chunks::split(data, p.chunks.max(data.len().div_ceil(p.piece)));
+                for chunk in pieces {
+                    if !p.tokens.acquire(index) {
+                        return;
+                    }
+                    let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
+                    let (sender, tokens, options, progress) =
+                        (p.sender.clone(), p.tokens, p.options, p.progress);
+                    let release = p.release_when_parsed;
+                    scope.spawn(move |_| {
+                        let message = parse_guarded(|| {
+                            let out = parse_chunk(chunk, &time, options, index, seq);
+                            source.release(offset..offset + chunk.len());
+                            progress(chunk.len() as u64);
+                            out
+                        });
+                        if release {
+                            tokens.release();
+                        }
+                        let _ = sender.send(message);
+                    });
+                    seq += 1;
+                }
+                Scanned {
+                    name: input.name,
+                    extent: Extent::of(data),
+                    issue: None,
+                    months: 0,
+                    last_month: None,
+                }
+            }
+            Feed::Blocks {
+                mut reader,
+                consumed,
+            } => {
+                let mut reported = 0;
+                loop {
+                    if !p.tokens.acquire(index) {
+                        return;
+                    }
+                    let buffer = p
+                        .buffers
+                        .lock()
+                        .expect("no panic while holding it")
+                        .pop()
+                        .unwrap_or_default();
+                    let Some(block) = reader.next_block(buffer) else {
+                        p.tokens.release();
+                        break;
+                    };
+                    let read = consumed
+                        .as_ref()
+                        .map_or(block.len() as u64, |c| c.load(Ordering::Relaxed) - reported);
+                    reported += read;
+                    (p.progress)(read);
+                    let (sender, tokens, options, buffers) =
+                        (p.sender.clone(), p.tokens, p.options, p.buffers);
+                    let release = p.release_when_parsed;
+                    scope.spawn(move |_| {
+                        let message =
+                            parse_guarded(|| parse_chunk(&block, &time, options, index, seq));
+                        buffers
+                            .lock()
+                            .expect("no panic while holding it")
+                            .push(block);
+                        if release {
+                            tokens.release();
+                        }
+                        let _ = sender.send(message);
+                    });
+                    seq += 1;
+                }
+                Scanned {
+                    name: input.name,
+                    extent: reader.extent().clone(),
+                    issue: reader.issue().cloned(),
+                    months: 0,
+                    last_month: None,
+                }
+            }
+        };
+        let _ = p.sender.send(Message::End {
+            input: index,
+            blocks: seq,
+            scanned,
+        });
+    }
+}
+
+/// Runs a parse, turning a panic (a bug) into a message for the collector,
+/// which re-raises it, so that the run ends instead of waiting forever.
+fn parse_guarded(parse: impl FnOnce() -> BlockOut) -> Message {
+    match std::panic::catch_unwind(AssertUnwindSafe(parse)) {
+        Ok(out) => Message::Block(Box::new(out)),
+        Err(payload) => Message::Panic(payload),
+    }
+}
+
+/// Receives every block and input end; with a sink, hands the blocks over
+/// in input order and frees their tokens then.
+fn collect(
+    receiver: &mpsc::Receiver<Message>,
+    tokens: &Tokens,
+    slots: &mut [Vec<Option<Box<BlockOut>>>],
+    ends: &mut [Option<(usize, Scanned)>],
+    to_sink: Option<&mpsc::SyncSender<(usize, Box<BlockOut>)>>,
+    keep_unrecognized: bool,
+) {
+    let n = slots.len();
+    let (mut ended, mut expected, mut received) = (0, 0, 0);
+    // The next block for the sink: (input, block).
+    let mut cursor = (0, 0);
+    while ended < n || received < expected {
+        let Ok(message) = receiver.recv() else {
+            break;
+        };
+        match message {
+            Message::Block(block) => {
+                let (input, seq) = (block.input, block.seq);
+                if slots[input].len() <= seq {
+                    slots[input].resize_with(seq + 1, || None);
+                }
+                slots[input][seq] = Some(block);
+                received += 1;
+            }
+            Message::End {
+                input,
+                blocks,
+                scanned,
+            } => {
+                ends[input] = Some((blocks, scanned));
+                ended += 1;
+                expected += blocks;
+            }
+            Message::Panic(payload) => std::panic::resume_unwind(payload),
+        }
+        let Some(to_sink) = to_sink else {
+            continue;
+        };
+        // Hand over what is next in order: its exported rows and its
+        // unrecognized lines; the rest stays in its slot for the frame.
+        while cursor.0 < n {
+            let (input, seq) = cursor;
+            if let Some((count, _)) = &ends[input] {
+                if seq >= *count {
+                    cursor = (input + 1, 0);
+                    tokens.update(|s| s.head = input + 1);
+                    continue;
+                }
+            }
+            let Some(Some(block)) = slots[input].get_mut(seq) else {
+                break;
+            };
+            let unrecognized = if keep_unrecognized {
+                block.unrecognized.clone()
+            } else {
+                std::mem::take(&mut block.unrecognized)
+            };
+            let handed = Box::new(BlockOut {
+                input,
+                seq,
+                frame: DataFrame::empty(),
+                export: block.export.take(),
+                counts: LineCounts::default(),
+                unrecognized,
+                months: 0,
+                last_bsd: None,
+            });
+            // An error means the sink's thread is gone (it panicked): the
+            // panic is raised when the thread is joined.
+            let _ = to_sink.send((input, handed));
+            tokens.release();
+            cursor = (input, seq + 1);
+        }
     }
 }
 
@@ -212,23 +711,38 @@ fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
     all
 }
 
+/// What a block's parse needs besides its bytes.
+struct ParseOptions {
+    max_line: usize,
+    projection: Projection,
+    export: Option<Projection>,
+    window: Window,
+    unrecognized: bool,
+}
+
 fn parse_chunk(
     chunk: &[u8],
-    offset: usize,
     time: &TimeContext,
-    options: &ScanOptions,
-) -> ChunkResult {
+    options: &ParseOptions,
+    input: usize,
+    seq: usize,
+) -> BlockOut {
     let mut parser = ChunkParser {
-        chunk,
-        offset,
         time,
         max_line: options.max_line,
         projection: &options.projection,
         window: options.window,
         builder: FrameBuilder::new(&options.projection, chunk.len() / 1000),
+        export: options
+            .export
+            .as_ref()
+            .map(|p| (p, FrameBuilder::new(p, chunk.len() / 1000))),
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
+        keep_unrecognized: options.unrecognized,
         unrecognized: Vec::new(),
+        months: 0,
+        last_bsd: None,
     };
     // A stretch of lines is checked for UTF-8, then parsed. Stretches are
     // small so that a line with invalid bytes costs a second check of one
@@ -236,26 +750,40 @@ fn parse_chunk(
     for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
         parser.stretch(stretch);
     }
-    ChunkResult {
+    let lines = parser.counts.lines;
+    BlockOut {
+        input,
+        seq,
         frame: parser.builder.finish(),
+        export: parser.export.map(|(_, b)| b.finish()),
         counts: parser.counts,
         unrecognized: parser.unrecognized,
+        months: parser.months,
+        last_bsd: parser
+            .last_bsd
+            .map(|(line, month)| (lines - 1 - line, month)),
     }
 }
 
 /// The state of parsing one chunk.
 struct ChunkParser<'c> {
-    chunk: &'c [u8],
-    /// Where the chunk starts in its input, for the unrecognized ranges.
-    offset: usize,
     time: &'c TimeContext,
     max_line: usize,
     projection: &'c Projection,
     window: Window,
     builder: FrameBuilder,
+    /// The exported rows, when they are streamed out.
+    export: Option<(&'c Projection, FrameBuilder)>,
     minutes: MinuteCache,
     counts: LineCounts,
-    unrecognized: Vec<Range<usize>>,
+    keep_unrecognized: bool,
+    /// Unrecognized lines, each followed by `\n`.
+    unrecognized: Vec<u8>,
+    /// Months of classic stamps seen (bit `m - 1`), and the last such line
+    /// (its index in the chunk, its month): for the year rule of a streamed
+    /// input, which is known only at its end.
+    months: u16,
+    last_bsd: Option<(u64, u32)>,
 }
 
 impl ChunkParser<'_> {
@@ -305,6 +833,10 @@ impl ChunkParser<'_> {
 
     /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8.
     fn line(&mut self, text: &str, raw: &[u8], lossy: bool) {
+        if let Some(month) = bsd_month(raw) {
+            self.months |= 1 << (month - 1);
+            self.last_bsd = Some((self.counts.lines, month));
+        }
         self.counts.lines += 1;
         if raw.len() > self.max_line {
             self.counts.too_long += 1;
@@ -322,14 +854,21 @@ impl ChunkParser<'_> {
                 if self.projection.keeps(&event) {
                     self.builder.push(&event);
                 }
+                if let Some((projection, builder)) = &mut self.export {
+                    if projection.keeps(&event) {
+                        builder.push(&event);
+                    }
+                }
             }
             LineOutcome::Skipped(Skip::Known) => self.counts.known += 1,
             LineOutcome::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
             LineOutcome::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
             LineOutcome::Skipped(Skip::Unrecognized) => {
                 self.counts.unrecognized += 1;
-                let start = self.offset + (raw.as_ptr() as usize - self.chunk.as_ptr() as usize);
-                self.unrecognized.push(start..start + raw.len());
+                if self.keep_unrecognized {
+                    self.unrecognized.extend_from_slice(raw);
+                    self.unrecognized.push(b'\n');
+                }
             }
         }
     }
@@ -341,10 +880,16 @@ impl ChunkParser<'_> {
 /// (one less if that time is in an earlier month than the last line, as when
 /// a December log is rotated on January 1st), else the current year.
 pub fn year_rule(data: &[u8], mtime: Option<SystemTime>, year: Option<i32>) -> YearRule {
+    rule_for(last_bsd_month(data), mtime, year)
+}
+
+/// [`year_rule`] from the month of the input's last BSD-stamped line (among
+/// its last [`LAST_LINES`] lines), if it has one.
+pub fn rule_for(last_month: Option<u32>, mtime: Option<SystemTime>, year: Option<i32>) -> YearRule {
     let written = mtime
         .map(chrono::DateTime::<Utc>::from)
         .unwrap_or_else(Utc::now);
-    let last_month = last_bsd_month(data).unwrap_or(written.month());
+    let last_month = last_month.unwrap_or(written.month());
     let year = match year {
         Some(y) => y,
         None if last_month > written.month() => written.year() - 1,
@@ -356,10 +901,14 @@ pub fn year_rule(data: &[u8], mtime: Option<SystemTime>, year: Option<i32>) -> Y
     }
 }
 
-/// The month of the last BSD-stamped line among the last few hundred lines.
-fn last_bsd_month(data: &[u8]) -> Option<u32> {
+/// How many lines from the end the year rule looks for a BSD stamp.
+pub const LAST_LINES: u64 = 512;
+
+/// The month of the last BSD-stamped line among the last [`LAST_LINES`]
+/// lines.
+pub fn last_bsd_month(data: &[u8]) -> Option<u32> {
     let mut end = data.len();
-    for _ in 0..512 {
+    for _ in 0..LAST_LINES {
         if end == 0 {
             return None;
         }

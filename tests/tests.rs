@@ -13,5 +13,6 @@ mod messages;
 mod parse_lines;
 mod projection;
 mod properties;
+mod streaming;
 mod summary;
 mod support;
