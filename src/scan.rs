@@ -584,7 +584,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                         buffers
                             .lock()
                             .expect("no panic while holding it")
-                            .push(block);
+                            .push(block.into_buffer());
                         if release {
                             tokens.release();
                         }

@@ -22,6 +22,10 @@ pub const FINGERPRINT_WINDOW: usize = 64 * 1024;
 /// has no complete line yet.
 const READ_MIN: usize = 64 * 1024;
 
+/// Bytes asked of the source at most per read (a block of `usize::MAX`
+/// bytes, the whole input, grows by this much at a time).
+const READ_MAX: usize = 64 << 20;
+
 /// Length and first and last [`FINGERPRINT_WINDOW`] bytes of a byte
 /// sequence seen in pieces.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -222,25 +226,37 @@ impl<'a> BlockReader<'a> {
 
     /// The next block, in `buffer` (reused: its bytes are replaced), or
     /// `None` at the end of the content.
-    pub fn next_block(&mut self, mut block: Vec<u8>) -> Option<Vec<u8>> {
-        block.clear();
-        block.append(&mut self.carry);
-        // Just after the last `\n` in `block` (the carry has none).
+    pub fn next_block(&mut self, buffer: Vec<u8>) -> Option<Block> {
+        // The buffer keeps its length (its bytes initialized) from one
+        // block to the next: reads go into it without zeroing it first.
+        let mut block = Block {
+            buf: buffer,
+            len: 0,
+        };
+        block.reserve(self.carry.len());
+        block.buf[..self.carry.len()].copy_from_slice(&self.carry);
+        block.len = self.carry.len();
+        self.carry.clear();
+        // Just after the last `\n` in the block (the carry has none).
         let mut line_start = 0;
         while !self.done {
-            if block.len() >= self.block_bytes && line_start > 0 {
-                self.carry.extend_from_slice(&block[line_start..]);
-                block.truncate(line_start);
+            if block.len >= self.block_bytes && line_start > 0 {
+                self.carry
+                    .extend_from_slice(&block.buf[line_start..block.len]);
+                block.len = line_start;
                 return Some(block);
             }
-            let room = self.block_bytes.saturating_sub(block.len()).max(READ_MIN) as u64;
+            let room = self
+                .block_bytes
+                .saturating_sub(block.len)
+                .clamp(READ_MIN, READ_MAX) as u64;
             let until_size = self
                 .live
                 .as_ref()
                 .map_or(u64::MAX, |live| live.size.saturating_sub(self.raw));
             // One byte past the limit tells a stream at the limit from one over it.
             let until_limit = self.limit.saturating_add(1).saturating_sub(self.raw);
-            let want = room.min(until_size).min(until_limit);
+            let want = room.min(until_size).min(until_limit) as usize;
             if want == 0 {
                 let stop = if until_limit == 0 {
                     Stop::Limit
@@ -250,30 +266,30 @@ impl<'a> BlockReader<'a> {
                 self.stop(stop, &mut block, line_start);
                 break;
             }
-            let old = block.len();
-            let result = (&mut self.source).take(want).read_to_end(&mut block);
-            let mut got = (block.len() - old) as u64;
-            let over = self.raw + got > self.limit;
+            let old = block.len;
+            block.reserve(want);
+            let (got, result) = read_full(&mut self.source, &mut block.buf[old..old + want]);
+            block.len = old + got;
+            let over = self.raw + got as u64 > self.limit;
             if over {
                 // The byte past the limit is not content.
-                block.truncate(old + (self.limit - self.raw) as usize);
-                got = (block.len() - old) as u64;
+                block.len = old + (self.limit - self.raw) as usize;
             }
             self.take_in(&mut block, old, &mut line_start);
             match result {
                 Err(e) => self.stop(Stop::Error(e), &mut block, line_start),
-                Ok(_) if over => self.stop(Stop::Limit, &mut block, line_start),
-                Ok(_) if got < want => self.stop(Stop::End, &mut block, line_start),
-                Ok(_) => {}
+                Ok(()) if over => self.stop(Stop::Limit, &mut block, line_start),
+                Ok(()) if got < want => self.stop(Stop::End, &mut block, line_start),
+                Ok(()) => {}
             }
         }
-        (!block.is_empty()).then_some(block)
+        (block.len > 0).then_some(block)
     }
 
     /// Accounts for the bytes read into `block[old..]`, and keeps only the
     /// first `max_line + 2` bytes of a line longer than that.
-    fn take_in(&mut self, block: &mut Vec<u8>, old: usize, line_start: &mut usize) {
-        let new = &block[old..];
+    fn take_in(&mut self, block: &mut Block, old: usize, line_start: &mut usize) {
+        let new = &block.buf[old..block.len];
         self.raw += new.len() as u64;
         match memchr::memrchr(b'\n', new) {
             Some(i) => {
@@ -285,35 +301,36 @@ impl<'a> BlockReader<'a> {
         }
         let mut start = old;
         if self.skipping {
-            match memchr::memchr(b'\n', &block[start..]) {
+            match memchr::memchr(b'\n', &block.buf[start..block.len]) {
                 None => {
-                    block.truncate(start);
+                    block.len = start;
                     return;
                 }
                 Some(i) => {
                     // The long line ends here: its kept start is already
                     // in the block, before `start`.
-                    block.drain(start..start + i);
+                    block.buf.copy_within(start + i..block.len, start);
+                    block.len -= i;
                     self.skipping = false;
                 }
             }
         }
-        if let Some(i) = memchr::memrchr(b'\n', &block[start..]) {
+        if let Some(i) = memchr::memrchr(b'\n', &block.buf[start..block.len]) {
             start += i + 1;
             *line_start = start;
         }
         // Still too long with its `\r` stripped: the scan counts it as too
         // long, as it would the whole line.
         let keep = self.max_line.saturating_add(2);
-        if block.len() - *line_start > keep {
-            block.truncate(*line_start + keep);
+        if block.len - *line_start > keep {
+            block.len = *line_start + keep;
             self.skipping = true;
         }
     }
 
     /// Ends the content: decides whether the last line without `\n` is
     /// kept, and why the content ends where it does.
-    fn stop(&mut self, stop: Stop, block: &mut Vec<u8>, line_start: usize) {
+    fn stop(&mut self, stop: Stop, block: &mut Block, line_start: usize) {
         self.done = true;
         let mut issue = match stop {
             Stop::Error(e) if self.format == Compression::None => {
@@ -345,7 +362,7 @@ impl<'a> BlockReader<'a> {
         }
         if drop_last {
             // A last line cut by damage, by the limit or by a writer.
-            block.truncate(line_start);
+            block.len = line_start;
         } else {
             self.content.append(&self.pending);
         }
@@ -355,6 +372,56 @@ impl<'a> BlockReader<'a> {
             *covered = self.content.len;
         }
         self.issue = issue;
+    }
+}
+
+/// Reads until `buf` is full, the source ends (fewer bytes) or fails (the
+/// bytes read before the error are counted).
+fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> (usize, io::Result<()>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Err(e)),
+        }
+    }
+    (filled, Ok(()))
+}
+
+/// A block of content: the first `len` bytes of its buffer. The buffer's
+/// other bytes are room for the next block's reads, kept initialized so
+/// that a reused buffer is never zeroed again.
+pub struct Block {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Block {
+    /// Room for `more` bytes after the block's end.
+    fn reserve(&mut self, more: usize) {
+        if self.buf.len() < self.len + more {
+            self.buf.resize(self.len + more, 0);
+        }
+    }
+
+    /// The buffer, to be handed back to [`BlockReader::next_block`].
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// The block's bytes, as a vector of their own.
+    pub fn into_vec(mut self) -> Vec<u8> {
+        self.buf.truncate(self.len);
+        self.buf
+    }
+}
+
+impl std::ops::Deref for Block {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 }
 
@@ -371,7 +438,7 @@ mod tests {
         );
         let mut out = Vec::new();
         while let Some(block) = reader.next_block(Vec::new()) {
-            out.push(block);
+            out.push(block.into_vec());
         }
         (out, reader.extent().clone())
     }
@@ -441,7 +508,7 @@ mod tests {
         );
         let mut out = Vec::new();
         while let Some(block) = reader.next_block(Vec::new()) {
-            out.push(block);
+            out.push(block.into_vec());
         }
         assert_eq!(out.concat(), b"l1\nl2\n");
         assert_eq!(reader.extent().len, 6);
@@ -464,8 +531,11 @@ mod tests {
             )
             .with_limit(limit);
             let mut out = Vec::new();
-            while let Some(block) = reader.next_block(Vec::new()) {
-                out.push(block);
+            // One buffer for all blocks, as the scan reuses them.
+            let mut buffer = Vec::new();
+            while let Some(block) = reader.next_block(buffer) {
+                out.push(block.to_vec());
+                buffer = block.into_buffer();
             }
             assert_eq!(out.concat(), kept, "limit {limit}");
             assert_eq!(

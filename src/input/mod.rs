@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub use blocks::{BlockReader, Extent, Issue};
+pub use blocks::{Block, BlockReader, Extent, Issue};
 pub use compression::Compression;
 use compression::Failing;
 
@@ -493,7 +493,10 @@ pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
             })
         }
     };
-    let bytes = reader.next_block(Vec::new()).unwrap_or_default();
+    let bytes = reader
+        .next_block(Vec::new())
+        .map(blocks::Block::into_vec)
+        .unwrap_or_default();
     let input = owned(name, bytes, mtime);
     match reader.issue() {
         None => Loaded::Whole(input),
