@@ -6,6 +6,7 @@
 # (sparse in events) and peak memory.
 #
 #   bash scripts/bench.sh [WORKDIR]        (needs hyperfine, pflogsumm: apt-get install hyperfine pflogsumm)
+#   ONLY_STREAMING=1 bash scripts/bench.sh [WORKDIR]   (only the streamed input and output runs at the end)
 #
 # Prints a Markdown report on stdout (BENCHMARKS.md is one such report).
 set -euo pipefail
@@ -14,14 +15,17 @@ work="${1:-/tmp/maillog-bench}"
 mkdir -p "$work"
 bin="$PWD/target/release/maillog-report"
 cargo build --release --quiet
+big="$work/big.log"
+[ -s "$big" ] || python3 scripts/make-big-log.py "$big" 1100 >&2
+big_bytes=$(stat -c %s "$big")
+rounds=${ROUNDS:-6}
+if [ -z "${ONLY_STREAMING:-}" ]; then
 for tool in hyperfine pflogsumm; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y $tool" >&2; exit 2; }
 done
 
-big="$work/big.log"
 small="$work/small.log"
 sparse="$work/sparse.log"
-[ -s "$big" ] || python3 scripts/make-big-log.py "$big" 1100 >&2
 head -c 100000000 "$big" | sed '$d' > "$small"   # 100 MB, whole lines
 # One real server's log (3% of its lines are events), repeated to 1 GB.
 server_log="../shared/corpus/pixelpark-postfix-logsums.mail.log"
@@ -32,7 +36,7 @@ fi
 touch -d '1 hour ago' "$big" "$small"
 [ -s "$sparse" ] && touch -d '1 hour ago' "$sparse"
 cat "$big" > /dev/null                                 # warm the page cache
-big_bytes=$(stat -c %s "$big"); small_bytes=$(stat -c %s "$small")
+small_bytes=$(stat -c %s "$small")
 sparse_bytes=$(stat -c %s "$sparse" 2>/dev/null || echo 0)
 sparse_run=()
 [ "$sparse_bytes" -gt 0 ] && sparse_run=(-n "maillog-report (one server)" "$bin --year 2026 $sparse")
@@ -41,7 +45,6 @@ sparse_run=()
 # runs each, so that a noisy minute hits every command, not one; the report
 # takes the median of all runs of each command. `sync` before every run:
 # the Parquet file one command writes must not be flushed during the next.
-rounds=${ROUNDS:-6}
 jsons=()
 for round in $(seq "$rounds"); do
   json="$work/hyperfine-$round.json"
@@ -90,6 +93,7 @@ if "maillog-report (one server)" in t:
 print(f"- peak RSS: {rss_big/1e6:.0f} MB on {big/1e6:.0f} MB ({rss_small/1e6:.0f} MB on {small/1e6:.0f} MB). RSS counts the mapped pages"
       f" not yet released as well, so memory beyond the mapped file is at most {rss_big/1e6:.0f} MB = {rss_big/big*100:.0f}% of the input (target: <= 25%)")
 PY
+fi
 
 # Streamed input and output (the inputs issue): a live log read in blocks
 # against the same file mapped; eight gzip files of ~200 MB decompressed in

@@ -173,27 +173,56 @@ pub fn export_schema(projection: &Projection) -> Result<Schema> {
 /// One Parquet file written row group by row group.
 pub struct ParquetStream {
     file: AtomicFile,
-    writer: BatchedWriter<BufWriter<File>>,
+    writer: Writer,
     pending: Vec<DataFrame>,
     pending_rows: usize,
-    written_rows: usize,
+}
+
+/// Where row groups are encoded: here, or on a thread of their own, so that
+/// the scan goes on while a row group is compressed (`--parquet`).
+enum Writer {
+    Inline(Box<BatchedWriter<BufWriter<File>>>),
+    Background {
+        groups: std::sync::mpsc::SyncSender<DataFrame>,
+        done: std::thread::JoinHandle<Result<()>>,
+    },
 }
 
 impl ParquetStream {
     /// A file at `path` (refused if it is one of `inputs`) for rows of
-    /// `schema`.
-    pub fn create(path: &Path, inputs: &[String], schema: &Schema) -> Result<ParquetStream> {
+    /// `schema`; row groups encoded on a thread of their own if
+    /// `background`.
+    pub fn create(
+        path: &Path,
+        inputs: &[String],
+        schema: &Schema,
+        background: bool,
+    ) -> Result<ParquetStream> {
         let file = AtomicFile::create(path, inputs)?;
         let out = BufWriter::with_capacity(1 << 20, file.handle()?);
         let writer = parquet_writer(out, SCHEMA_VERSION)
             .batched(schema)
             .context("starting the Parquet file")?;
+        let writer = if background {
+            // One group waits while the one before it is encoded.
+            let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+            let mut writer = writer;
+            let done = std::thread::spawn(move || {
+                for group in received {
+                    write_group(&mut writer, group)?;
+                }
+                writer.finish().context("writing Parquet")?;
+                Ok(())
+            });
+            Writer::Background { groups, done }
+        } else {
+            Writer::Inline(Box::new(writer))
+        };
         Ok(ParquetStream {
             file,
             writer,
             pending: Vec::new(),
             pending_rows: 0,
-            written_rows: 0,
         })
     }
 
@@ -222,10 +251,15 @@ impl ParquetStream {
                 .vstack_mut_owned(rows)
                 .context("stacking rows of one schema")?;
         }
-        group.rechunk_mut_par();
-        self.written_rows += group.height();
-        self.writer.write_batch(&group).context("writing Parquet")?;
-        Ok(())
+        match &mut self.writer {
+            Writer::Inline(writer) => write_group(writer, group),
+            Writer::Background { groups, .. } => {
+                // A closed channel: the thread stopped on an error, which
+                // `finish` reports.
+                let _ = groups.send(group);
+                Ok(())
+            }
+        }
     }
 
     /// Rows not yet written.
@@ -241,12 +275,26 @@ impl ParquetStream {
     /// Writes the rest and the footer, and renames the file into place.
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
-        self.writer.finish().context("writing Parquet")?;
+        match self.writer {
+            Writer::Inline(writer) => {
+                writer.finish().context("writing Parquet")?;
+            }
+            Writer::Background { groups, done } => {
+                drop(groups);
+                done.join()
+                    .map_err(|_| anyhow::anyhow!("the Parquet writer panicked"))??;
+            }
+        }
         // The writer flushed its buffer in `finish`; the handle is synced
         // and renamed.
-        drop(self.writer);
         self.file.commit()
     }
+}
+
+/// Writes one row group (its columns in one chunk each).
+fn write_group(writer: &mut BatchedWriter<BufWriter<File>>, mut group: DataFrame) -> Result<()> {
+    group.rechunk_mut_par();
+    writer.write_batch(&group).context("writing Parquet")
 }
 
 /// `--parquet FILE`, streamed.
@@ -259,7 +307,7 @@ impl ParquetSink {
     pub fn create(path: &Path, inputs: &[String], projection: &Projection) -> Result<ParquetSink> {
         let schema = export_schema(projection)?;
         Ok(ParquetSink {
-            stream: Some(ParquetStream::create(path, inputs, &schema)?),
+            stream: Some(ParquetStream::create(path, inputs, &schema, true)?),
             error: None,
         })
     }
@@ -350,7 +398,7 @@ impl DatasetSink {
                     .with_context(|| format!("creating {}", partition_dir.display()))?;
                 // Named when the run's fingerprint is known.
                 let path = partition_dir.join("events.parquet");
-                let stream = ParquetStream::create(&path, &self.inputs, &self.schema)?;
+                let stream = ParquetStream::create(&path, &self.inputs, &self.schema, false)?;
                 self.parts.insert(key.clone(), stream);
             }
             self.parts

@@ -212,56 +212,13 @@ fn scan_all<'c>(
         let order = scan::set::order(&facts, &guessed, zone);
         let rules = scan::set::rules(&facts, &order, &guessed, config.year, zone);
         let mut outputs = Outputs::create(config, export.as_ref());
-        let mut inputs: Vec<Option<scan::ScanInput<'_>>> = Vec::new();
-        for (i, (arg, input)) in opened.iter_mut().enumerate() {
-            let time = parse::TimeContext {
-                year: rules[i],
-                bsd_zone: zone,
-            };
-            let name = input.name.clone();
-            let consumed = Some(std::sync::Arc::clone(&input.consumed));
-            let feed = match input.blocks(
-                options.block_bytes,
-                options.max_line,
-                config.max_decompressed,
-            ) {
-                Ok(Some(reader)) => scan::Feed::Blocks {
-                    reader: Box::new(reader),
-                    consumed,
-                },
-                Ok(None) => {
-                    let input: &input::Opened = input;
-                    scan::Feed::Bytes(input.mapped().expect("an input without blocks is mapped"))
-                }
-                Err(e) => {
-                    problems.push((
-                        *arg,
-                        Problem {
-                            name,
-                            message: format!("reading: {e}"),
-                            notice: false,
-                        },
-                    ));
-                    inputs.push(None);
-                    continue;
-                }
-            };
-            inputs.push(Some(scan::ScanInput { name, feed, time }));
-        }
-        // The inputs read, in order (those that failed to start are left out).
-        let scanned_order: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&i| inputs[i].is_some())
-            .collect();
-        let in_order: Vec<scan::ScanInput<'_>> = scanned_order
-            .iter()
-            .filter_map(|&i| inputs[i].take())
-            .collect();
+        let (in_order, scanned_order) =
+            feeds(opened, &order, &rules, config, &options, zone, problems);
         let bar = progress_bar(total);
-        let scanned = scan::scan_inputs(in_order, &options, Some(&pool), outputs.sink(), &|n| {
-            bar.inc(n)
-        });
+        let mut scanned =
+            scan::scan_inputs(in_order, &options, Some(&pool), outputs.sink(), &|n| {
+                bar.inc(n)
+            });
         bar.finish_and_clear();
 
         // What the scan learnt of each input's last month.
@@ -271,11 +228,36 @@ fn scan_all<'c>(
             known[i] = read.last_month;
             months[i] = read.months;
         }
-        let changed = scan::set::check(&facts, &guessed, &known, &months, config.year, zone);
+        let mut changed = scan::set::check(&facts, &guessed, &known, &months, config.year, zone);
         if !changed.is_empty() && pass == 0 && rereadable {
-            outputs.discard();
-            guessed = known;
-            continue;
+            let same_order = scan::set::order(&facts, &known, zone) == order;
+            if !same_order || outputs.sink().is_some() {
+                // The exports are written in order as the inputs are read:
+                // all of it again.
+                outputs.discard();
+                guessed = known;
+                continue;
+            }
+            // Only the inputs whose lines would be dated otherwise are
+            // read again, and their results replace the first ones.
+            let rules = scan::set::rules(&facts, &order, &known, config.year, zone);
+            let again: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|i| changed.contains(i))
+                .collect();
+            let (in_order, again) = feeds(opened, &again, &rules, config, &options, zone, problems);
+            let mut partial = scan::scan_inputs(in_order, &options, Some(&pool), None, &|_| {});
+            let mut inputs = std::mem::take(&mut scanned.inputs);
+            let mut unrecognized = std::mem::take(&mut scanned.unrecognized);
+            for (k, i) in again.iter().enumerate().rev() {
+                if let Some(at) = scanned_order.iter().position(|j| j == i) {
+                    inputs[at] = partial.inputs.remove(k);
+                    unrecognized[at] = partial.unrecognized.remove(k);
+                }
+            }
+            scanned = scan::Scan::of_inputs(inputs, unrecognized, &options.projection);
+            changed.clear();
         }
         for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
             let arg = opened[i].0;
@@ -303,6 +285,68 @@ fn scan_all<'c>(
         return Ok((scanned, outputs));
     }
     unreachable!("the loop returns")
+}
+
+/// The inputs `order` (indices into `opened`) as the scan reads them, with
+/// their year rules, and the indices of those that could be started (a
+/// problem is added for the others).
+fn feeds<'o>(
+    opened: &'o mut [(usize, input::Opened)],
+    order: &[usize],
+    rules: &[parse::YearRule],
+    config: &Config,
+    options: &scan::ScanOptions,
+    zone: parse::BsdZone,
+    problems: &mut Vec<(usize, Problem)>,
+) -> (Vec<scan::ScanInput<'o>>, Vec<usize>) {
+    let mut inputs: Vec<Option<scan::ScanInput<'o>>> = Vec::new();
+    for (i, (arg, input)) in opened.iter_mut().enumerate() {
+        if !order.contains(&i) {
+            inputs.push(None);
+            continue;
+        }
+        let time = parse::TimeContext {
+            year: rules[i],
+            bsd_zone: zone,
+        };
+        let name = input.name.clone();
+        let consumed = Some(std::sync::Arc::clone(&input.consumed));
+        let feed = match input.blocks(
+            options.block_bytes,
+            options.max_line,
+            config.max_decompressed,
+        ) {
+            Ok(Some(reader)) => scan::Feed::Blocks {
+                reader: Box::new(reader),
+                consumed,
+            },
+            Ok(None) => {
+                let input: &input::Opened = input;
+                scan::Feed::Bytes(input.mapped().expect("an input without blocks is mapped"))
+            }
+            Err(e) => {
+                problems.push((
+                    *arg,
+                    Problem {
+                        name,
+                        message: format!("reading: {e}"),
+                        notice: false,
+                    },
+                ));
+                inputs.push(None);
+                continue;
+            }
+        };
+        inputs.push(Some(scan::ScanInput { name, feed, time }));
+    }
+    // The inputs read, in order (those that failed to start are left out).
+    let scanned: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| inputs[i].is_some())
+        .collect();
+    let in_order = scanned.iter().filter_map(|&i| inputs[i].take()).collect();
+    (in_order, scanned)
 }
 
 /// The streamed outputs of a run (`--parquet`, `--parquet-dir`,

@@ -122,7 +122,7 @@ pub struct LineCounts {
 }
 
 impl LineCounts {
-    fn add(&mut self, other: &LineCounts) {
+    pub fn add(&mut self, other: &LineCounts) {
         self.lines += other.lines;
         self.events += other.events;
         self.known += other.known;
@@ -196,6 +196,9 @@ pub struct Scanned {
     /// The month of the last classic-stamped line among the last 512 lines:
     /// the reference of the year rule ([`year_rule`]).
     pub last_month: Option<u32>,
+    /// Its rows of the frame, and its lines' accounting.
+    pub frame: DataFrame,
+    pub counts: LineCounts,
 }
 
 /// The rows and unrecognized lines of each block, handed over in input
@@ -232,6 +235,9 @@ struct BlockOut {
     input: usize,
     seq: usize,
     frame: DataFrame,
+    /// With [`ParseOptions::derive`]: which exported rows the frame keeps
+    /// (the frame is made from them by the collector).
+    keep: Option<Vec<bool>>,
     export: Option<DataFrame>,
     counts: LineCounts,
     unrecognized: Vec<u8>,
@@ -246,7 +252,7 @@ enum Message {
     End {
         input: usize,
         blocks: usize,
-        scanned: Scanned,
+        scanned: Box<Scanned>,
     },
     Panic(Box<dyn std::any::Any + Send>),
 }
@@ -364,10 +370,15 @@ pub fn scan_inputs(
     let queue: Vec<Mutex<Option<ScanInput<'_>>>> =
         inputs.into_iter().map(|i| Mutex::new(Some(i))).collect();
     let (sender, receiver) = mpsc::channel::<Message>();
+    let derive = ordered
+        && options
+            .export
+            .is_some_and(|export| within(&options.projection, &export));
     let parse_options = ParseOptions {
         max_line: options.max_line,
         projection: options.projection,
         export: options.export,
+        derive,
         window: options.window,
         unrecognized: collect_unrecognized,
     };
@@ -422,21 +433,21 @@ pub fn scan_inputs(
                 &mut ends,
                 ordered.then_some(&to_sink),
                 options.keep_unrecognized,
+                &options.projection,
             );
         });
     });
 
-    let mut frames = Vec::new();
-    let mut counts = LineCounts::default();
     let mut unrecognized = Vec::with_capacity(n);
     let mut scanned = Vec::with_capacity(n);
     for (blocks, end) in slots.into_iter().zip(ends) {
         let (_, mut input) = end.expect("every input ends");
         let mut lines = Vec::new();
         let mut tracks = Vec::new();
+        let mut frames = Vec::new();
         for block in blocks {
             let block = block.expect("every block arrives");
-            counts.add(&block.counts);
+            input.counts.add(&block.counts);
             lines.extend_from_slice(&block.unrecognized);
             input.months |= block.months;
             tracks.push((block.counts.lines, block.last_bsd));
@@ -444,6 +455,7 @@ pub fn scan_inputs(
                 frames.push(block.frame);
             }
         }
+        input.frame = stack(frames, &options.projection);
         input.last_month = last_month_of(&tracks);
         if !options.keep_unrecognized {
             lines = Vec::new();
@@ -451,11 +463,32 @@ pub fn scan_inputs(
         unrecognized.push(lines);
         scanned.push(input);
     }
-    Scan {
-        frame: stack(frames, &options.projection),
-        counts,
-        unrecognized,
-        inputs: scanned,
+    Scan::of_inputs(scanned, unrecognized, &options.projection)
+}
+
+impl Scan {
+    /// The scan made of these inputs' results, in this order (`unrecognized`:
+    /// each input's unrecognized lines).
+    pub fn of_inputs(
+        inputs: Vec<Scanned>,
+        unrecognized: Vec<Vec<u8>>,
+        projection: &Projection,
+    ) -> Scan {
+        let mut counts = LineCounts::default();
+        let mut frames = Vec::new();
+        for input in &inputs {
+            counts.add(&input.counts);
+            if input.frame.height() > 0 {
+                // Shares the columns' chunks: no copy.
+                frames.push(input.frame.clone());
+            }
+        }
+        Scan {
+            frame: stack(frames, projection),
+            counts,
+            unrecognized,
+            inputs,
+        }
     }
 }
 
@@ -549,6 +582,8 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     issue: None,
                     months: 0,
                     last_month: None,
+                    frame: DataFrame::empty(),
+                    counts: LineCounts::default(),
                 }
             }
             Feed::Blocks {
@@ -598,13 +633,15 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     issue: reader.issue().cloned(),
                     months: 0,
                     last_month: None,
+                    frame: DataFrame::empty(),
+                    counts: LineCounts::default(),
                 }
             }
         };
         let _ = p.sender.send(Message::End {
             input: index,
             blocks: seq,
-            scanned,
+            scanned: Box::new(scanned),
         });
     }
 }
@@ -627,8 +664,10 @@ fn collect(
     ends: &mut [Option<(usize, Scanned)>],
     to_sink: Option<&mpsc::SyncSender<(usize, Box<BlockOut>)>>,
     keep_unrecognized: bool,
+    projection: &Projection,
 ) {
     let n = slots.len();
+    let columns = frame::empty(projection).get_column_names_owned();
     let (mut ended, mut expected, mut received) = (0, 0, 0);
     // The next block for the sink: (input, block).
     let mut cursor = (0, 0);
@@ -637,7 +676,10 @@ fn collect(
             break;
         };
         match message {
-            Message::Block(block) => {
+            Message::Block(mut block) => {
+                if let (Some(keep), Some(export)) = (block.keep.take(), &block.export) {
+                    block.frame = derive_frame(export, &columns, keep);
+                }
                 let (input, seq) = (block.input, block.seq);
                 if slots[input].len() <= seq {
                     slots[input].resize_with(seq + 1, || None);
@@ -650,7 +692,7 @@ fn collect(
                 blocks,
                 scanned,
             } => {
-                ends[input] = Some((blocks, scanned));
+                ends[input] = Some((blocks, *scanned));
                 ended += 1;
                 expected += blocks;
             }
@@ -682,6 +724,7 @@ fn collect(
                 input,
                 seq,
                 frame: DataFrame::empty(),
+                keep: None,
                 export: block.export.take(),
                 counts: LineCounts::default(),
                 unrecognized,
@@ -711,11 +754,50 @@ fn stack(frames: Vec<DataFrame>, projection: &Projection) -> DataFrame {
     all
 }
 
+/// Whether every row and column of `narrow` is in `wide`, which keeps
+/// whole kinds (as the export does): asked through the projections' own
+/// answers, event kind by event kind.
+fn within(narrow: &Projection, wide: &Projection) -> bool {
+    let columns = frame::SCHEMA
+        .iter()
+        .all(|(name, ..)| !narrow.has_column(name) || wide.has_column(name));
+    let rows = EventKind::ALL.iter().all(|&kind| {
+        let with_recipient = Event {
+            to: Some("postmaster@example.org"),
+            ..Event::new(kind)
+        };
+        let bare = Event::new(kind);
+        let narrow_keeps = narrow.keeps(&with_recipient) || narrow.keeps(&bare);
+        !narrow_keeps || (wide.keeps(&with_recipient) && wide.keeps(&bare))
+    });
+    columns && rows
+}
+
+/// The frame's part of a block's exported rows: its columns, the rows in
+/// `keep`. The columns are shared, not copied, when every row is kept.
+fn derive_frame(export: &DataFrame, columns: &[PlSmallStr], keep: Vec<bool>) -> DataFrame {
+    let frame = export
+        .select(columns.iter().cloned())
+        .expect("the exported rows have the frame's columns");
+    if keep.iter().all(|&k| k) {
+        return frame;
+    }
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    frame
+        .filter(&mask)
+        .expect("one mask value per exported row")
+}
+
 /// What a block's parse needs besides its bytes.
 struct ParseOptions {
     max_line: usize,
     projection: Projection,
     export: Option<Projection>,
+    /// The frame's rows and columns are among the exported ones: only the
+    /// exported rows are built, and the frame is taken from them (its
+    /// columns, the rows it keeps: [`BlockOut::keep`]) instead of being
+    /// built a second time.
+    derive: bool,
     window: Window,
     unrecognized: bool,
 }
@@ -732,7 +814,9 @@ fn parse_chunk(
         max_line: options.max_line,
         projection: &options.projection,
         window: options.window,
-        builder: FrameBuilder::new(&options.projection, chunk.len() / 1000),
+        builder: (!options.derive)
+            .then(|| FrameBuilder::new(&options.projection, chunk.len() / 1000)),
+        keep: options.derive.then(Vec::new),
         export: options
             .export
             .as_ref()
@@ -754,7 +838,10 @@ fn parse_chunk(
     BlockOut {
         input,
         seq,
-        frame: parser.builder.finish(),
+        frame: parser
+            .builder
+            .map_or_else(DataFrame::empty, FrameBuilder::finish),
+        keep: parser.keep,
         export: parser.export.map(|(_, b)| b.finish()),
         counts: parser.counts,
         unrecognized: parser.unrecognized,
@@ -771,7 +858,11 @@ struct ChunkParser<'c> {
     max_line: usize,
     projection: &'c Projection,
     window: Window,
-    builder: FrameBuilder,
+    /// The frame's rows, unless they are taken from the exported ones.
+    builder: Option<FrameBuilder>,
+    /// Whether the frame keeps each exported row, when it is taken from
+    /// them.
+    keep: Option<Vec<bool>>,
     /// The exported rows, when they are streamed out.
     export: Option<(&'c Projection, FrameBuilder)>,
     minutes: MinuteCache,
@@ -851,12 +942,17 @@ impl ChunkParser<'_> {
             }
             LineOutcome::Event(event) => {
                 self.counts.count_event(&event);
-                if self.projection.keeps(&event) {
-                    self.builder.push(&event);
+                if let Some(builder) = &mut self.builder {
+                    if self.projection.keeps(&event) {
+                        builder.push(&event);
+                    }
                 }
                 if let Some((projection, builder)) = &mut self.export {
                     if projection.keeps(&event) {
                         builder.push(&event);
+                        if let Some(keep) = &mut self.keep {
+                            keep.push(self.projection.keeps(&event));
+                        }
                     }
                 }
             }

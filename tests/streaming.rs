@@ -696,3 +696,63 @@ fn the_same_content_named_twice_is_read_once() {
     assert_eq!(stderr(&out), "");
     assert_ne!(out.stdout, alone.stdout);
 }
+
+/// With an export, the frame is taken from the exported rows (its columns,
+/// the rows it keeps) instead of being built twice: the same frame.
+#[test]
+fn the_frame_taken_from_the_exported_rows_equals_the_frame_built() {
+    use maillog_report::frame::col;
+    use maillog_report::parse::EventKind;
+    let data = log_with_unrecognized();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("maillog.gz");
+    std::fs::write(&path, compress(Compression::Gzip, &data)).unwrap();
+    let narrow = Projection::NONE
+        .with_kinds(&[EventKind::Reject])
+        .with_recipients_of(&[EventKind::Delivery])
+        .with_columns(&[col::TO, col::STATUS]);
+    let mut built = options(1);
+    built.projection = narrow;
+    let input = maillog_report::input::Input {
+        name: "whole".into(),
+        data: Source::Owned(data.clone()),
+        mtime: None,
+    };
+    let expected = scan(&[input], &built);
+    assert!(expected.frame.height() > 100);
+    let open = OpenOptions {
+        mmap: input::MmapPolicy::Never,
+        max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+    };
+    let mut opened = input::open(path.to_str().unwrap(), &open).unwrap();
+    let reader = opened
+        .blocks(5000, DEFAULT_MAX_LINE, DEFAULT_MAX_DECOMPRESSED)
+        .unwrap()
+        .unwrap();
+    let mut options = built;
+    options.block_bytes = 5000;
+    options.export = Some(Projection::ALL);
+    let time = TimeContext {
+        year: year_rule(&data, None, Some(2026)),
+        bsd_zone: options.bsd_zone,
+    };
+    let mut sink = Collect::default();
+    let streamed = scan_inputs(
+        vec![ScanInput {
+            name: "x".into(),
+            feed: Feed::Blocks {
+                reader: Box::new(reader),
+                consumed: None,
+            },
+            time,
+        }],
+        &options,
+        None,
+        Some(&mut sink),
+        &|_| {},
+    );
+    assert_eq!(streamed.frame.schema(), expected.frame.schema());
+    assert!(streamed.frame.equals_missing(&expected.frame));
+    assert_eq!(streamed.counts, expected.counts);
+    assert!(stacked(&sink.rows).height() > expected.frame.height());
+}
