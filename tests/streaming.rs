@@ -756,3 +756,98 @@ fn the_frame_taken_from_the_exported_rows_equals_the_frame_built() {
     assert_eq!(streamed.counts, expected.counts);
     assert!(stacked(&sink.rows).height() > expected.frame.height());
 }
+
+/// A compressed file or a pipe is read before its last month is known: the
+/// year rule guesses it (the month of its modification time, or of now)
+/// and checks the guess at the end. A file whose guess was wrong is read
+/// again (also with a streamed export); a pipe cannot be, and says so.
+#[test]
+fn a_wrong_guess_of_the_last_month_is_read_again_or_noted() {
+    use chrono::Datelike;
+    let month_name = |m: u32| {
+        [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][(m - 1) as usize]
+    };
+    let now = chrono::Utc::now().month();
+    let before = if now == 1 { 12 } else { now - 1 };
+    // This month's lines first, then last month's: the rule puts this
+    // month's lines a year back, which a guess of "this month" does not.
+    let lab = std::fs::read_to_string(lab_log()).unwrap();
+    let mut log = String::new();
+    for (i, line) in lab.lines().enumerate() {
+        let month = if i < 2000 { now } else { before };
+        log.push_str(&format!("{} 10{}\n", month_name(month), &line[6..]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("mail.log");
+    std::fs::write(&plain, &log).unwrap();
+    let gz = dir.path().join("mail.log.1.gz");
+    std::fs::write(&gz, compress(Compression::Gzip, log.as_bytes())).unwrap();
+    let run = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut cmd = binary();
+        cmd.args([
+            "--year",
+            "2026",
+            "--format",
+            "json",
+            "--report",
+            "time_range",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().unwrap();
+        if let Some(bytes) = stdin {
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let mapped = run(&["--mmap", "always", plain.to_str().unwrap()], None);
+    assert!(mapped.status.success());
+    assert_eq!(stderr(&mapped), "");
+    let first_year = format!("\"{}-", 2026 - i32::from(now > before));
+    assert!(
+        String::from_utf8_lossy(&mapped.stdout).contains(&first_year),
+        "{}",
+        String::from_utf8_lossy(&mapped.stdout)
+    );
+    // The compressed file: read again with the right rule.
+    let streamed = run(&[gz.to_str().unwrap()], None);
+    assert_eq!(stderr(&streamed), "");
+    assert_eq!(
+        streamed.stdout, mapped.stdout,
+        "a compressed file, read again"
+    );
+    // With a streamed export, the export is written again too.
+    let parquet = dir.path().join("events.parquet");
+    let exported = run(
+        &["--parquet", parquet.to_str().unwrap(), gz.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(exported.stdout, mapped.stdout, "read again with --parquet");
+    // The scan of the whole log dates lines by the rule (its last month
+    // is read first): the export read again equals its export.
+    let whole = scan_mapped(log.as_bytes(), 2);
+    let (frame, _) = read_parquet(&parquet);
+    let expected = export::export_frame(&whole.frame).unwrap();
+    assert!(frame.height() > 1000);
+    assert!(
+        frame.equals_missing(&expected),
+        "the export was written again"
+    );
+    // A pipe: the guess stays, with a note.
+    let piped = run(&["-"], Some(log.as_bytes()));
+    assert!(piped.status.success());
+    assert!(
+        stderr(&piped).starts_with("maillog-report: -: note: read once through a pipe"),
+        "{}",
+        stderr(&piped)
+    );
+    assert_ne!(piped.stdout, mapped.stdout);
+}

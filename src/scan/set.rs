@@ -14,8 +14,9 @@
 //! last line was. The scan records, per input, the months of the classic
 //! stamps it read and its real last month; [`check`] then tells whether any
 //! line would have been dated differently (or the order would change). If
-//! so, the run reads everything again with the months now known: the
-//! result is always the one of the rule. A pipe cannot be read again: its
+//! so, those inputs are read again with the months now known (all of them
+//! when the order changes or an export is streamed): the result is always
+//! the one of the rule. A pipe cannot be read again: its
 //! lines keep the dates they got, with a note.
 //!
 //! With `--year`, the year is that of the newest input's last classic
