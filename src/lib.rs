@@ -101,6 +101,21 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut problems: Vec<(usize, Problem)> = Vec::new();
     let mut opened: Vec<(usize, input::Opened)> = Vec::new();
     for (arg, name) in config.files.iter().enumerate() {
+        let identity = input::identity_of(name);
+        let same_file = opened
+            .iter()
+            .find(|(_, kept)| identity.is_some() && kept.identity == identity);
+        if let Some((_, kept)) = same_file {
+            problems.push((
+                arg,
+                Problem {
+                    name: name.clone(),
+                    message: format!("same content as {}; read once", kept.name),
+                    notice: true,
+                },
+            ));
+            continue;
+        }
         match input::open(name, &open_options) {
             Ok(input) => match opened
                 .iter()

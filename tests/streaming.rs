@@ -695,6 +695,32 @@ fn the_same_content_named_twice_is_read_once() {
     let out = json_run(&[p, o]);
     assert_eq!(stderr(&out), "");
     assert_ne!(out.stdout, alone.stdout);
+
+    // A named pipe named twice is opened once (a second reader would take
+    // bytes from the first).
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap()
+            .write_all(&data)
+            .unwrap();
+    });
+    let f = fifo.to_str().unwrap();
+    let out = json_run(&[f, f]);
+    writer.join().unwrap();
+    assert_eq!(
+        stderr(&out),
+        format!("maillog-report: {f}: note: same content as {f}; read once\n")
+    );
+    assert_eq!(out.stdout, alone.stdout, "the pipe read whole, once");
 }
 
 /// With an export, the frame is taken from the exported rows (its columns,

@@ -450,6 +450,16 @@ fn head_and_tail(file: &mut File, size: u64, recent: bool) -> io::Result<(Vec<u8
     }
 }
 
+/// Device and inode of the file `name` names (none for standard input):
+/// the same file named twice is recognised before it is opened (a named
+/// pipe must not be read by two handles).
+pub fn identity_of(name: &str) -> Option<(u64, u64)> {
+    if name == "-" {
+        return None;
+    }
+    std::fs::metadata(name).ok().as_ref().and_then(identity)
+}
+
 #[cfg(unix)]
 fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
