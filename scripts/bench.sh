@@ -131,14 +131,22 @@ touch "$big"; rss_live=$(peak "$bin" --year 2026 "$big"); touch -d '1 hour ago' 
 rss_mapped=$(peak "$bin" --year 2026 --mmap always "$big")
 rss_parquet=$(peak "$bin" --year 2026 --parquet "$work/stream.parquet" "$big")
 rss_gzset=$(peak "$bin" --year 2026 "${set_files[@]}")
+# The same with a report that keeps no frame: what reading costs by itself.
+light=(--year 2026 --report time_range)
+touch "$big"; light_live=$(peak "$bin" "${light[@]}" "$big"); touch -d '1 hour ago' "$big"
+light_mapped=$(peak "$bin" "${light[@]}" --mmap always "$big")
+light_parquet=$(peak "$bin" "${light[@]}" --parquet "$work/stream.parquet" "$big")
+light_gzset=$(peak "$bin" "${light[@]}" "${set_files[@]}")
 python3 - "$big_bytes" "$set_bytes" "$rss_live" "$rss_mapped" "$rss_parquet" "$rss_gzset" \
+  "$light_live" "$light_mapped" "$light_parquet" "$light_gzset" \
   "${samples[mapped]}" "${samples[live]}" "${samples[default]}" "${samples[parquet]}" \
   "${samples[gzset]}" "${samples[gzsingles]}" <<'PY'
 import statistics, sys
 big, set_bytes = int(sys.argv[1]), int(sys.argv[2])
 rss = {k: int(v) * 1024 for k, v in zip(["live", "mapped", "parquet", "gzset"], sys.argv[3:7])}
+light = {k: int(v) * 1024 for k, v in zip(["live", "mapped", "parquet", "gzset"], sys.argv[7:11])}
 names = ["mapped", "live", "default", "parquet", "gzset", "gzsingles"]
-med = {n: statistics.median(int(x) / 1e6 for x in s.split()) for n, s in zip(names, sys.argv[7:13])}
+med = {n: statistics.median(int(x) / 1e6 for x in s.split()) for n, s in zip(names, sys.argv[11:17])}
 print()
 print("| streamed input and output | input | median wall time | peak RSS |")
 print("|---|---|---:|---:|")
@@ -152,4 +160,6 @@ print()
 print(f"- live log vs mapped: {med['live']/med['mapped']:.2f}× the time (target: <= 1.3×), peak RSS {rss['live']/big*100:.0f}% of the input (target: <= 25%)")
 print(f"- eight .gz in one run: {med['gzset']/med['gzsingles']:.2f}× the sum of single runs (target: <= 0.6×), peak RSS {rss['gzset']/1e6:.0f} MB (target: <= 400 MB)")
 print(f"- `--parquet` vs the default report: {med['parquet']/med['default']:.2f}× the time (target: <= 2×), peak RSS {rss['parquet']/big*100:.0f}% of the input (target: <= 25%)")
+print(f"- with `--report time_range` (no frame: the cost of reading alone), peak RSS: live log {light['live']/1e6:.0f} MB ({light['live']/big*100:.0f}%),"
+      f" mapped {light['mapped']/1e6:.0f} MB, `--parquet` {light['parquet']/1e6:.0f} MB ({light['parquet']/big*100:.0f}%), eight .gz {light['gzset']/1e6:.0f} MB")
 PY
