@@ -30,7 +30,7 @@ use crate::scan::Sink;
 
 /// Rows per row group of a streamed file: about what the whole-frame
 /// export gets from its chunks, within the memory of a few blocks.
-pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+pub const ROW_GROUP_ROWS: usize = 96 * 1024;
 
 /// Bumped whenever a column is added, removed, renamed or retyped.
 /// 2: `to_domain`, `from_domain`, `reason`, `relay_host`, `to`, `client_ip`
@@ -204,8 +204,9 @@ impl ParquetStream {
             .batched(schema)
             .context("starting the Parquet file")?;
         let writer = if background {
-            // One group waits while the one before it is encoded.
-            let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+            // A group is handed over when the one before it is encoded:
+            // one group encoded, the next one filling or waiting.
+            let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(0);
             let mut writer = writer;
             let done = std::thread::spawn(move || {
                 for group in received {
