@@ -155,6 +155,9 @@ say "driving Postfix (takes a bit more than maximal_queue_lifetime)"
 "$PY" "$HERE/maillab.py" run --out "$WORK/out" --settle-timeout "$SETTLE_TIMEOUT"
 
 # ---------------------------------------------------------------- stop & collect
+# The configuration as `postconf -n` and `postconf -P` print it: the
+# findings' --postconf reads this file.
+{ postconf -n; postconf -P; } > "$WORK/out/postconf.txt"
 say "stopping Postfix and the sinks"
 postfix stop
 for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
@@ -167,5 +170,5 @@ for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 "$PY" "$HERE/verify_log.py" "$WORK/out/maillog" "$WORK/out/expected.json"
 
 mkdir -p "$OUTDIR"
-cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$OUTDIR/"
-say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl}"
+cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$WORK/out/postconf.txt" "$OUTDIR/"
+say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt}"

@@ -5,8 +5,12 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::input::journal::Journal;
 use crate::input::MmapPolicy;
 use crate::parse::EventKind;
+use crate::report::findings::postconf::Postconf;
+use crate::report::findings::site_rules::Rules;
+use crate::report::findings::{FindingOptions, Severity, Thresholds};
 use crate::report::render::Format;
 use crate::report::{GroupKey, Plan, ReportName, Request, GROUPS};
 use crate::window::Window;
@@ -23,15 +27,31 @@ Examples:
       Rejects by recipient domain and inferred restriction.
   maillog-report --group-by day,kind --top 0 mail.log
       Events per day and kind, all rows.
-  journalctl -u postfix -o short | maillog-report -
-      Read standard input.
+  maillog-report --journal -d yesterday
+      The Postfix entries of this machine's systemd journal, yesterday.
+  journalctl -o short-iso -t postfix/smtpd | maillog-report -
+      Read standard input: any of journalctl's short, short-precise,
+      short-iso, short-iso-precise, short-full, short-unix or json output.
   maillog-report --format json --report rejects mail.log
       One report as JSON, for scripts.
   maillog-report --report summary -d yesterday /var/log/mail.log
       pflogsumm's daily summary of yesterday (in --tz), for cron.
 
+Input formats (recognized line by line):
+  classic syslog and Postfix's maillog_file (Mar  7 02:09:33 host prog[pid]:),
+  RFC 3339 stamps, RFC 5424 (<22>1 2026-11-23T03:35:09+01:00 host postfix/smtpd
+  PID - - message), a <PRI> before a classic or RFC 3339 line, and journalctl's
+  short, short-precise, short-iso, short-iso-precise, short-full, short-unix
+  and json outputs (JSON when the input's first byte is {). --journal and
+  --journal-file run journalctl for every syslog identifier starting with
+  postfix (postfix/*, postfix-out/*, postfix/postfix-script, ...).
+
 Timestamps and time zones:
-  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00) carry their zone.
+  RFC 3339 stamps (2023-03-14T00:00:31.185246+01:00, also in RFC 5424 lines
+  and journalctl's short-iso, 2026-11-29T05:35:09+0000) carry their zone.
+  journalctl's short-full stamps (Sun 2026-11-29 05:35:09 UTC) are exact with
+  UTC, GMT or a numeric offset; with another abbreviation (CET, EST) they are
+  read in --tz.
   Classic stamps (Mar  7 02:09:33) carry neither year nor zone: they are read
   in --tz (default: the machine's zone, $TZ or /etc/localtime, with daylight
   saving time), and the year is that of the input's last line: the year of
@@ -51,12 +71,14 @@ Line accounting:
 Exit status:
   0   the report covers all input
   1   some input could not be read (missing, a directory, no permission,
-      damaged compressed data): the problem is on stderr, the report covers
-      the rest;
+      damaged compressed data, journalctl missing or failing): the problem
+      is on stderr, the report covers the rest;
       when no input could be read at all, no report is printed
   2   usage error
   3   the report or an output file (--unparsed, --parquet, --parquet-dir)
       could not be written
+  4   a finding of --fail-on's severity or worse exists (the report is
+      printed; status 3 wins over 4, 4 over 1)
   70  internal error (a bug: please report it with the message)";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
@@ -70,9 +92,19 @@ pub struct Args {
     /// Log files, plain or compressed (gzip, zstd, xz, bzip2: recognised by
     /// their bytes); `-` or none reads standard input. Several files are
     /// read in the order of their content (a rotated set), the same content
-    /// once.
+    /// once. journalctl's JSON output (`-o json`) is recognized by its `{`.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+
+    /// Read the Postfix entries of this machine's systemd journal (runs
+    /// journalctl; -d, --since and --until select the entries it prints).
+    #[arg(long)]
+    pub journal: bool,
+
+    /// Read a journal file, e.g. one copied from another host (runs
+    /// `journalctl --file FILE`, as --journal); may be given more than once.
+    #[arg(long, value_name = "FILE")]
+    pub journal_file: Vec<PathBuf>,
 
     /// Reports to print, in this order (a comma-separated list); `summary`
     /// stands for the daily summary's sections.
@@ -130,6 +162,34 @@ pub struct Args {
     /// Report on events before this time (as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// Only these findings (and only these count for --fail-on).
+    #[arg(long, value_delimiter = ',', value_name = "ID,…", value_parser = finding_id_parser())]
+    pub finding: Vec<String>,
+
+    /// A domain-wide failure needs at least N attempts (findings).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_attempts: u64,
+
+    /// …and at least PCT percent of its recipients failing (findings).
+    #[arg(long, value_name = "PCT", default_value_t = 95.0, value_parser = percent)]
+    pub min_share: f64,
+
+    /// Exit with status 4 when a finding of this severity or worse exists
+    /// (for cron and monitoring).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "critical"])]
+    pub fail_on: Option<String>,
+
+    /// Site rules: a TOML file mapping the reply texts of your own access
+    /// maps and checks to a restriction name, a severity and a hint.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Check each finding against the configuration: `--postconf` runs
+    /// `postconf -n` and `postconf -P` here; `--postconf=FILE` reads their
+    /// saved output (from another host).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub postconf: Option<String>,
 
     /// Count a content filter's hand-off as a delivery and its re-injected
     /// copy as received mail, as pflogsumm does (by default each message
@@ -204,6 +264,25 @@ impl Command {
     }
 }
 
+/// `--finding`'s values: the finding ids, each with what it means.
+fn finding_id_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::report::findings::IDS
+            .iter()
+            .map(|(id, about)| PossibleValue::new(*id).help(*about)),
+    )
+}
+
+/// A percentage, 0 to 100.
+fn percent(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|_| format!("{s}: not a number"))?;
+    if (0.0..=100.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p}: a percentage is 0 to 100"))
+    }
+}
+
 /// `--report`'s values, each with its title in `--help`: the reports, and
 /// the groups (`summary`), which stand for several.
 fn report_name_parser() -> impl clap::builder::TypedValueParser<Value = Vec<ReportName>> {
@@ -237,6 +316,8 @@ fn group_key_parser() -> impl clap::builder::TypedValueParser<Value = GroupKey> 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub files: Vec<String>,
+    /// Journals read through journalctl (`--journal`, `--journal-file`).
+    pub journals: Vec<Journal>,
     /// What to compute: the reports or the `--group-by` table, the event
     /// kinds covered, the row cap.
     pub request: Request,
@@ -254,6 +335,8 @@ pub struct Config {
     pub max_line: usize,
     pub max_decompressed: u64,
     pub color: bool,
+    /// `--fail-on`: exit 4 when a finding this bad exists.
+    pub fail_on: Option<Severity>,
 }
 
 /// Where the output goes, as far as [`Config`] cares.
@@ -289,7 +372,11 @@ impl Config {
             (Some(day), ..) => Window::day(day, &zone, now).map_err(|e| format!("--day {e}"))?,
             (None, since, until) => Window::between(since.as_deref(), until.as_deref(), &zone)?,
         };
-        let files = if args.files.is_empty() {
+        let mut journals: Vec<Journal> = args.journal_file.into_iter().map(Journal::File).collect();
+        if args.journal {
+            journals.insert(0, Journal::Local);
+        }
+        let files = if args.files.is_empty() && journals.is_empty() {
             vec!["-".to_string()]
         } else {
             args.files
@@ -332,6 +419,21 @@ impl Config {
         } else {
             args.event
         };
+        let rules = args.rules.as_deref().map(Rules::load).transpose()?;
+        let postconf = match args.postconf.as_deref() {
+            None => None,
+            Some("") => Some(Postconf::from_host()?),
+            Some(file) => Some(Postconf::load(std::path::Path::new(file))?),
+        };
+        let findings = FindingOptions {
+            only: args.finding,
+            thresholds: Thresholds {
+                min_attempts: args.min_attempts,
+                min_share: args.min_share / 100.0,
+            },
+            rules,
+            postconf,
+        };
         let plan = if args.group_by.is_empty() {
             Plan::Reports(args.report.into_iter().flatten().collect())
         } else {
@@ -339,6 +441,7 @@ impl Config {
         };
         Ok(Config {
             files,
+            journals,
             request: Request {
                 plan,
                 kinds,
@@ -346,6 +449,7 @@ impl Config {
                 zone,
                 count_filter_hops: args.count_filter_hops,
                 window,
+                findings,
             },
             format: args.format,
             width,
@@ -360,6 +464,7 @@ impl Config {
             max_line: args.max_line,
             max_decompressed: args.max_decompressed,
             color: terminal.stdout_is_terminal && !no_color && args.format == Format::Table,
+            fail_on: args.fail_on.as_deref().and_then(Severity::from_name),
         })
     }
 

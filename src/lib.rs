@@ -8,8 +8,8 @@
 //!     -> report (registry: plan, compute) -> render (table|json|csv|markdown)
 //! ```
 //!
-//! - [`input`]: opening files and standard input, decompressing, and cutting
-//!   them into blocks on line boundaries;
+//! - [`input`]: opening files, standard input and journals, decompressing,
+//!   and cutting them into blocks on line boundaries;
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
@@ -29,6 +29,7 @@ pub mod parse;
 pub mod report;
 pub mod restriction;
 pub mod scan;
+pub mod timings;
 pub mod window;
 pub mod zone;
 
@@ -37,7 +38,7 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use cli::Config;
-use input::Problem;
+use input::{Loaded, Problem};
 use report::render::{self, RenderOptions};
 
 /// Exit statuses, as documented in `--help` and the README.
@@ -45,6 +46,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const INPUT_PROBLEM: u8 = 1;
     pub const USAGE: u8 = 2;
+    /// A finding of `--fail-on`'s severity or worse exists.
+    pub const FINDINGS: u8 = 4;
     /// The report or an output file could not be written.
     pub const OUTPUT_PROBLEM: u8 = 3;
     /// A bug (sysexits' EX_SOFTWARE).
@@ -92,6 +95,7 @@ impl std::fmt::Display for Failure {
 /// them, and put the exports in place.
 pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let mut status = exit::OK;
+    let started = std::time::Instant::now();
     let open_options = input::OpenOptions {
         mmap: config.mmap,
         max_decompressed: config.max_decompressed,
@@ -134,6 +138,19 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             Err(problem) => problems.push((arg, problem)),
         }
     }
+    // The journals' entries, in memory (journalctl prints them): read as a
+    // mapped file is, their problems after the files'.
+    for (j, journal) in config.journals.iter().enumerate() {
+        let arg = config.files.len() + j;
+        let (loaded, problem) = match input::journal::load(journal, &config.window) {
+            Loaded::Whole(input) => (Some(input), None),
+            Loaded::Partial(input, problem) => (Some(input), Some(problem)),
+            Loaded::Failed(problem) => (None, Some(problem)),
+        };
+        problems.extend(problem.map(|p| (arg, p)));
+        opened.extend(loaded.map(|input| (arg, input::Opened::in_memory(input))));
+    }
+    timings::note("open", started);
     let scanned = if opened.is_empty() {
         None
     } else {
@@ -146,13 +163,39 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             status = exit::INPUT_PROBLEM;
         }
     }
-    let Some((scanned, outputs)) = scanned else {
+    let Some((scanned, outputs, order)) = scanned else {
         // No report at all: an empty one would read as "all clear" in a
         // cron mail.
         return Ok(status);
     };
+    timings::size("frame", scanned.frame.estimated_size());
+    if timings::enabled() {
+        for c in scanned.frame.columns() {
+            timings::size(c.name(), c.as_materialized_series().estimated_size());
+        }
+    }
 
-    let context = report::Context::new(&scanned.frame, &scanned.counts, &config.request);
+    // The inputs as the reports see them, by their number in the frame
+    // (their position in the scan): names, and lines to read back.
+    let origins: Vec<input::readback::Origin<'_>> = order
+        .iter()
+        .map(|&i| {
+            let opened = &opened[i].1;
+            input::readback::Origin {
+                name: opened.name.clone(),
+                bytes: opened.readback(config.max_decompressed),
+                json: opened.is_json(),
+                max_line: line_limit(opened, config.max_line),
+            }
+        })
+        .collect();
+    let context = report::Context::new(
+        &scanned.frame,
+        &scanned.counts,
+        &config.request,
+        &origins,
+        &scanned.line_index,
+    );
     let reports = config
         .request
         .compute(&context)
@@ -167,6 +210,21 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     render::render(&reports, &render_options, out)
         .and_then(|()| out.flush())
         .map_err(|e| Failure::Output(e.into()))?;
+    if let Some(threshold) = config.fail_on {
+        let printed = reports.iter().find_map(|r| match &r.body {
+            report::Body::Findings { findings, .. } => Some(findings.clone()),
+            _ => None,
+        });
+        let findings = match printed {
+            Some(findings) => findings,
+            None => report::findings::detect(&context)
+                .context("finding problems")
+                .map_err(Failure::Internal)?,
+        };
+        if findings.iter().any(|f| f.severity >= threshold) {
+            status = exit::FINDINGS;
+        }
+    }
 
     let mut failed_output = |what: &std::path::Path, e: anyhow::Error| {
         status = exit::OUTPUT_PROBLEM;
@@ -181,7 +239,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             .messages()
             .context("correlating the messages")
             .map_err(Failure::Internal)?;
-        if let Err(e) = export::write_messages(messages, path, &config.files) {
+        if let Err(e) = export::write_messages(messages, path, &input_names(config)) {
             failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
@@ -196,7 +254,8 @@ fn scan_all<'c>(
     config: &'c Config,
     opened: &mut [(usize, input::Opened)],
     problems: &mut Vec<(usize, Problem)>,
-) -> Result<(scan::Scan, Outputs<'c>), Failure> {
+) -> Result<(scan::Scan, Outputs<'c>, Vec<usize>), Failure> {
+    let started = std::time::Instant::now();
     let zone = config.request.zone.bsd_zone();
     let facts: Vec<scan::set::Facts> = opened
         .iter()
@@ -261,7 +320,13 @@ fn scan_all<'c>(
                 .copied()
                 .filter(|i| changed.contains(i))
                 .collect();
-            let (in_order, again) = feeds(opened, &again, &rules, config, &options, zone, problems);
+            let (mut in_order, again) =
+                feeds(opened, &again, &rules, config, &options, zone, problems);
+            // Each keeps its number of the first pass.
+            for (input, i) in in_order.iter_mut().zip(&again) {
+                let at = scanned_order.iter().position(|j| j == i);
+                input.id = at.map_or(u16::MAX, |at| u16::try_from(at).unwrap_or(u16::MAX));
+            }
             let mut partial = scan::scan_inputs(in_order, &options, Some(&pool), None, &|_| {});
             let mut inputs = std::mem::take(&mut scanned.inputs);
             let mut unrecognized = std::mem::take(&mut scanned.unrecognized);
@@ -297,7 +362,8 @@ fn scan_all<'c>(
                 ));
             }
         }
-        return Ok((scanned, outputs));
+        timings::note("scan", started);
+        return Ok((scanned, outputs, scanned_order));
     }
     unreachable!("the loop returns")
 }
@@ -326,9 +392,13 @@ fn feeds<'o>(
         };
         let name = input.name.clone();
         let consumed = Some(std::sync::Arc::clone(&input.consumed));
+        let json = input.is_json();
+        // A pipe's lines cannot be read again for the findings' samples:
+        // the scan marks the line number of each of its rows instead.
+        let mark_rows = !input.rereadable() && shows_samples(config);
         let feed = match input.blocks(
             options.block_bytes,
-            options.max_line,
+            line_limit(input, options.max_line),
             config.max_decompressed,
         ) {
             Ok(Some(reader)) => scan::Feed::Blocks {
@@ -352,16 +422,60 @@ fn feeds<'o>(
                 continue;
             }
         };
-        inputs.push(Some(scan::ScanInput { name, feed, time }));
+        inputs.push(Some(scan::ScanInput {
+            name,
+            feed,
+            time,
+            id: 0,
+            json,
+            mark_rows,
+        }));
     }
-    // The inputs read, in order (those that failed to start are left out).
+    // The inputs read, in order (those that failed to start are left out),
+    // each numbered by its position.
     let scanned: Vec<usize> = order
         .iter()
         .copied()
         .filter(|&i| inputs[i].is_some())
         .collect();
-    let in_order = scanned.iter().filter_map(|&i| inputs[i].take()).collect();
+    let in_order = scanned
+        .iter()
+        .filter_map(|&i| inputs[i].take())
+        .enumerate()
+        .map(|(id, input)| scan::ScanInput {
+            id: u16::try_from(id).unwrap_or(u16::MAX),
+            ..input
+        })
+        .collect();
     (in_order, scanned)
+}
+
+/// The longest line of `input` the reader keeps whole: `--max-line`, or
+/// for journalctl's JSON the longest record whose line may be within it.
+fn line_limit(input: &input::Opened, max_line: usize) -> usize {
+    if input.is_json() {
+        input::journal::record_limit(max_line)
+    } else {
+        max_line
+    }
+}
+
+/// Whether the run computes findings, whose evidence shows log lines.
+fn shows_samples(config: &Config) -> bool {
+    let findings = match &config.request.plan {
+        report::Plan::Reports(names) => names.contains(&report::ReportName::Findings),
+        report::Plan::GroupBy(_) => false,
+    };
+    findings || config.fail_on.is_some()
+}
+
+/// The names of the inputs, as given (an output may not overwrite one).
+fn input_names(config: &Config) -> Vec<String> {
+    let journal_files = config.journals.iter().filter_map(|j| match j {
+        input::journal::Journal::File(path) => Some(path.display().to_string()),
+        input::journal::Journal::Local => None,
+    });
+    config.files.iter().cloned().chain(journal_files).collect()
 }
 
 /// The streamed outputs of a run (`--parquet`, `--parquet-dir`,
@@ -375,7 +489,7 @@ struct Outputs<'c> {
 
 impl<'c> Outputs<'c> {
     fn create(config: &'c Config, export: Option<&frame::Projection>) -> Outputs<'c> {
-        let inputs = &config.files;
+        let inputs = &input_names(config);
         let all = frame::Projection::ALL;
         let export = export.unwrap_or(&all);
         Outputs {
@@ -469,8 +583,12 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 /// exports get theirs from the scan block by block, not from this frame).
 fn projection(config: &Config) -> frame::Projection {
     let wanted = config.request.projection();
+    let wanted = match config.fail_on {
+        Some(_) => wanted.union((report::ReportName::Findings.spec().reads)()),
+        None => wanted,
+    };
     if config.parquet_messages.is_some() {
-        wanted.union(messages::reads().only_kinds(&config.request.kinds))
+        wanted.union(messages::reads_everything().only_kinds(&config.request.kinds))
     } else {
         wanted
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use maillog_report::cli::{Args, Config, Terminal};
+use maillog_report::zone::Zone;
 use maillog_report::{exit, run, Failure};
 
 fn main() -> ExitCode {
@@ -38,6 +39,14 @@ fn main() -> ExitCode {
     // variable when it first starts: --threads bounds both phases.
     if std::env::var_os("POLARS_MAX_THREADS").is_none() {
         std::env::set_var("POLARS_MAX_THREADS", config.threads.to_string());
+    }
+    // chrono's `Local`, which reads named zones and their daylight saving
+    // rules, follows TZ: a named --tz becomes the process's zone, set here
+    // while no other thread runs.
+    if let Zone::Local(name) = &config.request.zone {
+        if name != "local" && std::env::var("TZ").ok().as_deref() != Some(name.as_str()) {
+            std::env::set_var("TZ", name);
+        }
     }
     if config.files.iter().any(|f| f == "-") && io::stdin().is_terminal() {
         eprintln!(

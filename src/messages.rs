@@ -25,8 +25,6 @@
 //! without `removed` is still open at its end. Both are marked, never
 //! guessed.
 
-use std::collections::{HashMap, HashSet};
-
 use polars::prelude::*;
 
 use crate::frame::{col, Projection};
@@ -70,24 +68,24 @@ impl Origin {
 
 /// One message, from its first line in the input to its last.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Message {
-    pub host: String,
+pub struct Message<'a> {
+    pub host: &'a str,
     /// The Postfix instance: `postfix`, `postfix-out`, …
-    pub instance: String,
-    pub queue_id: String,
+    pub instance: &'a str,
+    pub queue_id: &'a str,
     pub origin: Origin,
     /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
     pub arrival: Option<Micros>,
     pub first_seen: Micros,
     pub last_seen: Micros,
-    pub client_name: Option<String>,
-    pub client_ip: Option<String>,
+    pub client_name: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
     /// Envelope sender; empty for the null sender.
-    pub from: Option<String>,
+    pub from: Option<&'a str>,
     /// Queue file size (qmgr's first `size=`).
     pub size: Option<u64>,
     pub nrcpt: Option<u32>,
-    pub message_id: Option<String>,
+    pub message_id: Option<&'a str>,
     /// Final deliveries with `status=sent` (not forwarded, not filter hops).
     pub sent: u32,
     /// `status=sent (forwarded as …)`.
@@ -123,12 +121,12 @@ pub struct Message {
     pub queued: bool,
 }
 
-impl Message {
-    fn new(key: &Key<'_>, ts: Micros) -> Message {
+impl<'a> Message<'a> {
+    fn new(key: &Key<'a>, ts: Micros) -> Message<'a> {
         Message {
-            host: key.host.to_string(),
-            instance: key.instance.to_string(),
-            queue_id: key.queue_id.to_string(),
+            host: key.host,
+            instance: key.instance,
+            queue_id: key.queue_id,
             origin: Origin::Unknown,
             arrival: None,
             first_seen: ts,
@@ -260,8 +258,8 @@ impl Fate {
 
 /// The messages of a frame, and for every frame row the message it belongs
 /// to and whether it is a filter hop.
-pub struct Messages {
-    pub list: Vec<Message>,
+pub struct Messages<'a> {
+    pub list: Vec<Message<'a>>,
     /// Per frame row: the index of its message in `list`, or
     /// [`Messages::NONE`] (NOQUEUE rejects, warnings, …).
     pub of_row: Vec<u32>,
@@ -270,24 +268,24 @@ pub struct Messages {
     pub hop: Vec<bool>,
 }
 
-impl Messages {
+impl<'a> Messages<'a> {
     pub const NONE: u32 = u32::MAX;
 
     /// The message a frame row belongs to.
-    pub fn of(&self, row: usize) -> Option<&Message> {
+    pub fn of(&self, row: usize) -> Option<&Message<'a>> {
         match self.of_row.get(row) {
-            Some(&i) if i != Messages::NONE => self.list.get(i as usize),
+            Some(&i) if i != Self::NONE => self.list.get(i as usize),
             _ => None,
         }
     }
 }
 
-impl Messages {
+impl Messages<'_> {
     /// One row per message, for `--parquet-messages`: every field of
     /// [`Message`], its [`Fate`], and the parent's queue id.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
         let list = &self.list;
-        let text = |name: &str, f: &dyn Fn(&Message) -> Option<&str>| {
+        let text = |name: &str, f: &dyn for<'m> Fn(&'m Message<'_>) -> Option<&'m str>| {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<_>>())
         };
         let time = |name: &str, f: &dyn Fn(&Message) -> Option<Micros>| {
@@ -302,17 +300,17 @@ impl Messages {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<bool>>())
         };
         DataFrame::new_infer_height(vec![
-            text(col::HOST, &|m| Some(&m.host)),
-            text(col::INSTANCE, &|m| Some(&m.instance)),
-            text(col::QUEUE_ID, &|m| Some(&m.queue_id)),
+            text(col::HOST, &|m| Some(m.host)),
+            text(col::INSTANCE, &|m| Some(m.instance)),
+            text(col::QUEUE_ID, &|m| Some(m.queue_id)),
             text("origin", &|m| Some(m.origin.as_str())),
             text("fate", &|m| Some(m.fate().as_str())),
             time("arrival", &|m| m.arrival),
             time("first_seen", &|m| Some(m.first_seen)),
             time("last_seen", &|m| Some(m.last_seen)),
-            text(col::CLIENT_NAME, &|m| m.client_name.as_deref()),
-            text(col::CLIENT_IP, &|m| m.client_ip.as_deref()),
-            text(col::FROM, &|m| m.from.as_deref()),
+            text(col::CLIENT_NAME, &|m| m.client_name),
+            text(col::CLIENT_IP, &|m| m.client_ip),
+            text(col::FROM, &|m| m.from),
             Column::new(
                 col::SIZE.into(),
                 list.iter().map(|m| m.size).collect::<Vec<_>>(),
@@ -321,7 +319,7 @@ impl Messages {
                 col::NRCPT.into(),
                 list.iter().map(|m| m.nrcpt).collect::<Vec<_>>(),
             ),
-            text(col::MESSAGE_ID, &|m| m.message_id.as_deref()),
+            text(col::MESSAGE_ID, &|m| m.message_id),
             count("sent", &|m| m.sent),
             count("forwarded", &|m| m.forwarded),
             count("bounced", &|m| m.bounced),
@@ -343,7 +341,7 @@ impl Messages {
                     .map(|m| {
                         m.parent
                             .and_then(|p| list.get(p as usize))
-                            .map(|p| p.queue_id.as_str())
+                            .map(|p| p.queue_id)
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -353,11 +351,12 @@ impl Messages {
     }
 }
 
-/// The kinds of events a message is made of.
+/// The kinds of events a message is made of. (cleanup's `message-id=`
+/// line is read for the detail only: a notification or forwarded copy is
+/// known by the line that links it.)
 pub const KINDS: &[EventKind] = &[
     EventKind::Client,
     EventKind::Pickup,
-    EventKind::MessageId,
     EventKind::Queued,
     EventKind::Delivery,
     EventKind::Removed,
@@ -371,7 +370,7 @@ pub const KINDS: &[EventKind] = &[
     EventKind::MilterDiscard,
 ];
 
-/// The frame columns [`build`] reads.
+/// The frame columns [`build`] needs to count messages.
 pub const COLUMNS: &[&str] = &[
     col::TS,
     col::HOST,
@@ -380,42 +379,47 @@ pub const COLUMNS: &[&str] = &[
     col::KIND,
     col::QUEUE_ID,
     col::STAGE,
-    col::CLIENT_NAME,
-    col::CLIENT_IP,
-    col::FROM,
     col::TO,
     col::STATUS,
     col::SIZE,
-    col::NRCPT,
-    col::MESSAGE_ID,
     col::RELATED_QUEUE_ID,
-    col::TEXT,
+    col::REASON,
     col::RELAY_IP,
     col::RELAY_PORT,
 ];
 
-/// What [`build`] reads of the events.
+/// The columns of a message's detail (sender, client, number of
+/// recipients): read when a report or the export prints them.
+pub const DETAIL_COLUMNS: &[&str] = &[col::CLIENT_NAME, col::CLIENT_IP, col::FROM, col::NRCPT];
+
+/// What [`build`] reads to count messages.
 pub fn reads() -> Projection {
     Projection::NONE.with_kinds(KINDS).with_columns(COLUMNS)
 }
 
-/// A message's key: host, instance, queue id.
+/// What [`build`] reads for the details the summary prints: senders,
+/// clients, recipients.
+pub fn reads_detail() -> Projection {
+    reads().with_columns(DETAIL_COLUMNS)
+}
+
+/// [`reads_detail`] and the Message-ID (cleanup's `message-id=` lines, one
+/// per message): what `--parquet-messages` writes.
+pub fn reads_everything() -> Projection {
+    reads_detail()
+        .with_kinds(&[EventKind::MessageId])
+        .with_columns(&[col::MESSAGE_ID])
+}
+
+/// A next hop: relay address and port (`127.0.0.1`, `10024`).
+type NextHop<'a> = (&'a str, u16);
+
+/// A message's key: host, instance, queue id, borrowed from the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key<'a> {
     host: &'a str,
     instance: &'a str,
     queue_id: &'a str,
-}
-
-impl Key<'_> {
-    /// The key as one string, into a reused buffer (no allocation per row).
-    fn write(&self, buffer: &mut String) {
-        buffer.clear();
-        buffer.push_str(self.host);
-        buffer.push('\0');
-        buffer.push_str(self.instance);
-        buffer.push('\0');
-        buffer.push_str(self.queue_id);
-    }
 }
 
 /// The syslog name's first part: `postfix/submission` → `postfix`.
@@ -423,16 +427,31 @@ fn instance_of(instance: &str) -> &str {
     instance.split('/').next().unwrap_or(instance)
 }
 
-/// A string column of the frame, categorical or not, as an iterator.
+/// A string column of the frame, categorical or not, as an iterator; all
+/// null if the frame does not have it (a detail column).
 fn strings<'a>(
     df: &'a DataFrame,
     name: &str,
 ) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
-    let column = df.column(name)?;
+    let Ok(column) = df.column(name) else {
+        return Ok(Box::new(std::iter::repeat(None)));
+    };
     Ok(match column.dtype() {
         DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
         _ => Box::new(column.str()?.iter()),
     })
+}
+
+/// A number column, or all null.
+fn numbers<'a, T: PolarsNumericType>(
+    df: &'a DataFrame,
+    name: &str,
+    typed: fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<T::Native>> + 'a>> {
+    let Ok(column) = df.column(name) else {
+        return Ok(Box::new(std::iter::repeat(None)));
+    };
+    Ok(Box::new(typed(column)?.iter()))
 }
 
 /// One frame row, as [`build`] reads it.
@@ -453,13 +472,14 @@ struct Row<'a> {
     nrcpt: Option<u32>,
     message_id: Option<&'a str>,
     related: Option<&'a str>,
-    text: Option<&'a str>,
+    /// Normalized: `forwarded as QID`.
+    reason: Option<&'a str>,
     relay_ip: Option<&'a str>,
     relay_port: Option<u16>,
 }
 
 /// Builds the messages of `df` (a frame holding at least [`reads`]).
-pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
+pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
     let mut ts = df.column(col::TS)?.datetime()?.physical().iter();
     let mut host = strings(df, col::HOST)?;
     let mut instance = strings(df, col::INSTANCE)?;
@@ -472,16 +492,17 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
     let mut from = strings(df, col::FROM)?;
     let mut to = strings(df, col::TO)?;
     let mut status = strings(df, col::STATUS)?;
-    let mut size = df.column(col::SIZE)?.u64()?.iter();
-    let mut nrcpt = df.column(col::NRCPT)?.u32()?.iter();
+    let mut size = numbers(df, col::SIZE, |c| c.u64())?;
+    let mut nrcpt = numbers(df, col::NRCPT, |c| c.u32())?;
     let mut message_id = strings(df, col::MESSAGE_ID)?;
     let mut related = strings(df, col::RELATED_QUEUE_ID)?;
-    let mut text = strings(df, col::TEXT)?;
+    let mut reason = strings(df, col::REASON)?;
     let mut relay_ip = strings(df, col::RELAY_IP)?;
-    let mut relay_port = df.column(col::RELAY_PORT)?.u16()?.iter();
-    let kinds: HashMap<&str, EventKind> = EventKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
+    let mut relay_port = numbers(df, col::RELAY_PORT, |c| c.u16())?;
+    let kinds: PlHashMap<&str, EventKind> =
+        EventKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
 
-    let mut builder = Builder::default();
+    let mut builder = Builder::new();
     builder.of_row.reserve(df.height());
     builder.hop.reserve(df.height());
     for _ in 0..df.height() {
@@ -502,7 +523,7 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
             nrcpt: nrcpt.next().flatten(),
             message_id: message_id.next().flatten(),
             related: related.next().flatten(),
-            text: text.next().flatten(),
+            reason: reason.next().flatten(),
             relay_ip: relay_ip.next().flatten(),
             relay_port: relay_port.next().flatten(),
         };
@@ -511,37 +532,48 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
     Ok(builder.finish())
 }
 
-#[derive(Default)]
-struct Builder {
-    list: Vec<Message>,
+struct Builder<'a> {
+    list: Vec<Message<'a>>,
     of_row: Vec<u32>,
     hop: Vec<bool>,
     /// The open message of each key.
-    open: HashMap<String, u32>,
+    open: PlHashMap<Key<'a>, u32>,
     /// Per message, the recipients seen deferred (to count them once).
-    deferred: HashMap<u32, Vec<String>>,
+    deferred: PlHashMap<u32, Vec<&'a str>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
-    filters: HashSet<String>,
+    filters: PlHashSet<NextHop<'a>>,
     /// Other final deliveries: (row, message, next hop): a delivery to a
     /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
     /// is a hop too.
-    sent: Vec<(usize, u32, String)>,
+    sent: Vec<(usize, u32, NextHop<'a>)>,
     /// Links whose target was not open yet (inputs out of order): the
     /// target's key, the parent, the origin, the link's time.
-    pending: Vec<(String, u32, Origin, Micros)>,
-    buffer: String,
+    pending: Vec<(Key<'a>, u32, Origin, Micros)>,
 }
 
-impl Builder {
-    fn row(&mut self, row: &Row<'_>) {
+impl<'a> Builder<'a> {
+    fn new() -> Self {
+        Builder {
+            list: Vec::new(),
+            of_row: Vec::new(),
+            hop: Vec::new(),
+            open: PlHashMap::new(),
+            deferred: PlHashMap::new(),
+            filters: PlHashSet::new(),
+            sent: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, row: &Row<'a>) {
         let at = self.of_row.len();
         self.of_row.push(Messages::NONE);
         self.hop.push(false);
         let (Some(kind), Some(queue_id)) = (row.kind, row.queue_id) else {
             return;
         };
-        if !KINDS.contains(&kind) {
+        if !KINDS.contains(&kind) && kind != EventKind::MessageId {
             return;
         }
         let key = Key {
@@ -573,15 +605,15 @@ impl Builder {
                 m.origin = Origin::Smtp;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
-                m.client_name = row.client_name.map(str::to_string);
-                m.client_ip = row.client_ip.map(str::to_string);
+                m.client_name = row.client_name;
+                m.client_ip = row.client_ip;
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
                 if m.from.is_none() {
-                    m.from = row.from.map(str::to_string);
+                    m.from = row.from;
                 }
             }
             EventKind::MessageId => {
@@ -591,12 +623,12 @@ impl Builder {
                     m.start_in_input = true;
                     m.arrival = Some(row.ts);
                 }
-                m.message_id = row.message_id.map(str::to_string);
+                m.message_id = row.message_id;
             }
             EventKind::Queued => {
                 m.queued = true;
                 if m.size.is_none() {
-                    m.from = row.from.map(str::to_string);
+                    m.from = row.from;
                     m.size = row.size;
                     m.nrcpt = row.nrcpt;
                 }
@@ -636,9 +668,9 @@ impl Builder {
         }
     }
 
-    fn delivery(&mut self, index: u32, at: usize, row: &Row<'_>) {
+    fn delivery(&mut self, index: u32, at: usize, row: &Row<'a>) {
         let status = row.status.and_then(DeliveryStatus::from_name);
-        let forwarded = row.text.is_some_and(|t| t.starts_with("forwarded as "));
+        let forwarded = row.reason.is_some_and(|t| t.starts_with("forwarded as "));
         let queued_as = row.related.filter(|_| !forwarded);
         let key_host = row.host;
         let key_instance = row.instance;
@@ -666,10 +698,7 @@ impl Builder {
                     self.current(&key)
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
-                let next_hop = match (row.relay_ip, row.relay_port) {
-                    (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
-                    _ => None,
-                };
+                let next_hop = row.relay_ip.zip(row.relay_port);
                 match reinjected {
                     Some(new) => {
                         self.hop[at] = true;
@@ -693,8 +722,8 @@ impl Builder {
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
                 let to = row.to.unwrap_or("");
-                if !seen.iter().any(|r| r == to) {
-                    seen.push(to.to_string());
+                if !seen.contains(&to) {
+                    seen.push(to);
                     m.deferred_recipients += 1;
                 }
             }
@@ -703,28 +732,29 @@ impl Builder {
     }
 
     /// The open message of `key`, if any.
-    fn current(&mut self, key: &Key<'_>) -> Option<u32> {
-        key.write(&mut self.buffer);
-        self.open.get(self.buffer.as_str()).copied()
+    fn current(&self, key: &Key<'a>) -> Option<u32> {
+        self.open.get(key).copied()
     }
 
-    fn open_message(&mut self, key: &Key<'_>, ts: Micros) -> u32 {
+    fn open_message(&mut self, key: &Key<'a>, ts: Micros) -> u32 {
         let index = self.list.len() as u32;
         self.list.push(Message::new(key, ts));
-        key.write(&mut self.buffer);
-        self.open.insert(self.buffer.clone(), index);
+        self.open.insert(*key, index);
         index
     }
 
     /// Marks the open message of `key` as made from message `parent`, or
     /// keeps the link for [`Builder::finish`] if that message is not open.
-    fn link(&mut self, key: &Key<'_>, parent: u32, origin: Origin, ts: Micros) {
-        match self.current(key).filter(|&c| c != parent) {
+    fn link(&mut self, key: &Key<'a>, parent: u32, origin: Origin, ts: Micros) {
+        // A removed message is not the target: its queue id is reused by
+        // the new message, whose first line may come after the link (when
+        // cleanup's `message-id=` line is not read).
+        let open = self
+            .current(key)
+            .filter(|&c| c != parent && !self.list[c as usize].removed);
+        match open {
             Some(child) => self.set_parent(child, parent, origin),
-            None => {
-                key.write(&mut self.buffer);
-                self.pending.push((self.buffer.clone(), parent, origin, ts));
-            }
+            None => self.pending.push((*key, parent, origin, ts)),
         }
     }
 
@@ -732,8 +762,12 @@ impl Builder {
         let m = &mut self.list[child as usize];
         if m.origin == Origin::Unknown || origin == Origin::Notification {
             m.origin = origin;
-            // Postfix made it: its first line (`message-id=`) is its start.
-            m.start_in_input |= m.arrival.is_some();
+        }
+        if matches!(origin, Origin::Notification | Origin::Forward) {
+            // Postfix made it then: its first line in the input is its
+            // start.
+            m.start_in_input = true;
+            m.arrival.get_or_insert(m.first_seen);
         }
         m.parent = Some(parent);
     }
@@ -744,33 +778,36 @@ impl Builder {
         if self.pending.is_empty() {
             return;
         }
-        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        let wanted: PlHashSet<(&str, &str, &str)> = self
+            .pending
+            .iter()
+            .map(|(k, ..)| (k.host, k.instance, k.queue_id))
+            .collect();
+        let mut by_key: PlHashMap<(&str, &str, &str), Vec<u32>> = PlHashMap::new();
         for (i, m) in self.list.iter().enumerate() {
-            let key = Key {
-                host: &m.host,
-                instance: &m.instance,
-                queue_id: &m.queue_id,
-            };
-            key.write(&mut self.buffer);
-            by_key
-                .entry(self.buffer.clone())
-                .or_default()
-                .push(i as u32);
-        }
-        for (key, parent, origin, ts) in std::mem::take(&mut self.pending) {
-            let child = by_key.get(&key).and_then(|candidates| {
-                candidates
-                    .iter()
-                    .copied()
-                    .find(|&c| c != parent && self.list[c as usize].first_seen >= ts - 60_000_000)
-            });
-            if let Some(child) = child {
-                self.set_parent(child, parent, origin);
+            let key = (m.host, m.instance, m.queue_id);
+            if wanted.contains(&key) {
+                by_key.entry(key).or_default().push(i as u32);
             }
+        }
+        let mut links = Vec::new();
+        for (key, parent, origin, ts) in &self.pending {
+            let child = by_key
+                .get(&(key.host, key.instance, key.queue_id))
+                .and_then(|candidates| {
+                    candidates.iter().copied().find(|&c| {
+                        c != *parent && self.list[c as usize].first_seen >= ts - 60_000_000
+                    })
+                });
+            links.extend(child.map(|c| (c, *parent, *origin)));
+        }
+        drop(by_key);
+        for (child, parent, origin) in links {
+            self.set_parent(child, parent, origin);
         }
     }
 
-    fn finish(mut self) -> Messages {
+    fn finish(mut self) -> Messages<'a> {
         self.resolve_pending();
         for (row, index, next_hop) in std::mem::take(&mut self.sent) {
             if self.filters.contains(&next_hop) {

@@ -26,11 +26,11 @@ use std::time::SystemTime;
 use chrono::{Datelike, Utc};
 use polars::prelude::*;
 
-use crate::frame::{self, FrameBuilder, Projection};
+use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, BlockReader, Extent, Input, Issue, Source};
 use crate::parse::syslog::bsd_month;
 use crate::parse::{
-    self, BsdZone, Event, EventKind, LineOutcome, Micros, MinuteCache, Skip, TimeContext, YearRule,
+    self, BsdZone, Event, EventKind, Micros, MinuteCache, Parsed, Skip, TimeContext, YearRule,
 };
 use crate::window::Window;
 
@@ -101,7 +101,7 @@ impl ScanOptions {
 }
 
 /// Where every input line went. The buckets add up to `lines`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineCounts {
     pub lines: u64,
     pub events: u64,
@@ -119,6 +119,26 @@ pub struct LineCounts {
     /// First and last timestamp of each kind's events, whether or not the
     /// frame keeps them: the time range report needs no frame.
     pub span_by_kind: [Option<(Micros, Micros)>; EventKind::ALL.len()],
+}
+
+// By hand: the standard library derives `Default` for arrays of up to 32
+// elements only, and there are more kinds.
+impl Default for LineCounts {
+    fn default() -> Self {
+        LineCounts {
+            lines: 0,
+            events: 0,
+            known: 0,
+            other_program: 0,
+            no_syslog_header: 0,
+            unrecognized: 0,
+            too_long: 0,
+            outside_window: 0,
+            invalid_utf8: 0,
+            by_kind: [0; EventKind::ALL.len()],
+            span_by_kind: [None; EventKind::ALL.len()],
+        }
+    }
 }
 
 impl LineCounts {
@@ -181,12 +201,49 @@ pub struct Scan {
     pub unrecognized: Vec<Vec<u8>>,
     /// What was read of each input, in scan order.
     pub inputs: Vec<Scanned>,
+    /// The line number at the start of each stretch of 256 KiB (and, for
+    /// an input that cannot be read again, of each row's line), in input
+    /// order: with an event's `offset`, its line number ([`line_of`]).
+    pub line_index: Vec<LineMark>,
+}
+
+/// A line's input (its number in the frame's `input` column), byte offset
+/// and line number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineMark {
+    pub input: u16,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// The last mark at or before `offset` of input `input`: the line at
+/// `offset` is its line plus the line ends between the two (at most a
+/// stretch, 256 KiB, to count).
+pub fn mark_before(marks: &[LineMark], input: u16, offset: u64) -> Option<LineMark> {
+    // The marks are sorted by (input, offset).
+    let after = marks.partition_point(|m| (m.input, m.offset) <= (input, offset));
+    marks[..after].last().filter(|m| m.input == input).copied()
+}
+
+/// The line number of the line at `offset` in `data` (input `input`): a
+/// mark's line number plus the line ends between the mark and `offset`.
+/// A mark at `offset` itself needs no bytes (`data` may be empty: an input
+/// that cannot be read again marks the lines of its rows).
+pub fn line_of(marks: &[LineMark], input: u16, offset: u64, data: &[u8]) -> Option<u64> {
+    let mark = mark_before(marks, input, offset)?;
+    if mark.offset == offset {
+        return Some(mark.line);
+    }
+    let between = data.get(usize::try_from(mark.offset).ok()?..usize::try_from(offset).ok()?)?;
+    Some(mark.line + memchr::memchr_iter(b'\n', between).count() as u64)
 }
 
 /// What the scan read of one input.
 #[derive(Clone, Debug)]
 pub struct Scanned {
     pub name: String,
+    /// Its number in the frame's `input` column ([`ScanInput::id`]).
+    pub id: u16,
     /// The content's length, first and last bytes (the run fingerprint's).
     pub extent: Extent,
     /// Why the content ends early, if it does.
@@ -199,6 +256,8 @@ pub struct Scanned {
     /// Its rows of the frame, and its lines' accounting.
     pub frame: DataFrame,
     pub counts: LineCounts,
+    /// Its line marks ([`Scan::line_index`]).
+    pub marks: Vec<LineMark>,
 }
 
 /// The rows and unrecognized lines of each block, handed over in input
@@ -216,6 +275,17 @@ pub struct ScanInput<'a> {
     pub feed: Feed<'a>,
     /// Its year rule and zone of BSD stamps.
     pub time: TimeContext,
+    /// Its number in the frame's `input` column and the line marks: its
+    /// position among all inputs of the run (an input read a second time,
+    /// alone, keeps its number).
+    pub id: u16,
+    /// journalctl's JSON records, turned into lines block by block
+    /// ([`crate::input::journal`]); offsets and line numbers are those of
+    /// the records.
+    pub json: bool,
+    /// Mark the line number of every row's line: for an input that cannot
+    /// be read again, whose sample lines then still have a line number.
+    pub mark_rows: bool,
 }
 
 /// Where an input's bytes come from.
@@ -245,6 +315,8 @@ struct BlockOut {
     /// The last classic-stamped line: how many lines follow it in the
     /// block, and its month.
     last_bsd: Option<(u64, u32)>,
+    /// Line marks: (offset in the input, lines of the block before it).
+    marks: Vec<(u64, u64)>,
 }
 
 enum Message {
@@ -270,13 +342,17 @@ pub fn scan_with_progress(
 ) -> Scan {
     let inputs = inputs
         .iter()
-        .map(|input| ScanInput {
+        .enumerate()
+        .map(|(id, input)| ScanInput {
             name: input.name.clone(),
             feed: Feed::Bytes(&input.data),
             time: TimeContext {
                 year: year_rule(&input.data, input.mtime, options.year),
                 bsd_zone: options.bsd_zone,
             },
+            id: u16::try_from(id).unwrap_or(u16::MAX),
+            json: false,
+            mark_rows: false,
         })
         .collect();
     scan_inputs(inputs, options, None, None, progress)
@@ -447,6 +523,16 @@ pub fn scan_inputs(
         let mut frames = Vec::new();
         for block in blocks {
             let block = block.expect("every block arrives");
+            // The block's marks count its lines from its start; the lines
+            // of the blocks before it come first.
+            let before = input.counts.lines;
+            input
+                .marks
+                .extend(block.marks.iter().map(|&(offset, lines)| LineMark {
+                    input: input.id,
+                    offset,
+                    line: before + lines + 1,
+                }));
             input.counts.add(&block.counts);
             lines.extend_from_slice(&block.unrecognized);
             input.months |= block.months;
@@ -476,8 +562,10 @@ impl Scan {
     ) -> Scan {
         let mut counts = LineCounts::default();
         let mut frames = Vec::new();
+        let mut line_index = Vec::new();
         for input in &inputs {
             counts.add(&input.counts);
+            line_index.extend_from_slice(&input.marks);
             if input.frame.height() > 0 {
                 // Shares the columns' chunks: no copy.
                 frames.push(input.frame.clone());
@@ -488,6 +576,7 @@ impl Scan {
             counts,
             unrecognized,
             inputs,
+            line_index,
         }
     }
 }
@@ -550,6 +639,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
             .expect("each input is taken once");
         let time = input.time;
         let mut seq = 0;
+        let (id, json, mark_rows) = (input.id, input.json, input.mark_rows);
         let scanned = match input.feed {
             Feed::Bytes(source) => {
                 let data: &'a [u8] = source;
@@ -564,7 +654,19 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     let release = p.release_when_parsed;
                     scope.spawn(move |_| {
                         let message = parse_guarded(|| {
-                            let out = parse_chunk(chunk, &time, options, index, seq);
+                            let piece = Piece {
+                                bytes: chunk,
+                                start: offset as u64,
+                                skips: &[],
+                            };
+                            let tag = Tag {
+                                input: index,
+                                seq,
+                                id,
+                                json,
+                                mark_rows,
+                            };
+                            let out = parse_chunk(&piece, &time, options, &tag);
                             source.release(offset..offset + chunk.len());
                             progress(chunk.len() as u64);
                             out
@@ -578,12 +680,14 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                 }
                 Scanned {
                     name: input.name,
+                    id,
                     extent: Extent::of(data),
                     issue: None,
                     months: 0,
                     last_month: None,
                     frame: DataFrame::empty(),
                     counts: LineCounts::default(),
+                    marks: Vec::new(),
                 }
             }
             Feed::Blocks {
@@ -614,8 +718,21 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                         (p.sender.clone(), p.tokens, p.options, p.buffers);
                     let release = p.release_when_parsed;
                     scope.spawn(move |_| {
-                        let message =
-                            parse_guarded(|| parse_chunk(&block, &time, options, index, seq));
+                        let message = parse_guarded(|| {
+                            let piece = Piece {
+                                bytes: &block,
+                                start: block.start(),
+                                skips: block.skips(),
+                            };
+                            let tag = Tag {
+                                input: index,
+                                seq,
+                                id,
+                                json,
+                                mark_rows,
+                            };
+                            parse_chunk(&piece, &time, options, &tag)
+                        });
                         buffers
                             .lock()
                             .expect("no panic while holding it")
@@ -629,12 +746,14 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                 }
                 Scanned {
                     name: input.name,
+                    id,
                     extent: reader.extent().clone(),
                     issue: reader.issue().cloned(),
                     months: 0,
                     last_month: None,
                     frame: DataFrame::empty(),
                     counts: LineCounts::default(),
+                    marks: Vec::new(),
                 }
             }
         };
@@ -730,6 +849,7 @@ fn collect(
                 unrecognized,
                 months: 0,
                 last_bsd: None,
+                marks: Vec::new(),
             });
             // An error means the sink's thread is gone (it panicked): the
             // panic is raised when the thread is joined.
@@ -802,14 +922,50 @@ struct ParseOptions {
     unrecognized: bool,
 }
 
-fn parse_chunk(
-    chunk: &[u8],
-    time: &TimeContext,
-    options: &ParseOptions,
+/// The bytes of a chunk or block, and where they are in the input.
+struct Piece<'b> {
+    bytes: &'b [u8],
+    /// The offset of its first byte in the input as read.
+    start: u64,
+    /// Bytes left out of its long lines ([`crate::input::Block::skips`]).
+    skips: &'b [(usize, u64)],
+}
+
+/// Which piece of which input: its place for the collector, and the
+/// input's number and way of reading.
+struct Tag {
+    /// Its input's position in the scan, and its own among its input's.
     input: usize,
     seq: usize,
+    /// [`ScanInput::id`], [`ScanInput::json`], [`ScanInput::mark_rows`].
+    id: u16,
+    json: bool,
+    mark_rows: bool,
+}
+
+fn parse_chunk(
+    piece: &Piece<'_>,
+    time: &TimeContext,
+    options: &ParseOptions,
+    tag: &Tag,
 ) -> BlockOut {
+    // journalctl's JSON records become lines first (one per record), with
+    // where each record starts: the offsets and line numbers are the
+    // records'.
+    let decoded = tag.json.then(|| decode_records(piece.bytes, piece.skips));
+    let (chunk, record_starts) = match &decoded {
+        Some((lines, starts)) => (&lines[..], Some(&starts[..])),
+        None => (piece.bytes, None),
+    };
     let mut parser = ChunkParser {
+        chunk,
+        start: piece.start,
+        skips: piece.skips,
+        skipped: (0, 0),
+        record_starts,
+        id: tag.id,
+        mark_rows: tag.mark_rows,
+        marks: Vec::with_capacity(chunk.len().div_ceil(STRETCH_BYTES)),
         time,
         max_line: options.max_line,
         projection: &options.projection,
@@ -830,14 +986,18 @@ fn parse_chunk(
     };
     // A stretch of lines is checked for UTF-8, then parsed. Stretches are
     // small so that a line with invalid bytes costs a second check of one
-    // stretch, not of the whole chunk.
+    // stretch, not of the whole chunk. Each stretch's first line is marked
+    // with its line number (counted from the chunk's start here), so that
+    // a line number costs at most a stretch of line ends to count.
     for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
+        let at = parser.line_offset(stretch, parser.counts.lines);
+        parser.marks.push((at, parser.counts.lines));
         parser.stretch(stretch);
     }
     let lines = parser.counts.lines;
     BlockOut {
-        input,
-        seq,
+        input: tag.input,
+        seq: tag.seq,
         frame: parser
             .builder
             .map_or_else(DataFrame::empty, FrameBuilder::finish),
@@ -849,11 +1009,54 @@ fn parse_chunk(
         last_bsd: parser
             .last_bsd
             .map(|(line, month)| (lines - 1 - line, month)),
+        marks: parser.marks,
     }
+}
+
+/// journalctl's JSON records (one per line) as classic lines, one per
+/// record ([`crate::input::journal::record_line`]), and where each record
+/// starts in `records`. A record some of whose bytes the reader left out
+/// (far longer than any line: see `--max-line`) is kept as it is, so that
+/// it is counted as too long, as its line would be.
+fn decode_records(records: &[u8], skips: &[(usize, u64)]) -> (Vec<u8>, Vec<usize>) {
+    let mut lines = Vec::with_capacity(records.len() / 3);
+    let mut starts = Vec::with_capacity(records.len() / 512);
+    let mut skips = skips.iter().peekable();
+    let mut rest = records;
+    while !rest.is_empty() {
+        let at = records.len() - rest.len();
+        let (record, next) = chunks::strip_line_end(rest);
+        while skips.next_if(|&&(p, _)| p <= at).is_some() {}
+        let cut = skips.peek().is_some_and(|&&(p, _)| p <= at + record.len());
+        starts.push(at);
+        if cut {
+            lines.extend_from_slice(record);
+            lines.push(b'\n');
+        } else {
+            crate::input::journal::record_line(record, &mut lines);
+        }
+        rest = next;
+    }
+    (lines, starts)
 }
 
 /// The state of parsing one chunk.
 struct ChunkParser<'c> {
+    /// The bytes parsed (a JSON chunk's lines, once decoded).
+    chunk: &'c [u8],
+    /// The offset of the piece's first byte in the input, the bytes its
+    /// long lines left out, and how many of those are before the line
+    /// being parsed (skips passed, bytes): lines come in order.
+    start: u64,
+    skips: &'c [(usize, u64)],
+    skipped: (usize, u64),
+    /// For JSON records: where each record starts in the piece.
+    record_starts: Option<&'c [usize]>,
+    /// The input's number, and whether each row's line is marked.
+    id: u16,
+    mark_rows: bool,
+    /// (offset, lines of the chunk before it): see [`BlockOut::marks`].
+    marks: Vec<(u64, u64)>,
     time: &'c TimeContext,
     max_line: usize,
     projection: &'c Projection,
@@ -907,27 +1110,52 @@ impl ChunkParser<'_> {
     }
 
     fn text_lines(&mut self, text: &str) {
+        // One event for all lines, each parsed into it: built in place,
+        // not returned and moved (`parse::Parsed`).
+        let mut event = Event::new(EventKind::Warning);
         for line in chunks::text_lines(text) {
-            self.line(line, line.as_bytes(), false);
+            self.line(line, line.as_bytes(), false, &mut event);
         }
     }
 
     /// A line with bytes that are not UTF-8: parsed with U+FFFD in their
     /// place (unless it is too long to parse at all).
     fn invalid_line(&mut self, raw: &[u8]) {
+        let mut event = Event::new(EventKind::Warning);
         if raw.len() > self.max_line {
-            self.line("", raw, false);
+            self.line("", raw, false, &mut event);
         } else {
-            self.line(&String::from_utf8_lossy(raw), raw, true);
+            self.line(&String::from_utf8_lossy(raw), raw, true, &mut event);
         }
     }
 
-    /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8.
-    fn line(&mut self, text: &str, raw: &[u8], lossy: bool) {
+    /// Where `raw`, line `index` of this chunk (asked for in the order of
+    /// the lines), starts in the input: its place in the piece (a JSON
+    /// record's, for a decoded line) plus the bytes left out before it.
+    fn line_offset(&mut self, raw: &[u8], index: u64) -> u64 {
+        let at = match self.record_starts {
+            Some(starts) => starts[index as usize],
+            None => raw.as_ptr() as usize - self.chunk.as_ptr() as usize,
+        };
+        let (passed, bytes) = &mut self.skipped;
+        while let Some(&(p, n)) = self.skips.get(*passed) {
+            if p >= at {
+                break;
+            }
+            *passed += 1;
+            *bytes += n;
+        }
+        self.start + at as u64 + *bytes
+    }
+
+    /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8;
+    /// `event` is where its event is built.
+    fn line<'t>(&mut self, text: &'t str, raw: &[u8], lossy: bool, event: &mut Event<'t>) {
         if let Some(month) = bsd_month(raw) {
             self.months |= 1 << (month - 1);
             self.last_bsd = Some((self.counts.lines, month));
         }
+        let line = self.counts.lines;
         self.counts.lines += 1;
         if raw.len() > self.max_line {
             self.counts.too_long += 1;
@@ -936,30 +1164,41 @@ impl ChunkParser<'_> {
         if lossy {
             self.counts.invalid_utf8 += 1;
         }
-        match parse::parse_line_cached(text, self.time, &mut self.minutes) {
-            LineOutcome::Event(event) if !self.window.contains(event.ts) => {
+        match parse::parse_line_into(text, self.time, &mut self.minutes, event) {
+            Parsed::Event if !self.window.contains(event.ts) => {
                 self.counts.outside_window += 1;
             }
-            LineOutcome::Event(event) => {
-                self.counts.count_event(&event);
+            Parsed::Event => {
+                self.counts.count_event(event);
+                let offset = self.line_offset(raw, line);
+                let at = Location {
+                    input: self.id,
+                    offset,
+                };
+                let mut pushed = false;
                 if let Some(builder) = &mut self.builder {
-                    if self.projection.keeps(&event) {
-                        builder.push(&event);
+                    if self.projection.keeps(event) {
+                        builder.push(event, at);
+                        pushed = true;
                     }
                 }
                 if let Some((projection, builder)) = &mut self.export {
-                    if projection.keeps(&event) {
-                        builder.push(&event);
+                    if projection.keeps(event) {
+                        builder.push(event, at);
+                        pushed = true;
                         if let Some(keep) = &mut self.keep {
-                            keep.push(self.projection.keeps(&event));
+                            keep.push(self.projection.keeps(event));
                         }
                     }
                 }
+                if pushed && self.mark_rows {
+                    self.marks.push((offset, line));
+                }
             }
-            LineOutcome::Skipped(Skip::Known) => self.counts.known += 1,
-            LineOutcome::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
-            LineOutcome::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
-            LineOutcome::Skipped(Skip::Unrecognized) => {
+            Parsed::Skipped(Skip::Known) => self.counts.known += 1,
+            Parsed::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,
+            Parsed::Skipped(Skip::NoSyslogHeader) => self.counts.no_syslog_header += 1,
+            Parsed::Skipped(Skip::Unrecognized) => {
                 self.counts.unrecognized += 1;
                 if self.keep_unrecognized {
                     self.unrecognized.extend_from_slice(raw);

@@ -189,8 +189,9 @@ fn odd_line_ends_and_bytes_are_counted() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(overview_count(&out.stdout, "read"), 4);
-    assert_eq!(overview_count(&out.stdout, "events"), 1);
-    assert_eq!(overview_count(&out.stdout, "known, not reported"), 2);
+    // connect, reject, disconnect.
+    assert_eq!(overview_count(&out.stdout, "events"), 3);
+    assert_eq!(overview_count(&out.stdout, "known, not reported"), 0);
     assert_eq!(overview_count(&out.stdout, "unrecognized Postfix lines"), 1);
     assert_eq!(
         overview_count(&out.stdout, "invalid UTF-8 (also counted above)"),
@@ -278,6 +279,24 @@ fn empty_input_gives_an_empty_report() {
     assert_eq!(overview_count(&out.stdout, "read"), 0);
 }
 
+/// The README names the dictionary-encoded columns: exactly the frame's
+/// categoricals, so that analysts know what `category` to expect.
+#[test]
+fn readme_names_every_categorical_column() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let paragraph = readme
+        .split("String columns whose values repeat")
+        .nth(1)
+        .and_then(|rest| rest.split(") are dictionary encoded").next())
+        .expect("the README's list of dictionary-encoded columns");
+    let mut listed: Vec<&str> = paragraph.split('`').skip(1).step_by(2).collect();
+    let mut categorical = maillog_report::frame::CATEGORICAL.to_vec();
+    listed.sort_unstable();
+    categorical.sort_unstable();
+    assert_eq!(listed, categorical);
+}
+
 /// The README's schema table is the frame's schema, column for column.
 #[test]
 fn readme_documents_every_frame_column() {
@@ -341,7 +360,7 @@ fn parquet_reads_back_equal_to_the_frame() {
         read.equals_missing(&written),
         "values survive the round trip"
     );
-    assert_eq!(read.height(), 4447);
+    assert_eq!(read.height(), 4870);
 
     let metadata = ParquetReader::new(std::fs::File::open(&path).unwrap())
         .get_metadata()
@@ -451,5 +470,19 @@ fn systemd_units_verify() {
         "systemd-analyze verify: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The README's table of finding ids is the list `--finding` takes.
+#[test]
+fn readme_lists_every_finding_id() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let expected: String = maillog_report::report::findings::IDS
+        .iter()
+        .map(|(id, about)| format!("| `{id}` | {about} |\n"))
+        .collect();
+    assert!(
+        readme.contains(&expected),
+        "README finding ids differ; expected:\n{expected}"
     );
 }

@@ -15,6 +15,16 @@
 //! records with `conn_use=2 delay=…`, a comma lost: Postfix always writes
 //! `, ` between the pairs of a delivery record, and the `key=value`
 //! scanner reads the separators Postfix writes).
+//!
+//! Session lines (connect, disconnect, TLS, postscreen, dnsblog, anvil,
+//! master, smtp connect failures, …) are events since schema 3: most of the
+//! known column moved to the events column (pixelpark: 67 624 known lines
+//! became 2 225). The unrecognized column did not change, line for line:
+//! every session line of the corpus parses, and the damaged ones were
+//! unrecognized before (ministryofjustice's `connect from` glued to a
+//! `client=` line). The known lines left are `-v` traces, tlsproxy's
+//! bookkeeping, postscreen's cache cleanup, TLS handshake chatter and the
+//! before-queue proxy's `NOQUEUE: client=`.
 
 use std::path::Path;
 
@@ -27,14 +37,14 @@ use super::support;
 /// (file, lines, events, known, other programs, no syslog header, unrecognized)
 const PINNED: &[(&str, u64, u64, u64, u64, u64, u64)] = &[
     ("anantg21-postfix-dashboard.maillog", 29, 28, 1, 0, 0, 0),
-    ("crowdsec-hub-postfix.log", 18, 16, 2, 0, 0, 0),
-    ("digineo-postfix_exporter.mail.log", 53, 46, 7, 0, 0, 0),
-    ("fail2ban-postfix.log", 63, 43, 20, 0, 0, 0),
+    ("crowdsec-hub-postfix.log", 18, 18, 0, 0, 0, 0),
+    ("digineo-postfix_exporter.mail.log", 53, 53, 0, 0, 0, 0),
+    ("fail2ban-postfix.log", 63, 58, 5, 0, 0, 0),
     (
         "infohtreasure-Postfix-Maillog-Dump.maillog.log",
         13888,
-        317,
-        10333,
+        410,
+        10240,
         1939,
         1298,
         1,
@@ -42,20 +52,20 @@ const PINNED: &[(&str, u64, u64, u64, u64, u64, u64)] = &[
     (
         "infohtreasure-Postfix-Maillog-Dump.mailog2.log",
         6747,
-        218,
-        5230,
+        308,
+        5140,
         0,
         1298,
         1,
     ),
-    ("inqueue-postfix-ecs-pipeline.mail.log", 20, 16, 3, 0, 0, 1),
-    ("kumina-postfix_exporter-tests.log", 50, 46, 4, 0, 0, 0),
+    ("inqueue-postfix-ecs-pipeline.mail.log", 20, 19, 0, 0, 0, 1),
+    ("kumina-postfix_exporter-tests.log", 50, 48, 2, 0, 0, 0),
     ("maillogsentinel-sample_sasl.log", 139, 139, 0, 0, 0, 0),
     (
         "mephistophiles-postfix-log-parser-tests.log",
         39,
-        35,
-        4,
+        39,
+        0,
         0,
         0,
         0,
@@ -69,27 +79,27 @@ const PINNED: &[(&str, u64, u64, u64, u64, u64, u64)] = &[
         12,
         2,
     ),
-    ("modoboa-maillog-tests.mail.log", 519, 149, 182, 188, 0, 0),
-    ("msimerson-postfix-parser-tests.log", 11, 8, 2, 0, 0, 1),
-    ("ossec-hids-tests.log", 4, 2, 2, 0, 0, 0),
+    ("modoboa-maillog-tests.mail.log", 519, 306, 25, 188, 0, 0),
+    ("msimerson-postfix-parser-tests.log", 11, 10, 0, 0, 0, 1),
+    ("ossec-hids-tests.log", 4, 3, 1, 0, 0, 0),
     (
         "pixelpark-postfix-logsums.mail.log",
         69861,
-        1965,
-        67624,
+        67364,
+        2225,
         272,
         0,
         0,
     ),
-    ("pk65-search_postfix_log.mail.log", 25, 19, 5, 0, 0, 1),
-    ("postfix-grok-patterns-tests.msg", 178, 76, 101, 0, 0, 1),
-    ("postfix-logwatch-TD.msg", 338, 212, 57, 52, 0, 17),
-    ("promqueen-maillog_exporter-tests.log", 4, 3, 1, 0, 0, 0),
+    ("pk65-search_postfix_log.mail.log", 25, 24, 0, 0, 0, 1),
+    ("postfix-grok-patterns-tests.msg", 178, 150, 27, 0, 0, 1),
+    ("postfix-logwatch-TD.msg", 338, 255, 14, 52, 0, 17),
+    ("promqueen-maillog_exporter-tests.log", 4, 4, 0, 0, 0, 0),
     ("schweikert-mailgraph-postfix-log.txt", 19, 18, 0, 0, 0, 1),
-    ("sekiltoyai-postfix-log-parser.log", 36, 32, 3, 0, 1, 0),
-    ("sshguard-parser-tests.log", 11, 4, 6, 1, 0, 0),
-    ("wazuh-ruleset-tests.log", 4, 3, 1, 0, 0, 0),
-    ("youyo-postfix-log-parser.test.log", 22, 16, 6, 0, 0, 0),
+    ("sekiltoyai-postfix-log-parser.log", 36, 34, 1, 0, 1, 0),
+    ("sshguard-parser-tests.log", 11, 10, 0, 1, 0, 0),
+    ("wazuh-ruleset-tests.log", 4, 4, 0, 0, 0, 0),
+    ("youyo-postfix-log-parser.test.log", 22, 22, 0, 0, 0, 0),
 ];
 
 fn scan_bytes(name: &str, bytes: Vec<u8>) -> LineCounts {

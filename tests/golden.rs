@@ -53,9 +53,11 @@ fn whole_outputs_equal_the_golden_files() {
     for (name, extra) in CASES {
         let mut args = vec!["--year", "2026"];
         args.extend_from_slice(extra);
-        let log = lab_log();
-        args.push(&log);
+        // Relative, from the checkout: findings name the file, and the
+        // golden files must not depend on where the repository lives.
+        args.push("sample-logs/maillog");
         let out = support::binary()
+            .current_dir(support::repo())
             .env_remove("COLUMNS")
             .args(&args)
             .output()
@@ -113,6 +115,20 @@ fn readme_samples_are_real_output() {
         rewritten.push_str(before);
         let (comment, after) = from_mark.split_once("-->\n").expect("a closed comment");
         let args: Vec<&str> = comment[MARK.len()..].split_whitespace().collect();
+        // Samples of the shared corpus (read in place, never copied here)
+        // are checked where it is.
+        let corpus_missing = args
+            .iter()
+            .any(|a| a.starts_with("../shared/") && !support::repo().join(a).exists());
+        if corpus_missing {
+            assert!(
+                std::env::var("CI").is_err(),
+                "{args:?}: the shared corpus is missing under CI"
+            );
+            rewritten.push_str(&from_mark[..from_mark.len() - after.len()]);
+            rest = after;
+            continue;
+        }
         let body = after
             .strip_prefix("```text\n")
             .expect("a ```text block after the sample comment");

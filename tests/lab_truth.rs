@@ -269,7 +269,7 @@ fn virtual_domain_rejects_are_one_row_in_the_default_report() {
         "the reason, wrapped:\n{text}"
     );
     assert!(
-        flat.contains("erg.school is in virtual_mailbox_domains"),
+        flat.contains("erg.school is listed in virtual_mailbox_domains"),
         "the finding names the fix:\n{text}"
     );
 }

@@ -7,16 +7,18 @@
 use maillog_report::input::{Input, Source};
 use maillog_report::messages::{self, Fate, Message, Messages, Origin};
 use maillog_report::scan::{scan, ScanOptions};
+use polars::prelude::DataFrame;
 use serde_json::Value;
 
 use super::support::{self, lab_log};
 
-fn messages_of(inputs: &[&str]) -> Messages {
+/// The event frame of `inputs`: the messages borrow from it.
+fn frame_of(inputs: &[&str]) -> DataFrame {
     let inputs: Vec<&[u8]> = inputs.iter().map(|t| t.as_bytes()).collect();
-    messages_of_bytes(&inputs)
+    frame_of_bytes(&inputs)
 }
 
-fn messages_of_bytes(inputs: &[&[u8]]) -> Messages {
+fn frame_of_bytes(inputs: &[&[u8]]) -> DataFrame {
     let inputs: Vec<Input> = inputs
         .iter()
         .enumerate()
@@ -26,8 +28,11 @@ fn messages_of_bytes(inputs: &[&[u8]]) -> Messages {
             mtime: None,
         })
         .collect();
-    let scanned = scan(&inputs, &ScanOptions::every_event(3, 2026));
-    messages::build(&scanned.frame).expect("messages")
+    scan(&inputs, &ScanOptions::every_event(3, 2026)).frame
+}
+
+fn messages_of(frame: &DataFrame) -> Messages<'_> {
+    messages::build(frame).expect("messages")
 }
 
 fn lab_lines() -> String {
@@ -77,7 +82,8 @@ fn a_reused_queue_id_is_two_messages() {
     assert_eq!(first.len(), 6, "{first:#?}");
     let mut text: Vec<String> = first.clone();
     text.extend(first.iter().map(|l| later(l)));
-    let m = messages_of(&[&text.join("\n")]);
+    let frame = frame_of(&[&text.join("\n")]);
+    let m = messages_of(&frame);
     let with_id: Vec<&Message> = m
         .list
         .iter()
@@ -101,7 +107,8 @@ fn a_reused_queue_id_is_two_messages() {
         .cloned()
         .collect();
     gap.extend(first.iter().map(|l| later(l)));
-    let m = messages_of(&[&gap.join("\n")]);
+    let frame = frame_of(&[&gap.join("\n")]);
+    let m = messages_of(&frame);
     let with_id: Vec<&Message> = m
         .list
         .iter()
@@ -113,7 +120,8 @@ fn a_reused_queue_id_is_two_messages() {
 
 #[test]
 fn notifications_are_linked_to_the_message_they_report_on() {
-    let m = messages_of(&[&lab_lines()]);
+    let frame = frame_of(&[&lab_lines()]);
+    let m = messages_of(&frame);
     let notifications: Vec<&Message> = m
         .list
         .iter()
@@ -220,7 +228,8 @@ fn tls_delivery_lines_count_as_deliveries() {
     assert!(lines
         .iter()
         .any(|l| l.contains("tls=may, dsn=2.0.0, status=sent")));
-    let m = messages_of(&[&lines.join("\n")]);
+    let frame = frame_of(&[&lines.join("\n")]);
+    let m = messages_of(&frame);
     assert_eq!(m.list.len(), 1);
     assert_eq!((m.list[0].sent, m.list[0].fate()), (1, Fate::Delivered));
 }
@@ -237,19 +246,21 @@ fn other_instances_keep_their_own_queues() {
             .iter()
             .map(|l| l.replace(" postfix/", " postfix-out/")),
     );
-    let m = messages_of(&[&text.join("\n")]);
+    let frame = frame_of(&[&text.join("\n")]);
+    let m = messages_of(&frame);
     let instances: Vec<&str> = m
         .list
         .iter()
         .filter(|m| m.queue_id == "0C3B7B43FC")
-        .map(|m| m.instance.as_str())
+        .map(|m| m.instance)
         .collect();
     assert_eq!(instances, ["postfix", "postfix-out"]);
 }
 
 #[test]
 fn the_submission_listener_and_qmgr_log_one_message() {
-    let m = messages_of(&[&lab_lines()]);
+    let frame = frame_of(&[&lab_lines()]);
+    let m = messages_of(&frame);
     let log = lab_lines();
     let submitted: Vec<&str> = log
         .lines()
@@ -272,7 +283,8 @@ fn a_content_filter_counts_each_message_once() {
     // pixelpark: an amavis relay with long queue ids; each message goes to
     // 127.0.0.1:10024 (or :10026) and comes back as a new queue id.
     let log = std::fs::read(corpus.join("pixelpark-postfix-logsums.mail.log")).unwrap();
-    let m = messages_of_bytes(&[&log]);
+    let frame = frame_of_bytes(&[&log]);
+    let m = messages_of(&frame);
     assert!(m
         .list
         .iter()

@@ -117,6 +117,9 @@ fn scan_streamed(
             consumed: None,
         },
         time,
+        id: 0,
+        json: false,
+        mark_rows: false,
     };
     scan_inputs(vec![input], &options, None, sink, &|_| {})
 }
@@ -128,6 +131,30 @@ fn scan_mapped(data: &[u8], chunks: usize) -> Scan {
         mtime: None,
     };
     scan(&[input], &options(chunks))
+}
+
+/// Every row's offset is a line start of `data`, and its line number from
+/// the scan's marks is the line's.
+fn assert_lines_numbered(scan: &Scan, data: &[u8]) {
+    let offsets = scan
+        .frame
+        .column(maillog_report::frame::col::OFFSET)
+        .unwrap()
+        .u64()
+        .unwrap();
+    for offset in offsets.into_no_null_iter() {
+        let at = offset as usize;
+        assert!(
+            at == 0 || data[at - 1] == b'\n',
+            "offset {at} starts a line"
+        );
+        let line = 1 + memchr::memchr_iter(b'\n', &data[..at]).count() as u64;
+        assert_eq!(
+            maillog_report::scan::line_of(&scan.line_index, 0, offset, data),
+            Some(line),
+            "offset {at}"
+        );
+    }
 }
 
 fn assert_same(a: &Scan, b: &Scan, what: &str) {
@@ -178,6 +205,10 @@ proptest! {
         let streamed = scan_streamed(&path, &data, block_bytes, None);
         assert_same(&streamed, &mapped, &format!("{format:?}, blocks of {block_bytes}"));
         prop_assert_eq!(&streamed.inputs[0].extent, &input::Extent::of(&data));
+        // Offsets are those of the content as read (the frames are equal),
+        // and a row's line number is the same from either scan's marks.
+        assert_lines_numbered(&streamed, &data);
+        assert_lines_numbered(&mapped, &data);
         prop_assert_eq!(streamed.inputs[0].last_month, maillog_report::scan::last_bsd_month(&data));
     }
 }
@@ -388,7 +419,12 @@ fn every_format_and_path_gives_the_mapped_output() {
             std::fs::write(&path, &bytes).unwrap();
             let out = json_run(&[path.to_str().unwrap()]);
             assert!(out.status.success(), "{name}: {}", stderr(&out));
-            assert_eq!(out.stdout, reference.stdout, "{name}");
+            // The samples name the file read; their lines are the same.
+            assert_eq!(
+                support::without_sample_files(&out.stdout),
+                support::without_sample_files(&reference.stdout),
+                "{name}"
+            );
             std::fs::remove_file(&path).unwrap();
         }
         let mut child = binary()
@@ -403,7 +439,8 @@ fn every_format_and_path_gives_the_mapped_output() {
         let out = child.wait_with_output().unwrap();
         writer.join().unwrap().unwrap();
         assert!(out.status.success(), "{ext} on stdin: {}", stderr(&out));
-        assert_eq!(out.stdout, reference.stdout, "{ext} on standard input");
+        let (stdin, file) = support::pipe_comparable("-", &out.stdout, &reference.stdout);
+        assert_eq!(stdin, file, "{ext} on standard input");
     }
 }
 
@@ -574,9 +611,20 @@ fn a_rotated_set_in_any_order_reads_as_the_whole_log() {
             let out = json_run(&all);
             assert!(out.status.success(), "{}", stderr(&out));
             assert_eq!(stderr(&out), "");
+            // A sample names its piece and its line and offset there: as
+            // the whole log's, they are the piece's first line and byte
+            // plus those.
+            let as_whole = support::with_samples(&out.stdout, |s| {
+                let file = s["file"].as_str().unwrap().to_string();
+                let piece = names.iter().position(|n| *n == file).unwrap();
+                let (lines, bytes) = [(0, 0), (1500, a), (3300, b)][piece];
+                s["file"] = whole.to_str().unwrap().into();
+                s["line"] = (s["line"].as_u64().unwrap() + lines).into();
+                s["offset"] = (s["offset"].as_u64().unwrap() + bytes as u64).into();
+            });
             assert_eq!(
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&expected.stdout),
+                as_whole,
+                support::with_samples(&expected.stdout, |_| {}),
                 "{report}, order {order:?}"
             );
         }
@@ -689,7 +737,12 @@ fn the_same_content_named_twice_is_read_once() {
             stderr(&out),
             format!("maillog-report: {dup}: note: same content as {of}; read once\n")
         );
-        assert_eq!(out.stdout, alone.stdout, "{args:?}");
+        // The samples name the input read (the first named).
+        assert_eq!(
+            support::without_sample_files(&out.stdout),
+            support::without_sample_files(&alone.stdout),
+            "{args:?}"
+        );
     }
     // The same start is not the same content.
     let out = json_run(&[p, o]);
@@ -720,7 +773,8 @@ fn the_same_content_named_twice_is_read_once() {
         stderr(&out),
         format!("maillog-report: {f}: note: same content as {f}; read once\n")
     );
-    assert_eq!(out.stdout, alone.stdout, "the pipe read whole, once");
+    let (pipe, file) = support::pipe_comparable(f, &out.stdout, &alone.stdout);
+    assert_eq!(pipe, file, "the pipe read whole, once");
 }
 
 /// With an export, the frame is taken from the exported rows (its columns,
@@ -771,6 +825,9 @@ fn the_frame_taken_from_the_exported_rows_equals_the_frame_built() {
                 consumed: None,
             },
             time,
+            id: 0,
+            json: false,
+            mark_rows: false,
         }],
         &options,
         None,
@@ -876,4 +933,113 @@ fn a_wrong_guess_of_the_last_month_is_read_again_or_noted() {
         stderr(&piped)
     );
     assert_ne!(piped.stdout, mapped.stdout);
+}
+
+/// journalctl's JSON (`-o json`) of the lab log, one record per line, and
+/// at its end a record far longer than any line (`--max-line 2000`).
+fn lab_as_json() -> Vec<u8> {
+    use maillog_report::parse::syslog::parse_envelope;
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let env = parse_envelope(line, &TimeContext::utc_in(2026)).expect("a syslog line");
+        let record = serde_json::json!({
+            "__CURSOR": "s=0",
+            "__REALTIME_TIMESTAMP": env.ts.to_string(),
+            "_HOSTNAME": env.host,
+            "SYSLOG_IDENTIFIER": env.program,
+            "_PID": env.pid.map(|p| p.to_string()),
+            "MESSAGE": env.message,
+        });
+        serde_json::to_writer(&mut out, &record).unwrap();
+        out.push(b'\n');
+    }
+    let long = serde_json::json!({
+        "__REALTIME_TIMESTAMP": "1795449600000000",
+        "_HOSTNAME": "relay",
+        "SYSLOG_IDENTIFIER": "postfix/smtpd",
+        "_PID": "1",
+        "MESSAGE": "x".repeat(200_000),
+    });
+    serde_json::to_writer(&mut out, &long).unwrap();
+    out.push(b'\n');
+    out
+}
+
+/// JSON records are turned into lines block by block: a JSON log mapped,
+/// read as a live log, compressed, or on standard input gives one report,
+/// and its findings' sample lines are the records' (line numbers those of
+/// the lab log, one record a line; the text the line made of the record).
+#[test]
+fn journal_json_in_blocks_gives_the_mapped_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = lab_as_json();
+    let plain = dir.path().join("journal.json");
+    std::fs::write(&plain, &data).unwrap();
+    set_mtime(&plain, Duration::from_secs(3600));
+    let p = plain.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = json_run(&[&["--max-line", "2000"], args].concat());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    let mapped = run(&[p]);
+    let lines = support::overview(&mapped.stdout, "lines");
+    assert_eq!(lines["too long, skipped"], 1, "{lines:?}");
+
+    // The samples: the lab log's line numbers, the records as lines.
+    let lab = run(&[&lab_log()]);
+    let samples = |json: &[u8]| {
+        let found = std::cell::RefCell::new(Vec::new());
+        support::with_samples(json, |s| {
+            found
+                .borrow_mut()
+                .push((s["line"].as_u64().unwrap(), s["text"].clone()))
+        });
+        found.into_inner()
+    };
+    let (ours, lab) = (samples(&mapped.stdout), samples(&lab.stdout));
+    assert!(!ours.is_empty());
+    assert_eq!(ours.len(), lab.len());
+    for ((line, text), (lab_line, lab_text)) in ours.iter().zip(&lab) {
+        assert_eq!(line, lab_line);
+        let message = lab_text.as_str().unwrap().split_once("]: ").unwrap().1;
+        let text = text.as_str().unwrap();
+        assert!(
+            text.starts_with("2026-11-23T") && text.ends_with(message),
+            "{text}"
+        );
+    }
+
+    std::fs::write(&plain, &data).unwrap();
+    assert_eq!(
+        run(&[p]).stdout,
+        mapped.stdout,
+        "a live log, read in blocks"
+    );
+    for (format, ext) in COMPRESSED {
+        let path = dir.path().join(format!("journal.json.{ext}"));
+        std::fs::write(&path, compress(format, &data)).unwrap();
+        let out = run(&[path.to_str().unwrap()]);
+        assert_eq!(
+            support::without_sample_files(&out.stdout),
+            support::without_sample_files(&mapped.stdout),
+            "{ext}"
+        );
+    }
+    let mut child = binary()
+        .args(["--year", "2026", "--format", "json", "--top", "0"])
+        .args(["--max-line", "2000", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (stdin, file) = support::pipe_comparable("-", &out.stdout, &mapped.stdout);
+    assert_eq!(stdin, file, "standard input");
 }

@@ -163,6 +163,34 @@ fn a_day_of_a_two_day_log_has_that_day_s_totals() {
             assert_eq!(both[item], *n, "both days, distinct: {item}");
         }
     }
+    // The fates read fewer columns and no `message-id=` lines: a
+    // notification's link must still find its message when its queue id
+    // was used the day before.
+    let fates = |args: &[&str]| -> Vec<(String, u64, u64)> {
+        let mut all = vec!["--format", "json", "--report", "fates", "--year", "2026"];
+        all.extend_from_slice(args);
+        let out = support::run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["fates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let n = |k: &str| r[k].as_u64().unwrap();
+                (
+                    r["fate"].as_str().unwrap().to_string(),
+                    n("received"),
+                    n("other"),
+                )
+            })
+            .collect()
+    };
+    let doubled: Vec<_> = fates(&[&lab_log()])
+        .into_iter()
+        .map(|(fate, received, other)| (fate, 2 * received, 2 * other))
+        .collect();
+    assert_eq!(fates(&[path]), doubled);
     // --since/--until: the same window as -d.
     let window = totals(&[
         "--year",
@@ -488,5 +516,38 @@ fn grand_totals_agree_with_pflogsumm_but_for_known_causes() {
                 }
             }
         }
+    }
+}
+
+/// A named `--tz` is the zone classic stamps are read in, whatever the
+/// environment's TZ says (the lab wrote `Nov 23 14:04:28` in UTC; read in
+/// Brussels it is 13:04:28 UTC, read in +05:00 09:04:28). Printed back in
+/// the same zone, the hour stays 14.
+#[test]
+fn named_zones_read_classic_stamps_in_that_zone() {
+    for (environment, tz, first) in [
+        ("UTC", "Europe/Brussels", "2026-11-23T13:04:28"),
+        ("America/New_York", "Europe/Brussels", "2026-11-23T13:04:28"),
+        ("Europe/Brussels", "UTC", "2026-11-23T14:04:28"),
+        ("America/New_York", "+05:00", "2026-11-23T09:04:28"),
+        (
+            "America/New_York",
+            "America/New_York",
+            "2026-11-23T19:04:28",
+        ),
+    ] {
+        let out = support::binary()
+            .env("TZ", environment)
+            .args(["--tz", tz, "--year", "2026", "--group-by", "hour"])
+            .args(["--format", "csv", &lab_log()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        let text = support::stdout(&out);
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("14,") && row.contains(first),
+            "TZ={environment} --tz {tz}: {row}"
+        );
     }
 }

@@ -6,6 +6,8 @@ mod bad_input;
 mod chunks;
 mod cli;
 mod corpus;
+mod findings;
+mod formats;
 mod golden;
 mod inputs;
 mod lab_truth;

@@ -61,6 +61,15 @@ pub mod col {
     pub const UID: &str = "uid";
     pub const MESSAGE_ID: &str = "message_id";
     pub const RELATED_QUEUE_ID: &str = "related_queue_id";
+    pub const COUNTERS: &str = "counters";
+    pub const TLS_LEVEL: &str = "tls_level";
+    pub const TLS_PROTOCOL: &str = "tls_protocol";
+    pub const TLS_CIPHER: &str = "tls_cipher";
+    pub const TLS_BITS: &str = "tls_bits";
+    pub const VALUE: &str = "value";
+    pub const DNSBL: &str = "dnsbl";
+    pub const INPUT: &str = "input";
+    pub const OFFSET: &str = "offset";
 }
 
 /// (column, type, meaning, example), in frame order.
@@ -70,19 +79,19 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::INSTANCE, "str", "syslog_name and service: `postfix`, `postfix/submission`, `postfix-out`", "postfix/submission"),
     (col::DAEMON, "str", "Postfix program: `smtpd`, `postscreen`, `cleanup`, `qmgr`, `smtp`, `local`, …", "smtpd"),
     (col::PID, "u32", "process id", "4508"),
-    (col::KIND, "str", "event kind: reject, reject_warning, hold, discard, filter, redirect, milter_reject, milter_hold, milter_discard, content_check, proxy_accept, proxy_reject, delivery, queued, removed, expired, client, pickup, message_id, notification, warning, error, fatal, panic", "reject"),
-    (col::ACTION, "str", "action word as logged (`reject`, `milter-reject`, `replace`, …)", "reject"),
+    (col::KIND, "str", "event kind: reject, reject_warning, hold, discard, filter, redirect, milter_reject, milter_hold, milter_discard, content_check, proxy_accept, proxy_reject, delivery, queued, removed, expired, client, pickup, message_id, notification, connect, disconnect, lost_connection, timeout, too_many_errors, tls, sasl_failure, postscreen, anvil, connect_error, master, postsuper, warning, error, fatal, panic", "reject"),
+    (col::ACTION, "str", "action word as logged (`reject`, `milter-reject`, `replace`, …); postscreen's verdict (`PASS OLD`, `DNSBL`, `PREGREET`, …) or `listed`; anvil's `connection rate`, …; master's `started`, `reload`, …; postsuper's `deleted`, `held`, …", "reject"),
     (col::QUEUE_ID, "str", "queue id; null for NOQUEUE", "3B4E2B42C1"),
-    (col::STAGE, "str", "SMTP stage of an action: CONNECT, HELO, EHLO, MAIL, RCPT, DATA, BDAT, END-OF-MESSAGE, VRFY, header, body", "RCPT"),
-    (col::CLIENT_NAME, "str", "SMTP client host name (`unknown` without reverse DNS)", "unknown"),
+    (col::STAGE, "str", "SMTP stage of an action or of a session's end: CONNECT, HELO, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, BDAT, END-OF-MESSAGE, VRFY, UNKNOWN, header, body; postscreen's test (`tests after SMTP handshake`)", "RCPT"),
+    (col::CLIENT_NAME, "str", "SMTP client host name (`unknown` without reverse DNS; a warning's unverified `hostname H`)", "unknown"),
     (col::CLIENT_IP, "str", "SMTP client address", "127.0.0.5"),
     (col::CLIENT_PORT, "u16", "SMTP client port (postscreen, smtpd_client_port_logging)", "36942"),
-    (col::CODE, "u16", "SMTP reply code: ours for actions, the remote server's for deliveries", "550"),
+    (col::CODE, "u16", "SMTP reply code: ours for actions, the remote server's for deliveries and smtp SASL failures", "550"),
     (col::ENHANCED, "str", "enhanced status code of the reply (`5.1.1`)", "5.1.1"),
     (col::ADDRESS, "str", "the `<address>` a reject reply names", "jdoe@erg.school"),
-    (col::REASON, "str", "reply text without codes and address; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
+    (col::REASON, "str", "reply text without codes and address (a SASL failure's reason, a connect error), or a warning's message; addresses, IPs and queue ids replaced (`ADDR`, `[IP]`, `QID`) so that it groups", "Recipient address rejected: User unknown in virtual mailbox table"),
     (col::RESTRICTION, "str", "restriction inferred from the reply: `reject_unlisted_recipient`, `reject_rbl_client zen.spamhaus.org`, …; `unknown` if no rule matched", "reject_unlisted_recipient"),
-    (col::TEXT, "str", "full text as logged: the reply of an action, the `(…)` of a delivery, a warning's message", "550 5.1.1 <jdoe@erg.school>: Recipient address rejected: …"),
+    (col::TEXT, "str", "full text as logged: the reply of an action, the `(…)` of a delivery, a warning's message; the state an smtp session broke in, the details after a TLS summary's bits, postscreen's client input, a dnsblog answer, anvil's service, master's message", "550 5.1.1 <jdoe@erg.school>: Recipient address rejected: …"),
     (col::FROM, "str", "envelope sender as logged; empty string for the null sender `<>`", "noreply@xamxam.example"),
     (col::FROM_DOMAIN, "str", "sender domain, lower-cased", "xamxam.example"),
     (col::TO, "str", "recipient as logged", "jdoe@erg.school"),
@@ -90,11 +99,11 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::ORIG_TO, "str", "original recipient before aliasing", "postmaster@relay.xamxam.example"),
     (col::PROTO, "str", "SMTP or ESMTP", "ESMTP"),
     (col::HELO, "str", "HELO/EHLO name the client gave", "app01.xamxam.example"),
-    (col::SASL_METHOD, "str", "SASL mechanism of an authenticated client", "PLAIN"),
-    (col::SASL_USERNAME, "str", "SASL user of an authenticated client", "vmail@uhu-banane.net"),
-    (col::RELAY_HOST, "str", "next hop host name, or `none`, `local`, `virtual`, a pipe transport", "mx.greylist.example"),
-    (col::RELAY_IP, "str", "next hop address (or `private/socket`)", "127.0.0.20"),
-    (col::RELAY_PORT, "u16", "next hop port", "25"),
+    (col::SASL_METHOD, "str", "SASL mechanism of an authenticated client (or of a failed authentication)", "PLAIN"),
+    (col::SASL_USERNAME, "str", "SASL user of an authenticated client (or of a failed authentication, Postfix 3.9+)", "vmail@uhu-banane.net"),
+    (col::RELAY_HOST, "str", "next hop host name, or `none`, `local`, `virtual`, a pipe transport; the server of an smtp session line", "mx.greylist.example"),
+    (col::RELAY_IP, "str", "next hop address (or `private/socket`); postscreen `CONNECT`: the local address", "127.0.0.20"),
+    (col::RELAY_PORT, "u16", "next hop port; postscreen `CONNECT`: the local port", "25"),
     (col::CONN_USE, "u32", "connection reuse count", "2"),
     (col::DELAY, "f32", "seconds from arrival to this delivery attempt", "0.05"),
     (col::DELAY_BEFORE_QMGR, "f32", "delays a: before the queue manager", "0.01"),
@@ -110,6 +119,15 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::UID, "u32", "submitting user id (pickup)", "0"),
     (col::MESSAGE_ID, "str", "Message-ID header (cleanup)", "20261123140429.3B4E2B42C1@relay.xamxam.example"),
     (col::RELATED_QUEUE_ID, "str", "queue id this line points to: a notification's new message, `queued as`, `forwarded as`", "5A45B1D9B6"),
+    (col::COUNTERS, "str", "smtpd's command counters at `disconnect`, as logged", "ehlo=2 starttls=1 quit=1 commands=4"),
+    (col::TLS_LEVEL, "str", "TLS trust level: Anonymous, Untrusted, Trusted, Verified", "Anonymous"),
+    (col::TLS_PROTOCOL, "str", "TLS protocol version", "TLSv1.3"),
+    (col::TLS_CIPHER, "str", "TLS cipher (OpenSSL name)", "TLS_AES_256_GCM_SHA384"),
+    (col::TLS_BITS, "u16", "TLS cipher bits in use", "256"),
+    (col::VALUE, "u32", "a number the line states: DNSBL rank, PREGREET bytes, anvil maximum, postsuper message count, lost-connection DATA bytes, signal, PID", "3"),
+    (col::DNSBL, "str", "the DNS list of a dnsblog answer", "zen.spamhaus.org"),
+    (col::INPUT, "u16", "which input the line is in: its position among the inputs as read, in the order of their content (0 for the first)", "0"),
+    (col::OFFSET, "u64", "the byte offset of the line's start in its input (decompressed; of its record, for journalctl's JSON), the same whether the input was mapped or read in blocks", "10422"),
 ];
 
 /// Columns whose values repeat: a small vocabulary (kind, status, …), or
@@ -140,6 +158,14 @@ pub const CATEGORICAL: &[&str] = &[
     col::FROM_DOMAIN,
     col::TO,
     col::CLIENT_IP,
+    col::CLIENT_NAME,
+    col::RELAY_IP,
+    col::SASL_USERNAME,
+    col::HELO,
+    col::TLS_LEVEL,
+    col::TLS_PROTOCOL,
+    col::TLS_CIPHER,
+    col::DNSBL,
 ];
 
 type StrB = StringChunkedBuilder;
@@ -210,7 +236,7 @@ builders! {
     action: CatB = col::ACTION,
     queue_id: StrB = col::QUEUE_ID,
     stage: CatB = col::STAGE,
-    client_name: StrB = col::CLIENT_NAME,
+    client_name: CatB = col::CLIENT_NAME,
     client_ip: CatB = col::CLIENT_IP,
     client_port: U16B = col::CLIENT_PORT,
     code: U16B = col::CODE,
@@ -225,11 +251,11 @@ builders! {
     to_domain: CatB = col::TO_DOMAIN,
     orig_to: StrB = col::ORIG_TO,
     proto: CatB = col::PROTO,
-    helo: StrB = col::HELO,
+    helo: CatB = col::HELO,
     sasl_method: CatB = col::SASL_METHOD,
-    sasl_username: StrB = col::SASL_USERNAME,
+    sasl_username: CatB = col::SASL_USERNAME,
     relay_host: CatB = col::RELAY_HOST,
-    relay_ip: StrB = col::RELAY_IP,
+    relay_ip: CatB = col::RELAY_IP,
     relay_port: U16B = col::RELAY_PORT,
     conn_use: U32B = col::CONN_USE,
     delay: F32B = col::DELAY,
@@ -246,6 +272,15 @@ builders! {
     uid: U32B = col::UID,
     message_id: StrB = col::MESSAGE_ID,
     related_queue_id: StrB = col::RELATED_QUEUE_ID,
+    counters: StrB = col::COUNTERS,
+    tls_level: CatB = col::TLS_LEVEL,
+    tls_protocol: CatB = col::TLS_PROTOCOL,
+    tls_cipher: CatB = col::TLS_CIPHER,
+    tls_bits: U16B = col::TLS_BITS,
+    value: U32B = col::VALUE,
+    dnsbl: CatB = col::DNSBL,
+    input: U16B = col::INPUT,
+    offset: U64B = col::OFFSET,
 }
 
 /// A categorical column (global categories) with the builder interface of
@@ -299,8 +334,11 @@ impl FrameBuilder {
         self.rows
     }
 
-    pub fn push(&mut self, e: &Event<'_>) {
+    /// Appends `e`, logged at `at`.
+    pub fn push(&mut self, e: &Event<'_>, at: Location) {
         self.rows += 1;
+        put!(self.input, Some(at.input));
+        put!(self.offset, Some(at.offset));
         self.ts.append_value(e.ts);
         put!(self.host, Some(e.host));
         put!(self.instance, Some(e.instance));
@@ -343,6 +381,13 @@ impl FrameBuilder {
         put!(self.uid, e.uid);
         put!(self.message_id, e.message_id);
         put!(self.related_queue_id, e.related_queue_id);
+        put!(self.counters, e.counters);
+        put!(self.tls_level, e.tls_level);
+        put!(self.tls_protocol, e.tls_protocol);
+        put!(self.tls_cipher, e.tls_cipher);
+        put!(self.tls_bits, e.tls_bits);
+        put!(self.value, e.value);
+        put!(self.dnsbl, e.dnsbl);
 
         let scratch = &mut self.scratch;
         if let Some(builder) = &mut self.from_domain {
@@ -352,7 +397,14 @@ impl FrameBuilder {
             append_domain(builder, e.to, scratch);
         }
         if let Some(builder) = &mut self.reason {
-            match e.reason {
+            // A problem report's reason is its message, condensed as replies
+            // are (`warning: hash:/etc/postfix/x is unavailable. …`).
+            let problem = matches!(
+                e.kind,
+                EventKind::Warning | EventKind::Error | EventKind::Fatal | EventKind::Panic
+            );
+            let reason = e.reason.or(if problem { e.text } else { None });
+            match reason {
                 Some(reason) => {
                     let memo = &mut self.normalized[usize::from(e.kind.is_policy_action())];
                     builder.append_value(memo.get(reason, |out| {
@@ -379,6 +431,13 @@ impl FrameBuilder {
             }
         }
     }
+}
+
+/// Where an event's line is: the input and the byte offset of its start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub input: u16,
+    pub offset: u64,
 }
 
 /// The last input of a derivation from a reason, and its result: a reject
@@ -425,7 +484,8 @@ pub fn empty(projection: &Projection) -> DataFrame {
 /// The part of the events a run keeps in its frame: which rows and which
 /// columns. Reports ask for a few kinds and columns, and building the rest
 /// would be most of a run's time and memory (on the 1.1 GB bench log, 473 k
-/// rows of 12 columns instead of 1.47 M rows of 45: BENCHMARKS.md);
+/// rows of 12 columns instead of 1.47 M rows of 45: BENCHMARKS.md; the
+/// session events since then make the full frame larger still);
 /// `--parquet` and `--group-by` ask for more.
 ///
 /// `ts` is always built. The line counts and each kind's time span are kept
@@ -435,9 +495,9 @@ pub struct Projection {
     /// Bit i: column `SCHEMA[i]` is built.
     columns: u64,
     /// Bit k: every event of kind `EventKind::ALL[k]` is kept.
-    kinds: u32,
+    kinds: u64,
     /// Bit k: events of kind k that name a recipient (`to=`) are kept.
-    recipient_kinds: u32,
+    recipient_kinds: u64,
 }
 
 impl Projection {
@@ -511,15 +571,15 @@ impl Projection {
 
     /// Whether `event` gets a row.
     pub fn keeps(&self, event: &Event<'_>) -> bool {
-        let bit = 1 << event.kind.index();
+        let bit = 1u64 << event.kind.index();
         self.kinds & bit != 0 || (self.recipient_kinds & bit != 0 && event.to.is_some())
     }
 }
 
 // The bit sets above hold one bit per column and per kind.
-const _: () = assert!(SCHEMA.len() < 64 && EventKind::ALL.len() < 32);
+const _: () = assert!(SCHEMA.len() < 64 && EventKind::ALL.len() < 64);
 
-fn kind_bits(kinds: &[EventKind]) -> u32 {
+fn kind_bits(kinds: &[EventKind]) -> u64 {
     kinds.iter().fold(0, |bits, k| bits | 1 << k.index())
 }
 
@@ -539,6 +599,14 @@ mod tests {
         let mut listed = CATEGORICAL.to_vec();
         listed.sort_by_key(|name| SCHEMA.iter().position(|(n, ..)| n == name));
         assert_eq!(built, listed);
+    }
+
+    /// The `kind` column's documentation names every kind, in order.
+    #[test]
+    fn the_kind_column_lists_every_kind() {
+        let (_, _, meaning, _) = SCHEMA.iter().find(|(n, ..)| *n == col::KIND).unwrap();
+        let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(*meaning, format!("event kind: {}", names.join(", ")));
     }
 
     #[test]

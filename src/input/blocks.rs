@@ -9,6 +9,11 @@
 //! first `max_line + 2` bytes, so a 10 MB line costs no 10 MB buffer. The
 //! content's length, first and last bytes ([`Extent`]) are tracked from the
 //! bytes as read, for the dataset's run fingerprint.
+//!
+//! Each block knows where it is in the input as read: the offset of its
+//! first byte and the bytes left out of its long lines ([`Block::skips`]),
+//! so that a line's offset is the same whether the input was mapped or
+//! streamed (the frame's `offset` column, the findings' sample lines).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -158,6 +163,10 @@ pub struct BlockReader<'a> {
     /// In a line longer than `max_line + 2`: its further bytes are counted,
     /// not kept.
     skipping: bool,
+    /// The offset in the input of the carry's first byte (of the next
+    /// block), and the bytes left out of the carry's long line.
+    carry_start: u64,
+    carry_skips: Vec<(usize, u64)>,
     /// The content up to its last `\n` read so far, and the bytes after it.
     content: Extent,
     pending: Extent,
@@ -193,6 +202,8 @@ impl<'a> BlockReader<'a> {
             raw: 0,
             carry: Vec::new(),
             skipping: false,
+            carry_start: 0,
+            carry_skips: Vec::new(),
             content: Extent::default(),
             pending: Extent::default(),
             issue: None,
@@ -232,6 +243,8 @@ impl<'a> BlockReader<'a> {
         let mut block = Block {
             buf: buffer,
             len: 0,
+            start: self.carry_start,
+            skips: std::mem::take(&mut self.carry_skips),
         };
         block.reserve(self.carry.len());
         block.buf[..self.carry.len()].copy_from_slice(&self.carry);
@@ -244,6 +257,17 @@ impl<'a> BlockReader<'a> {
                 self.carry
                     .extend_from_slice(&block.buf[line_start..block.len]);
                 block.len = line_start;
+                // The carry's long line (if it has one) left bytes out
+                // after `line_start`; the block's complete lines, before.
+                let split = block.skips.partition_point(|&(at, _)| at < line_start);
+                self.carry_skips = block.skips[split..]
+                    .iter()
+                    .map(|&(at, n)| (at - line_start, n))
+                    .collect();
+                block.skips.truncate(split);
+                self.carry_start = block.start
+                    + line_start as u64
+                    + block.skips.iter().map(|&(_, n)| n).sum::<u64>();
                 return Some(block);
             }
             let room = self
@@ -303,12 +327,14 @@ impl<'a> BlockReader<'a> {
         if self.skipping {
             match memchr::memchr(b'\n', &block.buf[start..block.len]) {
                 None => {
+                    block.skip(start, (block.len - start) as u64);
                     block.len = start;
                     return;
                 }
                 Some(i) => {
                     // The long line ends here: its kept start is already
                     // in the block, before `start`.
+                    block.skip(start, i as u64);
                     block.buf.copy_within(start + i..block.len, start);
                     block.len -= i;
                     self.skipping = false;
@@ -323,6 +349,7 @@ impl<'a> BlockReader<'a> {
         // long, as it would the whole line.
         let keep = self.max_line.saturating_add(2);
         if block.len - *line_start > keep {
+            block.skip(*line_start + keep, (block.len - *line_start - keep) as u64);
             block.len = *line_start + keep;
             self.skipping = true;
         }
@@ -363,6 +390,7 @@ impl<'a> BlockReader<'a> {
         if drop_last {
             // A last line cut by damage, by the limit or by a writer.
             block.len = line_start;
+            block.skips.retain(|&(at, _)| at < line_start);
         } else {
             self.content.append(&self.pending);
         }
@@ -396,9 +424,38 @@ fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> (usize, io::Result<()>) {
 pub struct Block {
     buf: Vec<u8>,
     len: usize,
+    /// The offset of its first byte in the input as read (decompressed).
+    start: u64,
+    /// Where bytes of a long line were left out: (position in the block,
+    /// bytes left out there), in block order. Empty unless a line was
+    /// longer than `max_line + 2`.
+    skips: Vec<(usize, u64)>,
 }
 
 impl Block {
+    /// The offset of the block's first byte in the input.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// The bytes left out of long lines: (position in the block, count).
+    /// The byte at position `p` of the block is at `start + p` plus the
+    /// counts of the skips before `p` in the input.
+    pub fn skips(&self) -> &[(usize, u64)] {
+        &self.skips
+    }
+
+    /// `n` bytes left out at position `at` (added to a skip already there).
+    fn skip(&mut self, at: usize, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.skips.last_mut() {
+            Some((last, count)) if *last == at => *count += n,
+            _ => self.skips.push((at, n)),
+        }
+    }
+
     /// Room for `more` bytes after the block's end.
     fn reserve(&mut self, more: usize) {
         if self.buf.len() < self.len + more {

@@ -14,6 +14,8 @@
 pub mod blocks;
 pub mod chunks;
 pub mod compression;
+pub mod journal;
+pub mod readback;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
@@ -177,6 +179,46 @@ enum Body {
 }
 
 impl Opened {
+    /// An input already in memory (journalctl's output), read as a mapped
+    /// one is: cut into chunks.
+    pub fn in_memory(input: Input) -> Opened {
+        let head = input.data[..input.data.len().min(HEAD_BYTES)].to_vec();
+        Opened {
+            name: input.name,
+            mtime: input.mtime,
+            compression: Compression::None,
+            identity: None,
+            head,
+            tail: None,
+            file_size: Some(input.data.len() as u64),
+            consumed: Arc::new(AtomicU64::new(0)),
+            body: Body::Mapped(input.data),
+        }
+    }
+
+    /// Whether its content is journalctl's JSON (`-o json`): its first
+    /// byte other than white space is `{`.
+    pub fn is_json(&self) -> bool {
+        journal::is_json(&self.head)
+    }
+
+    /// Where its lines can be read again after the scan (the findings'
+    /// sample lines), at most `max_decompressed` bytes of a compressed one.
+    pub fn readback(&self, max_decompressed: u64) -> readback::Readback<'_> {
+        match &self.body {
+            Body::Mapped(source) => readback::Readback::Bytes(source),
+            Body::File { file, .. } if self.compression == Compression::None => {
+                readback::Readback::File(file)
+            }
+            Body::File { file, .. } => readback::Readback::Compressed {
+                file,
+                compression: self.compression,
+                limit: max_decompressed,
+            },
+            Body::Pipe(_) => readback::Readback::Gone,
+        }
+    }
+
     /// The mapped bytes of a memory-mapped input.
     pub fn mapped(&self) -> Option<&Source> {
         match &self.body {

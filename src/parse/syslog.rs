@@ -4,13 +4,30 @@
 //!
 //! Shapes accepted, each seen in real logs:
 //! - BSD `Mar  7 02:09:33 host prog[pid]: msg` with the day space-padded,
-//!   zero-padded (`Sep 05`, Postfix's own `maillog_file`) or unpadded (`Mar 7`);
+//!   zero-padded (`Sep 05`, Postfix's own `maillog_file`) or unpadded (`Mar 7`),
+//!   and with a fraction (`Nov 29 14:04:29.123456`, `journalctl -o short-precise`);
 //! - RFC 3339 `2023-03-14T00:00:31.185246+01:00 host prog[pid]: msg`, with or
-//!   without a fraction, with `Z` or an offset; converted to UTC;
-//! - `prog[pid] msg` without the colon (one published rsyslog template).
+//!   without a fraction, with `Z` or an offset, the offset also without its
+//!   colon (`+0000`, `journalctl -o short-iso` and `short-iso-precise`);
+//!   converted to UTC;
+//! - journalctl's `short-full`, `Sun 2026-11-29 05:35:09 UTC host prog[pid]:
+//!   msg`: `UTC`, `GMT` and numeric offsets are exact, a zone abbreviation
+//!   (`CET`, `EST`) is read in the run's zone, like a BSD stamp;
+//! - journalctl's `short-unix`, `1795961068.123456 host prog[pid]: msg`;
+//! - `prog[pid] msg` without the colon (one published rsyslog template);
+//! - any of these after a `<PRI>` (rsyslog's forward formats written to a
+//!   file, a capture of syslog traffic);
+//! - RFC 5424 `<22>1 2026-11-23T03:35:09.123456+01:00 host app procid msgid
+//!   [sd] msg` (rsyslog's `RSYSLOG_SyslogProtocol23Format`, syslog-ng's
+//!   `flags(syslog-protocol)`): the app-name is the tag (`postfix/smtpd`), the
+//!   procid the pid, structured data is skipped, a BOM before the message too.
 //!
 //! BSD stamps carry no year and no zone: the year comes from a [`YearRule`]
-//! decided before parsing, the zone from a fixed offset (UTC unless told).
+//! decided before parsing, the zone from [`BsdZone`] (the run's `--tz`).
+//!
+//! The classic shapes (BSD, RFC 3339) are tried first, on the first byte; the
+//! others are tried only when those fail, out of line, so that the lines of a
+//! classic log pay nothing for them.
 
 /// Microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
@@ -158,6 +175,11 @@ pub struct MinuteCache {
     /// `YYYY-MM-DDTHH:MM`, local time of the stamp (its offset is applied
     /// per line).
     rfc3339: Option<([u8; 16], i64)>,
+    /// `short-full`'s `YYYY-MM-DD HH:MM` with a numeric zone, as `rfc3339`.
+    full: Option<([u8; 16], i64)>,
+    /// `short-full`'s `YYYY-MM-DD HH:MM` with a zone abbreviation: UTC
+    /// seconds of that minute in the run's zone (as `bsd`).
+    full_local: Option<([u8; 16], i64)>,
 }
 
 pub fn parse_envelope<'a>(
@@ -173,12 +195,32 @@ pub fn parse_envelope_cached<'a>(
     time: &TimeContext,
     minutes: &mut MinuteCache,
 ) -> Result<Envelope<'a>, EnvelopeError> {
+    if line.as_bytes().first() == Some(&b'<') {
+        return parse_pri(line, time, minutes);
+    }
+    parse_classic(line, time, minutes)
+}
+
+/// A line without `<PRI>`: a timestamp, then `host prog[pid]: msg`.
+#[inline(always)]
+fn parse_classic<'a>(
+    line: &'a str,
+    time: &TimeContext,
+    minutes: &mut MinuteCache,
+) -> Result<Envelope<'a>, EnvelopeError> {
     let bytes = line.as_bytes();
-    let (ts, rest) = if bytes.first().is_some_and(u8::is_ascii_digit) {
-        parse_rfc3339(line, minutes).ok_or(EnvelopeError::NoTimestamp)?
+    let stamp = if bytes.first().is_some_and(u8::is_ascii_digit) {
+        match parse_rfc3339(line, minutes) {
+            Some(stamp) => Some(stamp),
+            None => parse_unix(line),
+        }
     } else {
-        parse_bsd(line, time, minutes).ok_or(EnvelopeError::NoTimestamp)?
+        match parse_bsd(line, time, minutes) {
+            Some(stamp) => Some(stamp),
+            None => parse_full(line, time, minutes),
+        }
     };
+    let (ts, rest) = stamp.ok_or(EnvelopeError::NoTimestamp)?;
     // Host names are short: a byte loop beats setting up a `memchr`.
     let space = rest
         .bytes()
@@ -198,7 +240,121 @@ pub fn parse_envelope_cached<'a>(
     })
 }
 
+/// `<PRI>` and what follows it: RFC 5424 (`<22>1 2026-…`) when a version
+/// and a space come next, else a classic line (`<22>Nov 29 17:09:29 …`,
+/// `<22>2026-11-29T17:09:29+00:00 …`, as rsyslog's forward formats write).
+#[cold]
+#[inline(never)]
+fn parse_pri<'a>(
+    line: &'a str,
+    time: &TimeContext,
+    minutes: &mut MinuteCache,
+) -> Result<Envelope<'a>, EnvelopeError> {
+    let b = line.as_bytes();
+    // RFC 5424's PRIVAL: one to three digits, at most 191.
+    let digits_len = b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .take(4)
+        .count();
+    let close = 1 + digits_len;
+    if !(1..=3).contains(&digits_len) || b.get(close) != Some(&b'>') {
+        return Err(EnvelopeError::NoTimestamp);
+    }
+    if digits(b, 1, digits_len).is_none_or(|pri| pri > 191) {
+        return Err(EnvelopeError::NoTimestamp);
+    }
+    let rest = &line[close + 1..];
+    let r = rest.as_bytes();
+    // VERSION: a non-zero digit and up to two more, then a space. No
+    // classic stamp starts so (a year has four digits).
+    let version_len = r.iter().take_while(|c| c.is_ascii_digit()).take(4).count();
+    if (1..=3).contains(&version_len) && r[0] != b'0' && r.get(version_len) == Some(&b' ') {
+        return parse_5424(&rest[version_len + 1..], minutes);
+    }
+    if r.first() == Some(&b'<') {
+        return Err(EnvelopeError::NoTimestamp);
+    }
+    parse_classic(rest, time, minutes)
+}
+
+/// RFC 5424 after `<PRI>VERSION `: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
+/// STRUCTURED-DATA [MSG]`, each `-` when absent.
+///
+/// ```text
+/// <22>1 2026-11-29T17:09:29+00:00 vm postfix/smtpd 5033 - -  NOQUEUE: reject: …
+/// <22>1 2026-11-29T17:09:14.742408+00:00 vm postfix/cleanup 5035 - [timeQuality tzKnown="1" isSynced="0"][origin@32473 note="a \] b \" c"] E9E8CB4311: message-id=<…>
+/// ```
+fn parse_5424<'a>(rest: &'a str, minutes: &mut MinuteCache) -> Result<Envelope<'a>, EnvelopeError> {
+    // A `-` timestamp (NILVALUE) says nothing of when: no usable line.
+    let (ts, rest) = parse_rfc3339(rest, minutes).ok_or(EnvelopeError::NoTimestamp)?;
+    let (host, rest) = token(rest).ok_or(EnvelopeError::NoProgram)?;
+    let (program, rest) = token(rest).ok_or(EnvelopeError::NoProgram)?;
+    let (procid, rest) = token(rest).ok_or(EnvelopeError::NoProgram)?;
+    let (_msgid, rest) = token(rest).ok_or(EnvelopeError::NoProgram)?;
+    if host.starts_with('[') {
+        return Err(EnvelopeError::NoProgram);
+    }
+    let after = skip_structured_data(rest.as_bytes()).ok_or(EnvelopeError::NoProgram)?;
+    let message = match &rest[after..] {
+        "" => "",
+        with_space => with_space
+            .strip_prefix(' ')
+            .ok_or(EnvelopeError::NoProgram)?,
+    };
+    // A UTF-8 message may start with a BOM. rsyslog writes a legacy
+    // message's leading space too (`- -  connect from …`).
+    let message = message.strip_prefix('\u{feff}').unwrap_or(message);
+    let message = message.trim_start_matches(' ');
+    let pid = match procid.len() {
+        1..=9 => digits(procid.as_bytes(), 0, procid.len()),
+        _ => None,
+    };
+    Ok(Envelope {
+        ts,
+        host,
+        program,
+        pid,
+        message,
+    })
+}
+
+/// A non-empty field up to the next space, and what follows the space.
+fn token(s: &str) -> Option<(&str, &str)> {
+    let space = s.bytes().position(|b| b == b' ')?;
+    (space > 0).then(|| (&s[..space], &s[space + 1..]))
+}
+
+/// The length of RFC 5424 STRUCTURED-DATA at the start of `b`: `-`, or
+/// `[id name="value" …]` elements one after the other, where a quoted value
+/// may hold `\"`, `\\` and `\]`; `None` if it is not closed.
+fn skip_structured_data(b: &[u8]) -> Option<usize> {
+    match b.first()? {
+        b'-' => return Some(1),
+        b'[' => {}
+        _ => return None,
+    }
+    let mut at = 0;
+    while b.get(at) == Some(&b'[') {
+        at += 1;
+        let mut quoted = false;
+        loop {
+            match *b.get(at)? {
+                b'\\' if quoted => at += 1,
+                b'"' => quoted = !quoted,
+                b']' if !quoted => break,
+                _ => {}
+            }
+            at += 1;
+        }
+        at += 1;
+    }
+    Some(at)
+}
+
 /// `prog[pid]: msg`, `prog[pid] msg` or `prog: msg`.
+// Inlined into the hot path (the cold shapes call them too).
+#[inline(always)]
 fn parse_tag(rest: &str) -> Option<(&str, Option<u32>, &str)> {
     let bytes = rest.as_bytes();
     // A program name runs to 20 bytes and more: SIMD pays here.
@@ -250,6 +406,8 @@ fn digits(bytes: &[u8], at: usize, len: usize) -> Option<u32> {
 }
 
 /// `Mmm dd HH:MM:SS ` with `dd` as ` 7`, `07` or `7`.
+// Inlined into the hot path (the cold shapes call them too).
+#[inline(always)]
 fn parse_bsd<'a>(
     line: &'a str,
     time: &TimeContext,
@@ -272,9 +430,18 @@ fn parse_bsd<'a>(
         return None;
     }
     let second = digits(b, at + 7, 2)?;
-    if second > 60 || b.get(at + 9) != Some(&b' ') {
+    if second > 60 {
         return None;
     }
+    let (micros, end) = match b.get(at + 9) {
+        Some(b' ') => (0, at + 9),
+        // `journalctl -o short-precise`: `Nov 29 14:04:29.123456 `.
+        Some(b'.') => match fraction(b, at + 10)? {
+            (micros, end) if b.get(end) == Some(&b' ') => (micros, end),
+            _ => return None,
+        },
+        _ => return None,
+    };
     // The line holds at least the 15 bytes checked above.
     let key = *b.first_chunk::<12>()?;
     let minute_secs = match minutes.bsd {
@@ -291,10 +458,12 @@ fn parse_bsd<'a>(
         }
     };
     let secs = minute_secs + i64::from(second);
-    Some((secs * MICROS_PER_SEC, &line[at + 10..]))
+    Some((secs * MICROS_PER_SEC + micros, &line[end + 1..]))
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM) `.
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM|±HHMM) `.
+// Inlined into the hot path (the cold shapes call them too).
+#[inline(always)]
 fn parse_rfc3339<'a>(line: &'a str, minutes: &mut MinuteCache) -> Option<(Micros, &'a str)> {
     let b = line.as_bytes();
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(10) != Some(&b'T') {
@@ -321,43 +490,19 @@ fn parse_rfc3339<'a>(line: &'a str, minutes: &mut MinuteCache) -> Option<(Micros
             secs
         }
     };
-    let mut at = 19;
-    let mut micros: i64 = 0;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        let start = at;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            if at - start < 6 {
-                micros = micros * 10 + i64::from(b[at] - b'0');
-            }
-            at += 1;
-        }
-        let n = at - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..6 {
-            micros *= 10;
-        }
-    }
+    let (micros, mut at) = match b.get(19) {
+        Some(b'.') => fraction(b, 20)?,
+        _ => (0, 19),
+    };
     let offset_secs: i64 = match b.get(at)? {
         b'Z' => {
             at += 1;
             0
         }
-        sign @ (b'+' | b'-') => {
-            if b.get(at + 3) != Some(&b':') {
-                return None;
-            }
-            let oh = i64::from(digits(b, at + 1, 2)?);
-            let om = i64::from(digits(b, at + 4, 2)?);
-            at += 6;
-            let off = oh * 3600 + om * 60;
-            if *sign == b'-' {
-                -off
-            } else {
-                off
-            }
+        b'+' | b'-' => {
+            let (offset, len) = numeric_offset(b, at)?;
+            at += len;
+            offset
         }
         _ => return None,
     };
@@ -366,6 +511,163 @@ fn parse_rfc3339<'a>(line: &'a str, minutes: &mut MinuteCache) -> Option<(Micros
     }
     let secs = minute_secs + i64::from(second) - offset_secs;
     Some((secs * MICROS_PER_SEC + micros, &line[at + 1..]))
+}
+
+/// The digits of a fraction of a second starting at `at` (just after the
+/// dot): microseconds (digits past the sixth are dropped) and where the
+/// digits end. At least one digit.
+#[inline(always)]
+fn fraction(b: &[u8], start: usize) -> Option<(i64, usize)> {
+    let mut at = start;
+    let mut micros: i64 = 0;
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        if at - start < 6 {
+            micros = micros * 10 + i64::from(b[at] - b'0');
+        }
+        at += 1;
+    }
+    let n = at - start;
+    if n == 0 {
+        return None;
+    }
+    for _ in n..6 {
+        micros *= 10;
+    }
+    Some((micros, at))
+}
+
+/// `±HH:MM` (RFC 3339) or `±HHMM` (journalctl's `short-iso`) at `at`:
+/// seconds east of UTC and the length.
+#[inline(always)]
+fn numeric_offset(b: &[u8], at: usize) -> Option<(i64, usize)> {
+    let sign = if b[at] == b'-' { -1 } else { 1 };
+    let hours = i64::from(digits(b, at + 1, 2)?);
+    let (minutes, len) = if b.get(at + 3) == Some(&b':') {
+        (digits(b, at + 4, 2)?, 6)
+    } else {
+        (digits(b, at + 3, 2)?, 5)
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Some((sign * (hours * 3600 + i64::from(minutes) * 60), len))
+}
+
+/// journalctl's `short-full`: `Sun 2026-11-29 05:35:09 UTC ` (a fraction
+/// after the seconds is read too). The zone is `UTC`, `GMT`, a numeric
+/// offset (`+0100`, `-03`, `+05:30`), or an abbreviation (`CET`, `EST`):
+/// abbreviations are ambiguous (IST, CST), so the stamp is then read in the
+/// run's zone, as a BSD stamp is.
+#[cold]
+#[inline(never)]
+fn parse_full<'a>(
+    line: &'a str,
+    time: &TimeContext,
+    minutes: &mut MinuteCache,
+) -> Option<(Micros, &'a str)> {
+    let b = line.as_bytes();
+    if !is_day_name(b.get(0..3)?) || b.get(3) != Some(&b' ') {
+        return None;
+    }
+    if b.get(8) != Some(&b'-') || b.get(11) != Some(&b'-') || b.get(14) != Some(&b' ') {
+        return None;
+    }
+    if b.get(17) != Some(&b':') || b.get(20) != Some(&b':') {
+        return None;
+    }
+    let second = digits(b, 21, 2)?;
+    if second > 60 {
+        return None;
+    }
+    let (micros, end) = match b.get(23) {
+        Some(b'.') => fraction(b, 24)?,
+        _ => (0, 23),
+    };
+    if b.get(end) != Some(&b' ') {
+        return None;
+    }
+    let zone_start = end + 1;
+    let zone_len = b[zone_start..].iter().position(|&c| c == b' ')?;
+    let zone = &b[zone_start..zone_start + zone_len];
+    let rest = &line[zone_start + zone_len + 1..];
+    let key: [u8; 16] = b[4..20].try_into().ok()?;
+    let naive = |minutes: &mut Option<([u8; 16], i64)>, to_utc: &dyn Fn(i64) -> i64| {
+        if let Some((cached, secs)) = *minutes {
+            if cached == key {
+                return Some(secs);
+            }
+        }
+        let year = digits(b, 4, 4)? as i32;
+        let month = digits(b, 9, 2)?;
+        let day = digits(b, 12, 2)?;
+        let hour = digits(b, 15, 2)?;
+        let minute = digits(b, 18, 2)?;
+        let secs = to_utc(civil_seconds(year, month, day, hour, minute, 0)?);
+        *minutes = Some((key, secs));
+        Some(secs)
+    };
+    let secs = match zone {
+        b"UTC" | b"GMT" | b"UT" | b"Z" => naive(&mut minutes.full, &|s| s)?,
+        [b'+' | b'-', ..] => {
+            let offset = match zone.len() {
+                // `-03`: zones without an abbreviation print hours only.
+                3 => {
+                    let hours = i64::from(digits(zone, 1, 2)?);
+                    if hours > 23 {
+                        return None;
+                    }
+                    if zone[0] == b'-' {
+                        -hours * 3600
+                    } else {
+                        hours * 3600
+                    }
+                }
+                5 | 6 => {
+                    let (offset, len) = numeric_offset(zone, 0)?;
+                    if len != zone.len() {
+                        return None;
+                    }
+                    offset
+                }
+                _ => return None,
+            };
+            naive(&mut minutes.full, &|s| s)? - offset
+        }
+        // An abbreviation, as strftime's `%Z` prints it.
+        _ if (2..=6).contains(&zone.len()) && zone.iter().all(u8::is_ascii_uppercase) => {
+            naive(&mut minutes.full_local, &|s| time.bsd_zone.utc_of(s))?
+        }
+        _ => return None,
+    };
+    Some(((secs + i64::from(second)) * MICROS_PER_SEC + micros, rest))
+}
+
+fn is_day_name(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun"
+    )
+}
+
+/// journalctl's `short-unix`: `1795961068.123456 ` (seconds since the
+/// epoch, a fraction).
+#[cold]
+#[inline(never)]
+fn parse_unix(line: &str) -> Option<(Micros, &str)> {
+    let b = line.as_bytes();
+    let len = b.iter().take_while(|c| c.is_ascii_digit()).take(12).count();
+    // Up to 11 digits: until the year 5138, within civil_seconds' range.
+    if !(1..=11).contains(&len) || b.get(len) != Some(&b'.') {
+        return None;
+    }
+    let secs = b[..len]
+        .iter()
+        .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+    let (micros, end) = fraction(b, len + 1)?;
+    if b.get(end) != Some(&b' ') {
+        return None;
+    }
+    Some((secs * MICROS_PER_SEC + micros, &line[end + 1..]))
 }
 
 /// Seconds since the epoch for a UTC civil time; `None` for impossible fields.
@@ -404,6 +706,11 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
 /// The month of a BSD-stamped line, if it has one: used to find the reference
 /// month of a log from its last lines.
 pub fn bsd_month(line: &[u8]) -> Option<u32> {
+    // rsyslog's forward formats put `<PRI>` first.
+    let line = match line.first() {
+        Some(b'<') => &line[line.iter().position(|&c| c == b'>')? + 1..],
+        _ => line,
+    };
     let month = month_number(line.get(0..3)?)?;
     (line.get(3) == Some(&b' ')).then_some(month)
 }
@@ -528,6 +835,157 @@ mod tests {
         };
         let env = parse_envelope("Oct 10 15:59:28 mail postfix/smtpd[1]: x", &ctx).unwrap();
         assert_eq!(env.ts, utc("2024-10-10T14:59:28Z"));
+    }
+
+    #[test]
+    fn structured_data() {
+        let cases: &[(&str, Option<usize>)] = &[
+            ("- msg", Some(1)),
+            ("[a] msg", Some(3)),
+            (r#"[a b="1"][c d="x]y" e="\"\]"] msg"#, Some(29)),
+            ("[a][b]", Some(6)),
+            (r#"[a b="]"#, None),
+            (r#"[a b="\"]"#, None),
+            ("msg", None),
+        ];
+        for &(sd, len) in cases {
+            assert_eq!(skip_structured_data(sd.as_bytes()), len, "{sd}");
+        }
+    }
+
+    #[test]
+    fn rfc5424_fields() {
+        let line =
+            "<22>1 2026-11-23T03:35:09.123456+01:00 mx postfix/smtpd 1234 - - \u{feff}NOQUEUE: x";
+        let env = parse_envelope(line, &CTX).unwrap();
+        assert_eq!(env.ts, utc("2026-11-23T02:35:09.123456Z"));
+        assert_eq!(
+            (env.host, env.program, env.pid, env.message),
+            ("mx", "postfix/smtpd", Some(1234), "NOQUEUE: x")
+        );
+        let env = parse_envelope(
+            "<2>1 2026-11-23T03:35:09Z mx postfix/qmgr - ID47 [x y=\"]\"]",
+            &CTX,
+        )
+        .unwrap();
+        assert_eq!((env.pid, env.message), (None, ""));
+        let cases = [
+            (
+                "<22>1 - mx postfix/smtpd 1 - - x",
+                EnvelopeError::NoTimestamp,
+            ),
+            (
+                "<192>1 2026-11-23T03:35:09Z mx postfix/smtpd 1 - - x",
+                EnvelopeError::NoTimestamp,
+            ),
+            (
+                "<22>01 2026-11-23T03:35:09Z mx postfix/smtpd 1 - - x",
+                EnvelopeError::NoTimestamp,
+            ),
+            (
+                "<22><22>Nov 23 03:35:09 mx postfix/smtpd[1]: x",
+                EnvelopeError::NoTimestamp,
+            ),
+            (
+                "<22 2026-11-23T03:35:09Z mx postfix/smtpd 1 - - x",
+                EnvelopeError::NoTimestamp,
+            ),
+            (
+                "<22>1 2026-11-23T03:35:09Z mx postfix/smtpd 1 -",
+                EnvelopeError::NoProgram,
+            ),
+            (
+                "<22>1 2026-11-23T03:35:09Z mx postfix/smtpd 1 - [a x",
+                EnvelopeError::NoProgram,
+            ),
+            (
+                "<22>1 2026-11-23T03:35:09Z mx postfix/smtpd 1 - -x",
+                EnvelopeError::NoProgram,
+            ),
+        ];
+        for (line, err) in cases {
+            assert_eq!(parse_envelope(line, &CTX), Err(err), "{line}");
+        }
+    }
+
+    #[test]
+    fn journalctl_stamps() {
+        let brussels = TimeContext {
+            bsd_zone: BsdZone::Fixed(3600),
+            ..CTX
+        };
+        let cases = [
+            ("2024-11-29T05:35:09+0000 h p[1]: x", "2024-11-29T05:35:09Z"),
+            (
+                "2024-11-29T05:35:09.000001-0130 h p[1]: x",
+                "2024-11-29T07:05:09.000001Z",
+            ),
+            ("Nov 29 05:35:09.25 h p[1]: x", "2024-11-29T04:35:09.25Z"),
+            (
+                "Fri 2024-11-29 05:35:09 UTC h p[1]: x",
+                "2024-11-29T05:35:09Z",
+            ),
+            (
+                "Fri 2024-11-29 05:35:09 GMT h p[1]: x",
+                "2024-11-29T05:35:09Z",
+            ),
+            (
+                "Fri 2024-11-29 05:35:09 -03 h p[1]: x",
+                "2024-11-29T08:35:09Z",
+            ),
+            (
+                "Fri 2024-11-29 05:35:09 +0530 h p[1]: x",
+                "2024-11-29T00:05:09Z",
+            ),
+            (
+                "Fri 2024-11-29 05:35:09.5 +05:30 h p[1]: x",
+                "2024-11-29T00:05:09.5Z",
+            ),
+            // An abbreviation: read in the run's zone (here +01:00).
+            (
+                "Fri 2024-11-29 05:35:09 CET h p[1]: x",
+                "2024-11-29T04:35:09Z",
+            ),
+            (
+                "Fri 2024-11-29 05:35:09 EST h p[1]: x",
+                "2024-11-29T04:35:09Z",
+            ),
+            ("1732858509.123456 h p[1]: x", "2024-11-29T05:35:09.123456Z"),
+            ("<13>Nov 29 05:35:09 h p[1]: x", "2024-11-29T04:35:09Z"),
+            ("<13>2024-11-29T05:35:09Z h p[1]: x", "2024-11-29T05:35:09Z"),
+        ];
+        for (line, ts) in cases {
+            let env = parse_envelope(line, &brussels).unwrap_or_else(|e| panic!("{e:?}: {line}"));
+            assert_eq!(env.ts, utc(ts), "{line}");
+            assert_eq!(
+                (env.host, env.program, env.pid, env.message),
+                ("h", "p", Some(1), "x")
+            );
+        }
+        for line in [
+            "Fri 2024-11-29 05:35:09 h p[1]: x",
+            "Fri 2024-11-29 05:35:09 +5 h p[1]: x",
+            "Fri 2024-11-29 05:35:09 +24 h p[1]: x",
+            "Fri 2024-11-29 05:35:09 +0160 h p[1]: x",
+            "Fri 2024-11-29T05:35:09 UTC h p[1]: x",
+            "Fry 2024-11-29 05:35:09 UTC h p[1]: x",
+            "2024-11-29T05:35:09+01 h p[1]: x",
+            "2024-11-29T05:35:09+2400 h p[1]: x",
+            "1732858509 h p[1]: x",
+            "1732858509. h p[1]: x",
+            "Nov 29 05:35:09. h p[1]: x",
+            "<13> Nov 29 05:35:09 h p[1]: x",
+        ] {
+            assert_eq!(
+                parse_envelope(line, &brussels),
+                Err(EnvelopeError::NoTimestamp),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            bsd_month(b"<22>Nov 29 17:09:29 vm postfix/smtpd[5031]: x"),
+            Some(11)
+        );
     }
 
     #[test]

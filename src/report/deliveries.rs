@@ -3,10 +3,9 @@
 use polars::prelude::*;
 
 use super::columns::{FIRST_SEEN, LAST_SEEN, RECIPIENTS, RELAYS};
-use super::grouping::{deliveries, deliveries_needs, grouped, Aggregates};
+use super::grouping::{deliveries_needs, grouped, Aggregates};
 use super::{Body, ReportSpec};
 use crate::frame::col;
-use crate::parse::DeliveryStatus;
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Deliveries (status=sent) by recipient domain",
@@ -17,13 +16,13 @@ pub const SPEC: ReportSpec = ReportSpec {
 };
 
 /// What [`by_domain`] reads of the deliveries.
-const COLUMNS: &[&str] = &[col::TO_DOMAIN, col::TO, col::RELAY_HOST];
+pub const COLUMNS: &[&str] = &[col::TO_DOMAIN, col::TO, col::RELAY_HOST];
 
-/// The table: one row per recipient domain.
-pub fn by_domain(df: &DataFrame) -> PolarsResult<DataFrame> {
-    let sent = deliveries(df, &[DeliveryStatus::Sent], COLUMNS)?;
+/// The table: one row per recipient domain, of the `status=sent`
+/// deliveries with [`COLUMNS`].
+pub fn by_domain(sent: &DataFrame) -> PolarsResult<DataFrame> {
     grouped(
-        &sent,
+        sent,
         &[col::TO_DOMAIN],
         &Aggregates {
             distinct: &[(col::TO, RECIPIENTS), (col::RELAY_HOST, RELAYS)],

@@ -5,7 +5,7 @@
 use polars::prelude::*;
 
 use super::columns::{FIRST_SEEN, LAST_SEEN, RECIPIENTS, RELAY, RELAYS};
-use super::grouping::{deliveries, deliveries_needs, grouped, Aggregates};
+use super::grouping::{deliveries_needs, grouped, Aggregates};
 use super::{Body, Context, ReportSpec};
 use crate::frame::col;
 use crate::parse::DeliveryStatus;
@@ -30,11 +30,7 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let failed = deliveries(
-        context.final_deliveries()?,
-        &DeliveryStatus::FAILED,
-        COLUMNS,
-    )?;
+    let failed = context.final_deliveries(&DeliveryStatus::FAILED, COLUMNS)?;
     let frame = grouped(
         &failed,
         &[

@@ -56,6 +56,16 @@ pub fn deliveries(
     statuses: &[DeliveryStatus],
     columns: &[&str],
 ) -> PolarsResult<DataFrame> {
+    deliveries_where(df, None, statuses, columns)
+}
+
+/// [`deliveries`] of the rows where `keep` is true (all rows if `None`).
+pub fn deliveries_where(
+    df: &DataFrame,
+    keep: Option<&BooleanChunked>,
+    statuses: &[DeliveryStatus],
+    columns: &[&str],
+) -> PolarsResult<DataFrame> {
     let mut needed = vec![col::TS, col::KIND, col::STATUS];
     needed.extend(
         columns
@@ -67,7 +77,11 @@ pub fn deliveries(
     let is_delivery = equals_any(&narrow, col::KIND, &[EventKind::Delivery.as_str()])?;
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     let has_status = equals_any(&narrow, col::STATUS, &statuses)?;
-    narrow.filter(&(&is_delivery & &has_status))
+    let mask = &is_delivery & &has_status;
+    match keep {
+        Some(keep) => narrow.filter(&(&mask & keep)),
+        None => narrow.filter(&mask),
+    }
 }
 
 /// Aggregates of [`grouped`]: each a column name in the input and the name of

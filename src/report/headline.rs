@@ -23,12 +23,7 @@ pub const SPEC: ReportSpec = ReportSpec {
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let summary = context.summary()?;
     let t = &summary.totals;
-    let hosts: BTreeSet<&str> = context
-        .messages()?
-        .list
-        .iter()
-        .map(|m| m.host.as_str())
-        .collect();
+    let hosts: BTreeSet<&str> = context.messages()?.list.iter().map(|m| m.host).collect();
     let host = match hosts.len() {
         0 => "no host".to_string(),
         1 | 2 => hosts.into_iter().collect::<Vec<_>>().join(", "),

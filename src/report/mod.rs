@@ -28,9 +28,10 @@ use std::cell::OnceCell;
 use polars::prelude::*;
 
 use crate::frame::Projection;
+use crate::input::readback::Origin;
 use crate::messages::{self, Messages};
-use crate::parse::EventKind;
-use crate::scan::LineCounts;
+use crate::parse::{DeliveryStatus, EventKind};
+use crate::scan::{LineCounts, LineMark};
 use crate::window::Window;
 use crate::zone::Zone;
 pub use group_by::GroupKey;
@@ -224,6 +225,8 @@ pub struct Request {
     pub count_filter_hops: bool,
     /// The events reported on (for the headline; the scan applied it).
     pub window: Window,
+    /// Thresholds, site rules and configuration for the findings.
+    pub findings: findings::FindingOptions,
 }
 
 impl Request {
@@ -257,7 +260,9 @@ impl Request {
                 .iter()
                 .map(|name| {
                     let spec = name.spec();
+                    let started = std::time::Instant::now();
                     let body = (spec.compute)(context)?;
+                    crate::timings::note(name.as_str(), started);
                     Ok(Report {
                         name: name.as_str(),
                         title: spec.title.to_string(),
@@ -280,6 +285,11 @@ impl Request {
 pub struct Context<'a> {
     pub frame: &'a DataFrame,
     pub counts: &'a LineCounts,
+    /// The inputs, by their number in the frame, and the marks of their
+    /// line numbers: for the findings' sample lines.
+    pub inputs: &'a [Origin<'a>],
+    pub line_index: &'a [LineMark],
+    pub findings: &'a findings::FindingOptions,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
     /// The time window the run covers (`-d`, `--since`, `--until`).
@@ -289,16 +299,25 @@ pub struct Context<'a> {
     pub count_filter_hops: bool,
     rejects: OnceCell<DataFrame>,
     deliveries: OnceCell<DataFrame>,
-    messages: OnceCell<Messages>,
-    summary: OnceCell<Summary>,
-    final_deliveries: OnceCell<DataFrame>,
+    messages: OnceCell<Messages<'a>>,
+    summary: OnceCell<Summary<'a>>,
+    not_hops: OnceCell<Option<BooleanChunked>>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(frame: &'a DataFrame, counts: &'a LineCounts, request: &'a Request) -> Self {
+    pub fn new(
+        frame: &'a DataFrame,
+        counts: &'a LineCounts,
+        request: &'a Request,
+        inputs: &'a [Origin<'a>],
+        line_index: &'a [LineMark],
+    ) -> Self {
         Context {
             frame,
             counts,
+            inputs,
+            line_index,
+            findings: &request.findings,
             kinds: &request.kinds,
             zone: &request.zone,
             window: request.window,
@@ -307,42 +326,60 @@ impl<'a> Context<'a> {
             deliveries: OnceCell::new(),
             messages: OnceCell::new(),
             summary: OnceCell::new(),
-            final_deliveries: OnceCell::new(),
+            not_hops: OnceCell::new(),
         }
     }
 
     /// The summary's numbers ([`summary::Summary`]).
-    pub fn summary(&self) -> PolarsResult<&Summary> {
+    pub fn summary(&self) -> PolarsResult<&Summary<'a>> {
         once(&self.summary, || {
-            Summary::compute(self, self.count_filter_hops)
+            let started = std::time::Instant::now();
+            let summary = Summary::compute(self, self.count_filter_hops);
+            crate::timings::note("(summary)", started);
+            summary
         })
     }
 
-    /// The frame without the deliveries that handed a message to a content
-    /// filter (unless they count, see `count_filter_hops`): what the
-    /// delivery tables read.
-    pub fn final_deliveries(&self) -> PolarsResult<&DataFrame> {
-        once(&self.final_deliveries, || {
+    /// Delivery rows with one of `statuses`, narrowed to `columns`, without
+    /// the deliveries that handed a message to a content filter (unless
+    /// they count, see `count_filter_hops`): what the delivery tables read.
+    /// Columns are narrowed before rows are filtered, so only the rows and
+    /// columns a table reads are copied.
+    pub fn final_deliveries(
+        &self,
+        statuses: &[DeliveryStatus],
+        columns: &[&str],
+    ) -> PolarsResult<DataFrame> {
+        let not_hops = once(&self.not_hops, || {
             let messages = self.messages()?;
             if self.count_filter_hops || !messages.hop.contains(&true) {
-                return Ok(self.frame.clone());
+                return Ok(None);
             }
-            let keep: BooleanChunked = messages.hop.iter().map(|hop| !hop).collect();
-            self.frame.filter(&keep)
-        })
+            Ok(Some(messages.hop.iter().map(|hop| !hop).collect()))
+        })?;
+        grouping::deliveries_where(self.frame, not_hops.as_ref(), statuses, columns)
     }
 
     /// The messages ([`crate::messages`]): read by the overview, the
     /// summary and the delivery tables (which leave filter hops out).
-    pub fn messages(&self) -> PolarsResult<&Messages> {
-        once(&self.messages, || messages::build(self.frame))
+    pub fn messages(&self) -> PolarsResult<&Messages<'a>> {
+        once(&self.messages, || {
+            let started = std::time::Instant::now();
+            let messages = messages::build(self.frame);
+            crate::timings::note("(messages)", started);
+            messages
+        })
     }
 
     /// The rejects table ([`rejects::REJECTS`]): read by the rejects report
     /// and the findings.
     pub fn rejects(&self) -> PolarsResult<&DataFrame> {
         once(&self.rejects, || {
-            rejects::by_domain(self.frame, &[EventKind::Reject])
+            let table = rejects::by_domain(self.frame, &[EventKind::Reject])?;
+            match &self.findings.rules {
+                Some(rules) => rejects::with_site_rules(table, rules),
+                None => Ok(table),
+            }
         })
     }
 
@@ -350,7 +387,9 @@ impl<'a> Context<'a> {
     /// read by the deliveries report and the findings.
     pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
         once(&self.deliveries, || {
-            deliveries::by_domain(self.final_deliveries()?)
+            deliveries::by_domain(
+                &self.final_deliveries(&[DeliveryStatus::Sent], deliveries::COLUMNS)?,
+            )
         })
     }
 }
@@ -362,4 +401,49 @@ fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> PolarsResult<T>) -> Polars
     }
     let value = make()?;
     Ok(cell.get_or_init(|| value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Event;
+
+    /// The default reports read none of the session kinds but smtpd's SASL
+    /// failures (the findings name password guessing): the others' lines
+    /// cost the parsing, never a frame row.
+    #[test]
+    fn the_default_reports_keep_no_session_event() {
+        let names = ReportName::DEFAULT_LIST
+            .split(',')
+            .map(|name| ReportName::from_name(name).expect("a report"))
+            .collect();
+        let request = Request {
+            plan: Plan::Reports(names),
+            kinds: EventKind::ALL.to_vec(),
+            top: None,
+            zone: Zone::UTC,
+            count_filter_hops: false,
+            window: Window::ALL,
+            findings: findings::FindingOptions::default(),
+        };
+        let projection = request.projection();
+        for kind in [
+            EventKind::Connect,
+            EventKind::Disconnect,
+            EventKind::LostConnection,
+            EventKind::Timeout,
+            EventKind::TooManyErrors,
+            EventKind::Tls,
+            EventKind::Postscreen,
+            EventKind::Anvil,
+            EventKind::ConnectError,
+            EventKind::Master,
+            EventKind::Postsuper,
+        ] {
+            assert!(!projection.keeps(&Event::new(kind)), "{kind:?}");
+        }
+        // It does keep what it reports on.
+        assert!(projection.keeps(&Event::new(EventKind::Reject)));
+        assert!(projection.keeps(&Event::new(EventKind::SaslFailure)));
+    }
 }

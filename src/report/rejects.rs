@@ -80,3 +80,26 @@ pub fn by_domain(df: &DataFrame, kinds: &[EventKind]) -> PolarsResult<DataFrame>
         },
     )
 }
+
+/// The rejects table with the restriction of `--rules` where a rule
+/// matches the reason (site rules know their own access maps' texts).
+pub fn with_site_rules(
+    table: DataFrame,
+    rules: &super::findings::site_rules::Rules,
+) -> PolarsResult<DataFrame> {
+    let reason = table.column(col::REASON)?.str()?.clone();
+    let restriction = table.column(col::RESTRICTION)?.str()?.clone();
+    let relabelled: StringChunked = reason
+        .iter()
+        .zip(restriction.iter())
+        .map(
+            |(reason, restriction)| match reason.and_then(|r| rules.matching(r)) {
+                Some((_, rule)) => Some(rule.restriction.clone()),
+                None => restriction.map(str::to_string),
+            },
+        )
+        .collect();
+    let mut table = table;
+    table.with_column(relabelled.with_name(col::RESTRICTION.into()).into_column())?;
+    Ok(table)
+}

@@ -58,7 +58,7 @@ impl Facts {
         Facts {
             name: input.name.clone(),
             mtime: input.mtime,
-            first_line: first_stamped_line(&input.head, max_line),
+            first_line: first_stamped_line(&input.head, max_line, input.is_json()),
             rotation: rotation(&input.name),
             last_month,
         }
@@ -66,12 +66,28 @@ impl Facts {
 }
 
 /// The first line of `head` that has a syslog header (and is not too long
-/// to be parsed). A last line cut by the end of the head is not read.
-fn first_stamped_line(head: &[u8], max_line: usize) -> Option<String> {
+/// to be parsed). A last line cut by the end of the head is not read. The
+/// records of journalctl's JSON are read as the lines the scan makes of
+/// them.
+fn first_stamped_line(head: &[u8], max_line: usize, json: bool) -> Option<String> {
     let complete = if head.len() >= HEAD_BYTES {
         &head[..memchr::memrchr(b'\n', head).map_or(0, |i| i + 1)]
     } else {
         head
+    };
+    let decoded;
+    let complete = if json {
+        let mut lines = Vec::new();
+        let mut rest = complete;
+        while !rest.is_empty() {
+            let (record, next) = chunks::strip_line_end(rest);
+            crate::input::journal::record_line(record, &mut lines);
+            rest = next;
+        }
+        decoded = lines;
+        &decoded[..]
+    } else {
+        complete
     };
     // Any year will do to tell a stamp from none; a leap year accepts 29 Feb.
     let probe = TimeContext::utc_in(2024);

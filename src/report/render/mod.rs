@@ -5,14 +5,13 @@
 //! UTC with microseconds); the formats for people (table, Markdown) print
 //! times shorter and say when a table was cut.
 
+mod findings;
 mod table;
 
 use std::io::{self, Write};
 
 use polars::prelude::*;
 
-use super::columns::{FINDING, SEVERITY};
-use super::findings::Finding;
 use super::{Body, Report, Rows};
 use crate::zone::Zone;
 
@@ -118,7 +117,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                     Body::Line(_) => {}
                     Body::Table(rows) => table::write(report, rows, options, out)?,
                     Body::Findings { findings, omitted } => {
-                        write_findings(findings, *omitted, options.width, out)?
+                        findings::write_text(findings, *omitted, options.width, &options.zone, out)?
                     }
                 }
                 writeln!(out)?;
@@ -136,15 +135,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                     Body::Line(_) => {}
                     Body::Table(rows) => write_markdown(rows, &options.zone, out)?,
                     Body::Findings { findings, omitted } => {
-                        for finding in findings {
-                            writeln!(out, "- **{}** {}", finding.severity.as_str(), finding.text)?;
-                        }
-                        if findings.is_empty() {
-                            writeln!(out, "(none)")?;
-                        }
-                        if *omitted > 0 {
-                            writeln!(out, "\n{}", more_note(*omitted, "finding"))?;
-                        }
+                        findings::write_markdown(findings, *omitted, &options.zone, out)?
                     }
                 }
                 writeln!(out)?;
@@ -161,17 +152,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                 match &report.body {
                     Body::Line(line) => writeln!(out, "{}\n{}", report.name, csv_field(line))?,
                     Body::Table(rows) => write_csv(&rows.frame, out)?,
-                    Body::Findings { findings, .. } => {
-                        writeln!(out, "{SEVERITY},{FINDING}")?;
-                        for finding in findings {
-                            writeln!(
-                                out,
-                                "{},{}",
-                                finding.severity.as_str(),
-                                csv_field(&finding.text)
-                            )?;
-                        }
-                    }
+                    Body::Findings { findings, .. } => findings::write_csv(findings, out)?,
                 }
             }
         }
@@ -182,7 +163,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                     Body::Line(line) => serde_json::Value::String(line.clone()),
                     Body::Table(rows) => serde_json::Value::Array(json_rows(&rows.frame)),
                     Body::Findings { findings, .. } => {
-                        serde_json::Value::Array(findings.iter().map(json_finding).collect())
+                        serde_json::Value::Array(findings.iter().map(findings::json).collect())
                     }
                 };
                 root.insert(report.name.to_string(), value);
@@ -270,36 +251,6 @@ fn json_value(v: &Value) -> serde_json::Value {
             full_time(*us).map_or(serde_json::Value::Null, serde_json::Value::String)
         }
     }
-}
-
-fn json_finding(finding: &Finding) -> serde_json::Value {
-    serde_json::json!({
-        SEVERITY: finding.severity.as_str(),
-        FINDING: finding.text,
-    })
-}
-
-/// Findings are sentences: a wrapped list reads better than a table.
-fn write_findings(
-    findings: &[Finding],
-    omitted: usize,
-    width: usize,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    if findings.is_empty() {
-        return writeln!(out, "(none)");
-    }
-    for finding in findings {
-        let line = format!("[{}] {}", finding.severity.as_str(), finding.text);
-        for (i, piece) in wrap(&line, width.saturating_sub(2)).iter().enumerate() {
-            let bullet = if i == 0 { "- " } else { "  " };
-            writeln!(out, "{bullet}{piece}")?;
-        }
-    }
-    if omitted > 0 {
-        writeln!(out, "{}", more_note(omitted, "finding"))?;
-    }
-    Ok(())
 }
 
 /// Greedy word wrap at `width` characters; a word longer than the width

@@ -17,7 +17,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     reads: || {
         Projection::NONE
             .with_kinds(KINDS)
-            .with_columns(&[col::KIND, col::DAEMON, col::TEXT])
+            .with_columns(&[col::KIND, col::DAEMON, col::REASON])
     },
     compute,
     drop_first: &[LAST_SEEN, FIRST_SEEN, col::DAEMON],
@@ -39,14 +39,17 @@ const KINDS: &[EventKind] = &[
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
     let rows = rows_where(
-        &narrow(context.frame, &[col::TS, col::KIND, col::DAEMON, col::TEXT])?,
+        &narrow(
+            context.frame,
+            &[col::TS, col::KIND, col::DAEMON, col::REASON],
+        )?,
         col::KIND,
         &names,
     )?;
     let ts = rows.column(col::TS)?.datetime()?.physical().clone();
     let kind = rows.column(col::KIND)?.cast(&DataType::String)?;
     let daemon = rows.column(col::DAEMON)?.cast(&DataType::String)?;
-    let text = rows.column(col::TEXT)?.cast(&DataType::String)?;
+    let text = rows.column(col::REASON)?.cast(&DataType::String)?;
     let mut groups: HashMap<Key, Seen> = HashMap::new();
     let mut condensed = String::new();
     for (((ts, kind), daemon), text) in ts
@@ -59,7 +62,9 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
             continue;
         };
         let rank = names.iter().position(|n| *n == kind).unwrap_or(names.len());
-        crate::restriction::normalize_reason(text.unwrap_or(""), &mut condensed);
+        // The reason is the condensed message (addresses, numbers replaced).
+        condensed.clear();
+        condensed.push_str(text.unwrap_or(""));
         let entry = groups
             .entry((
                 rank,
@@ -85,7 +90,7 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     Ok(Body::table(DataFrame::new_infer_height(vec![
         text_column(SEVERITY, rows.iter().map(|r| r.0 .1.clone()).collect()),
         text_column(col::DAEMON, rows.iter().map(|r| r.0 .2.clone()).collect()),
-        text_column(col::TEXT, rows.iter().map(|r| r.0 .3.clone()).collect()),
+        text_column(col::REASON, rows.iter().map(|r| r.0 .3.clone()).collect()),
         count_column(COUNT, rows.iter().map(|r| r.1 .0).collect()),
         stamps(FIRST_SEEN, |v| v.1),
         stamps(LAST_SEEN, |v| v.2),

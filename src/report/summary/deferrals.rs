@@ -34,8 +34,7 @@ pub const COLUMNS: &[&str] = &[
 /// Deliveries with `status` by next hop × dsn × code × reason. (smtp's
 /// failure and error(8)'s repeat of it are one row.)
 pub fn detail(context: &Context<'_>, status: DeliveryStatus) -> PolarsResult<Body> {
-    let rows =
-        crate::report::grouping::deliveries(context.final_deliveries()?, &[status], COLUMNS)?;
+    let rows = context.final_deliveries(&[status], COLUMNS)?;
     let frame = grouped(
         &rows,
         &[col::RELAY_HOST, col::DSN, col::CODE, col::REASON],

@@ -23,7 +23,8 @@ pub mod recipient_domains;
 pub mod sender_domains;
 pub mod totals;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Timelike};
 use polars::prelude::*;
@@ -76,11 +77,18 @@ const REFUSALS: &[EventKind] = &[
 /// Delivery columns the summary reads besides the messages'.
 const DELIVERY_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::DELAY];
 
-/// What [`Summary::compute`] reads.
+/// What [`Summary::compute`] reads for the counts of messages, deliveries
+/// and refusals (the overview and the headline read these).
 pub fn reads() -> Projection {
     messages::reads()
         .union(Projection::NONE.with_kinds(REFUSALS))
         .with_columns(DELIVERY_COLUMNS)
+}
+
+/// [`reads`] and the messages' detail: senders, clients (the totals of
+/// senders and sending domains, and the lists of them read these).
+pub fn reads_detail() -> Projection {
+    reads().union(messages::reads_detail())
 }
 
 /// The grand totals (pflogsumm's definitions, see the README).
@@ -172,59 +180,73 @@ pub struct Volume {
     pub bytes: u64,
 }
 
-/// Everything the summary's sections print.
+/// Everything the summary's sections print. Names are borrowed from the
+/// frame where it holds them as printed (lower-cased domains), and owned
+/// only where they are rewritten.
 #[derive(Clone, Debug, Default)]
-pub struct Summary {
+pub struct Summary<'a> {
     pub totals: Totals,
     /// Per fate: received messages, and the others (notifications,
     /// forwarded and re-injected copies, messages started before the input).
     pub fates: Vec<(Fate, u64, u64)>,
     pub days: BTreeMap<NaiveDate, Traffic>,
     pub hours: BTreeMap<(NaiveDate, u32), Traffic>,
-    pub recipient_domains: HashMap<String, DomainDelivery>,
-    pub sender_domains: HashMap<String, Volume>,
-    pub senders: HashMap<String, Volume>,
-    pub recipients: HashMap<String, Volume>,
+    pub recipient_domains: PlHashMap<&'a str, DomainDelivery>,
+    pub sender_domains: PlHashMap<Cow<'a, str>, Volume>,
+    pub senders: PlHashMap<Cow<'a, str>, Volume>,
+    pub recipients: PlHashMap<Cow<'a, str>, Volume>,
     /// Final deliveries of messages without size data: (queue id, recipient).
-    pub no_size: Vec<(String, String)>,
+    pub no_size: Vec<(&'a str, &'a str)>,
 }
 
 /// `user@Domain.Example` → `user@domain.example` (pflogsumm lower-cases the
 /// domain, not the local part); the null sender is `<>`.
-fn address_key(address: &str) -> String {
+/// Borrowed unless the domain has capitals.
+fn address_key(address: &str) -> Cow<'_, str> {
     if address.is_empty() {
-        return "<>".to_string();
+        return Cow::Borrowed("<>");
     }
     match address.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => address.to_string(),
+        Some((local, domain)) if domain.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Cow::Owned(format!("{local}@{}", domain.to_ascii_lowercase()))
+        }
+        _ => Cow::Borrowed(address),
+    }
+}
+
+/// `text` lower-cased, borrowed if it already is.
+fn lower(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
 /// The domain a received message counts under: its sender's, or for the
 /// null sender the client's host name (its address if it has none), or
 /// `pickup` for local submission.
-fn sending_domain(m: &messages::Message) -> String {
-    let from = m.from.as_deref().unwrap_or("");
+fn sending_domain<'a>(m: &messages::Message<'a>) -> Cow<'a, str> {
+    let from = m.from.unwrap_or("");
     if let Some((_, domain)) = from.rsplit_once('@') {
-        return domain.to_ascii_lowercase();
+        return lower(domain);
     }
     if !from.is_empty() {
-        return from.to_ascii_lowercase();
+        return lower(from);
     }
-    match (m.origin, m.client_name.as_deref(), m.client_ip.as_deref()) {
-        (Origin::Local, ..) => "pickup".to_string(),
-        (_, Some(name), _) if name != "unknown" => name.to_ascii_lowercase(),
-        (_, _, Some(ip)) => ip.to_string(),
-        _ => "unknown".to_string(),
+    match (m.origin, m.client_name, m.client_ip) {
+        (Origin::Local, ..) => Cow::Borrowed("pickup"),
+        (_, Some(name), _) if name != "unknown" => lower(name),
+        (_, _, Some(ip)) => Cow::Borrowed(ip),
+        _ => Cow::Borrowed("unknown"),
     }
 }
 
-impl Summary {
+impl<'a> Summary<'a> {
     /// The summary of `context`'s frame and messages. With
     /// `count_filter_hops`, a content filter's hop counts as a delivery and
     /// its re-injected copy as received mail, as pflogsumm counts them.
-    pub fn compute(context: &Context<'_>, count_filter_hops: bool) -> PolarsResult<Summary> {
+    pub fn compute(context: &Context<'a>, count_filter_hops: bool) -> PolarsResult<Summary<'a>> {
         let messages = context.messages()?;
         let zone = context.zone;
         let mut s = Summary::default();
@@ -259,9 +281,9 @@ impl Summary {
     }
 
     /// Received messages: totals, fates, senders, sending domains, traffic.
-    fn received_side(&mut self, messages: &Messages, zone: &Zone, count_filter_hops: bool) {
+    fn received_side(&mut self, messages: &Messages<'a>, zone: &Zone, count_filter_hops: bool) {
         let mut fates: BTreeMap<Fate, (u64, u64)> = BTreeMap::new();
-        let mut sending_domains = HashSet::new();
+        let mut sending_domains = PlHashSet::new();
         for m in &messages.list {
             let received = m.is_received(count_filter_hops);
             let fate = fates.entry(m.fate()).or_default();
@@ -289,7 +311,7 @@ impl Summary {
             t.bytes_received += size;
             let sender = self
                 .senders
-                .entry(address_key(m.from.as_deref().unwrap_or("")))
+                .entry(address_key(m.from.unwrap_or("")))
                 .or_default();
             sender.messages += 1;
             sender.bytes += size;
@@ -314,53 +336,41 @@ impl Summary {
     }
 
     /// Delivery attempts: delivered, bytes, recipients, domains, traffic.
+    /// Reads the frame's columns in place (the names borrow from it).
     fn delivery_side(
         &mut self,
-        df: &DataFrame,
-        messages: &Messages,
+        df: &'a DataFrame,
+        messages: &Messages<'a>,
         zone: &Zone,
         count_filter_hops: bool,
     ) -> PolarsResult<()> {
-        let rows = super::grouping::rows_where(
-            &super::grouping::narrow(
-                &df.with_row_index("__row".into(), None)?,
-                &[
-                    "__row",
-                    col::TS,
-                    col::KIND,
-                    col::STATUS,
-                    col::TO,
-                    col::TO_DOMAIN,
-                    col::DELAY,
-                    col::TEXT,
-                ],
-            )?,
-            col::KIND,
-            &[EventKind::Delivery.as_str()],
-        )?;
-        let index = rows.column("__row")?.idx()?;
-        let ts = rows.column(col::TS)?.datetime()?.physical();
-        let status = rows.column(col::STATUS)?.cast(&DataType::String)?;
-        let to = rows.column(col::TO)?.cast(&DataType::String)?;
-        let domain = rows.column(col::TO_DOMAIN)?.cast(&DataType::String)?;
-        let delay = rows.column(col::DELAY)?.f32()?;
-        let text = rows.column(col::TEXT)?.cast(&DataType::String)?;
-        let mut recipient_domains = HashSet::new();
-        let columns = index
+        let kind = df.column(col::KIND)?.cat32()?;
+        let Some(delivery) = kind.get_mapping().get_cat(EventKind::Delivery.as_str()) else {
+            return Ok(());
+        };
+        let ts = df.column(col::TS)?.datetime()?.physical();
+        let delay = df.column(col::DELAY)?.f32()?;
+        let status = strings(df, col::STATUS)?;
+        let to = strings(df, col::TO)?;
+        let domain = strings(df, col::TO_DOMAIN)?;
+        let reason = strings(df, col::REASON)?;
+        let mut recipient_domains = PlHashSet::new();
+        let columns = kind
+            .physical()
             .iter()
             .zip(ts.iter())
-            .zip(status.str()?.iter())
-            .zip(to.str()?.iter())
-            .zip(domain.str()?.iter())
-            .zip(delay.iter().zip(text.str()?.iter()));
-        for (((((row, ts), status), to), domain), (delay, text)) in columns {
-            let (Some(row), Some(ts)) = (row, ts) else {
+            .zip(status)
+            .zip(to)
+            .zip(domain)
+            .zip(delay.iter().zip(reason))
+            .enumerate();
+        for (row, (((((code, ts), status), to), domain), (delay, text))) in columns {
+            let (Some(ts), true) = (ts, code == Some(delivery)) else {
                 continue;
             };
-            let row = row as usize;
             let message = messages.of(row);
             let size = message.and_then(|m| m.size);
-            let domain = domain.unwrap_or("").to_string();
+            let domain = domain.unwrap_or("");
             // `delay=` is logged with at most 3 decimals; f32 → f64 would
             // print 0.05000000074505806.
             let delay = (f64::from(delay.unwrap_or(0.0)) * 1000.0).round() / 1000.0;
@@ -376,7 +386,7 @@ impl Summary {
                     t.bytes_delivered += size.unwrap_or(0);
                     if size.is_none() {
                         if let (Some(m), Some(to)) = (message, to) {
-                            self.no_size.push((m.queue_id.clone(), to.to_string()));
+                            self.no_size.push((m.queue_id, to));
                         }
                     }
                     let recipient = self
@@ -385,7 +395,7 @@ impl Summary {
                         .or_default();
                     recipient.messages += 1;
                     recipient.bytes += size.unwrap_or(0);
-                    let d = self.recipient_domains.entry(domain.clone()).or_default();
+                    let d = self.recipient_domains.entry(domain).or_default();
                     d.sent += 1;
                     d.bytes += size.unwrap_or(0);
                     d.delay_sum += delay;
@@ -430,8 +440,21 @@ impl Summary {
     }
 }
 
+/// A string column, categorical or not, as an iterator (no copy).
+fn strings<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
+    let column = df.column(name)?;
+    Ok(match column.dtype() {
+        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
+        _ => Box::new(column.str()?.iter()),
+    })
+}
+
 /// A column of strings.
-pub fn text_column(name: &str, values: Vec<String>) -> Column {
+pub fn text_column<S: AsRef<str>>(name: &str, values: Vec<S>) -> Column {
+    let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
     Column::new(name.into(), values)
 }
 

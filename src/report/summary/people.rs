@@ -2,7 +2,7 @@
 //! lists). Senders count received messages (once each, however often qmgr
 //! logged them); recipients count final deliveries.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use polars::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::report::{Body, Context, ReportSpec};
 
 pub const SENDERS: ReportSpec = ReportSpec {
     title: "Senders by message count",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute: |context| list(context, SENDER, false),
     drop_first: &[],
     ranked: true,
@@ -20,7 +20,7 @@ pub const SENDERS: ReportSpec = ReportSpec {
 
 pub const RECIPIENTS: ReportSpec = ReportSpec {
     title: "Recipients by message count",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute: |context| list(context, RECIPIENT, false),
     drop_first: &[],
     ranked: true,
@@ -28,7 +28,7 @@ pub const RECIPIENTS: ReportSpec = ReportSpec {
 
 pub const SENDERS_BY_SIZE: ReportSpec = ReportSpec {
     title: "Senders by message size",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute: |context| list(context, SENDER, true),
     drop_first: &[],
     ranked: true,
@@ -36,7 +36,7 @@ pub const SENDERS_BY_SIZE: ReportSpec = ReportSpec {
 
 pub const RECIPIENTS_BY_SIZE: ReportSpec = ReportSpec {
     title: "Recipients by message size",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute: |context| list(context, RECIPIENT, true),
     drop_first: &[],
     ranked: true,
@@ -56,10 +56,10 @@ fn list(context: &Context<'_>, who: &str, by_size: bool) -> PolarsResult<Body> {
 /// messages), then by key.
 pub fn volume_frame(
     key: &str,
-    volumes: &HashMap<String, Volume>,
+    volumes: &PlHashMap<Cow<'_, str>, Volume>,
     by_size: bool,
 ) -> PolarsResult<DataFrame> {
-    let mut rows: Vec<(&String, &Volume)> = volumes.iter().collect();
+    let mut rows: Vec<(&Cow<'_, str>, &Volume)> = volumes.iter().collect();
     rows.sort_by(|a, b| {
         let order = |v: &Volume| {
             if by_size {
@@ -71,7 +71,7 @@ pub fn volume_frame(
         order(b.1).cmp(&order(a.1)).then_with(|| a.0.cmp(b.0))
     });
     DataFrame::new_infer_height(vec![
-        text_column(key, rows.iter().map(|r| r.0.clone()).collect()),
+        text_column(key, rows.iter().map(|r| r.0).collect()),
         count_column(MESSAGES, rows.iter().map(|r| r.1.messages).collect()),
         count_column(BYTES, rows.iter().map(|r| r.1.bytes).collect()),
     ])

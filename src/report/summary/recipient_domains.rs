@@ -29,7 +29,7 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
         (d.delay_sum / n * 100.0).round() / 100.0
     };
     Ok(Body::table(DataFrame::new_infer_height(vec![
-        text_column(col::TO_DOMAIN, rows.iter().map(|r| r.0.clone()).collect()),
+        text_column(col::TO_DOMAIN, rows.iter().map(|r| *r.0).collect()),
         count_column(MESSAGES, rows.iter().map(|r| r.1.sent).collect()),
         count_column(BYTES, rows.iter().map(|r| r.1.bytes).collect()),
         count_column(DEFERRALS, rows.iter().map(|r| r.1.defers).collect()),

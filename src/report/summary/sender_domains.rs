@@ -10,7 +10,7 @@ use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Received mail by sending domain",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute,
     drop_first: &[],
     ranked: true,

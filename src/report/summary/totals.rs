@@ -11,7 +11,7 @@ use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Grand totals",
-    reads: super::reads,
+    reads: super::reads_detail,
     compute,
     drop_first: &[],
     ranked: false,

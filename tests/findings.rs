@@ -1,0 +1,406 @@
+//! Findings on real logs (the labs a real Postfix wrote, the corpus) with
+//! exact numbers, on logs made from real lines for the edges of each
+//! threshold, and the command line around them: `--fail-on`, `--rules`,
+//! `--postconf`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::support::{self, lab_log, repo, stderr};
+
+/// The findings of a `--format json` run: `id subject` → finding.
+fn findings(args: &[&str]) -> BTreeMap<String, Value> {
+    let mut all = vec!["--format", "json", "--report", "findings", "--year", "2026"];
+    all.extend_from_slice(args);
+    let out = support::run(&all);
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "{args:?}: {}",
+        stderr(&out)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let key = format!(
+                "{} {}",
+                f["id"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            );
+            (key, f.clone())
+        })
+        .collect()
+}
+
+fn count(f: &Value, field: &str) -> u64 {
+    f["evidence"][field].as_u64().unwrap()
+}
+
+#[test]
+fn the_lab_scenarios_are_named_with_exact_numbers() {
+    let found = findings(&[&lab_log()]);
+    let keys: Vec<&str> = found.keys().map(String::as_str).collect();
+    let erg = &found["domain-wide-reject erg.school"];
+    assert_eq!(erg["severity"], "critical");
+    assert_eq!(
+        (
+            count(erg, "count"),
+            count(erg, "recipients"),
+            count(erg, "clients")
+        ),
+        (442, 391, 2)
+    );
+    let summary = erg["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("550 5.1.1") && summary.contains("by this server's smtpd"),
+        "{summary}"
+    );
+    assert!(erg["cause"]
+        .as_str()
+        .unwrap()
+        .contains("virtual_mailbox_domains"));
+    assert!(erg["fix"].as_str().unwrap().contains("relay_domains"));
+
+    // One relay finding, naming the client and its total.
+    let relay: Vec<&&str> = keys.iter().filter(|k| k.starts_with("relay")).collect();
+    assert_eq!(relay, [&"relay-probe 127.0.0.5"]);
+    let probe = &found["relay-probe 127.0.0.5"];
+    assert_eq!(
+        (probe["severity"].as_str(), count(probe, "count")),
+        (Some("info"), 102)
+    );
+
+    let soft = &found["soft-user-unknown postfix/submission: local recipient table"];
+    assert_eq!(count(soft, "count"), 25);
+    assert!(soft["cause"]
+        .as_str()
+        .unwrap()
+        .contains("unknown_local_recipient_reject_code"));
+
+    // The destinations that never answered: (attempts, messages).
+    for (hop, attempts, messages) in [
+        ("127.0.0.40:25", 24, 13),
+        ("127.0.0.31:25", 14, 8),
+        ("127.0.0.30:25", 30, 16),
+    ] {
+        let f = &found[&format!("unreachable-destination {hop}")];
+        assert_eq!(f["severity"], "critical", "{hop}: mail expired there");
+        assert_eq!(
+            (count(f, "count"), count(f, "messages")),
+            (attempts, messages),
+            "{hop}"
+        );
+    }
+    // The domains whose servers bounce: recipients.
+    for (domain, recipients) in [
+        ("defunct-univ.example 5.1.1", 11),
+        ("oldmail.example 5.1.1", 11),
+        ("closed-isp.example 5.1.1", 11),
+        ("strict-filter.example 5.7.1", 6),
+        ("blocklisting.example 5.7.1", 6),
+    ] {
+        let f = &found[&format!("remote-bounce {domain}")];
+        assert_eq!(count(f, "recipients"), recipients, "{domain}");
+    }
+    for absent in [
+        "domain-wide-reject victim-corp.example",
+        "typo-domain",
+        "onset",
+        "sasl",
+        "fatal",
+    ] {
+        assert!(
+            !keys.iter().any(|k| k.starts_with(absent)),
+            "no {absent}: {keys:?}"
+        );
+    }
+    assert_eq!(found.len(), 11, "{keys:?}");
+}
+
+#[test]
+fn sample_lines_name_their_file_and_line() {
+    let found = findings(&[&lab_log()]);
+    let samples = found["domain-wide-reject erg.school"]["evidence"]["samples"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(samples.len(), 3);
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    for s in samples {
+        let n = s["line"].as_u64().unwrap() as usize;
+        assert_eq!(s["file"], lab_log());
+        assert_eq!(s["text"].as_str().unwrap(), lines[n - 1], "line {n}");
+        assert!(lines[n - 1].contains("erg.school") && lines[n - 1].contains("reject: RCPT"));
+    }
+}
+
+/// The repository lab with its configuration (`postconf -n` and `-P` of
+/// the real Postfix it ran; a fresh run's under CI).
+#[test]
+fn the_configuration_confirms_the_causes() {
+    let mut labs = vec![repo().join("sample-logs/lab")];
+    labs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(std::path::PathBuf::from));
+    for lab in labs {
+        let config = format!("--postconf={}", lab.join("postconf.txt").display());
+        let found = findings(&[&config, lab.join("maillog").to_str().unwrap()]);
+        let verdict = |key: &str| {
+            let c = &found[key]["configuration"];
+            (
+                c["verdict"].as_str().unwrap().to_string(),
+                c["lines"].to_string(),
+            )
+        };
+        let (v, lines) = verdict("domain-wide-reject erg.school");
+        assert_eq!(v, "confirmed");
+        assert!(
+            lines.contains("virtual_mailbox_domains = xamxam.example, erg.school"),
+            "{lines}"
+        );
+        let (v, lines) = verdict("soft-user-unknown postfix/submission: local recipient table");
+        assert_eq!(v, "confirmed");
+        assert!(
+            lines.contains("submission/inet/unknown_local_recipient_reject_code = 450"),
+            "{lines}"
+        );
+        let (v, lines) = verdict("relay-denied 127.0.0.6");
+        assert_eq!(v, "confirmed");
+        assert!(lines.contains("mynetworks = 127.0.0.1/32"), "{lines}");
+        assert_eq!(found["relay-probe 127.0.0.5"]["severity"], "info");
+    }
+    // Without the flag nothing is run and no verdict given.
+    let found = findings(&[repo().join("sample-logs/lab/maillog").to_str().unwrap()]);
+    assert!(found.values().all(|f| f["configuration"].is_null()));
+}
+
+/// The lab log's lines of the messages that were simply delivered.
+fn clean_log(dir: &Path) -> std::path::PathBuf {
+    use maillog_report::input::{Input, Source};
+    use maillog_report::messages::{self, Fate};
+    use maillog_report::scan::{scan, ScanOptions};
+    let data = std::fs::read(lab_log()).unwrap();
+    let input = Input {
+        name: "lab".into(),
+        data: Source::Owned(data.clone()),
+        mtime: None,
+    };
+    let scanned = scan(&[input], &ScanOptions::every_event(2, 2026));
+    let m = messages::build(&scanned.frame).unwrap();
+    let clean: std::collections::HashSet<String> = m
+        .list
+        .iter()
+        .filter(|m| {
+            m.fate() == Fate::Delivered
+                && m.deferrals + m.bounced + m.refused_recipients == 0
+                && m.parent.is_none()
+        })
+        .map(|m| format!(": {}: ", m.queue_id))
+        .collect();
+    let text = String::from_utf8(data).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| clean.iter().any(|id| l.contains(id.as_str())))
+        .collect();
+    assert!(lines.len() > 2000, "{} lines", lines.len());
+    let path = dir.join("clean.log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn cleanly_delivered_mail_gets_no_finding_and_fail_on_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = clean_log(dir.path());
+    let clean = clean.to_str().unwrap();
+    assert!(
+        findings(&[clean]).is_empty(),
+        "{:?}",
+        findings(&[clean]).keys()
+    );
+    let out = support::run(&["--year", "2026", "--fail-on", "warning", clean]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The whole lab log has critical findings: 4, also when the findings
+    // are not printed.
+    for report in ["findings", "totals"] {
+        let out = support::run(&[
+            "--year",
+            "2026",
+            "--report",
+            report,
+            "--fail-on",
+            "critical",
+            &lab_log(),
+        ]);
+        assert_eq!(out.status.code(), Some(4), "--report {report}");
+        assert!(!out.stdout.is_empty());
+    }
+}
+
+/// A log of `n` real erg.school reject lines (the lab's, with other
+/// addresses) and `delivered` real deliveries to other erg.school
+/// addresses.
+fn erg_school_log(dir: &Path, rejects: usize, delivered: usize) -> std::path::PathBuf {
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let reject = log
+        .lines()
+        .find(|l| l.contains("NOQUEUE: reject: RCPT") && l.contains("camille.desmet29@erg.school"))
+        .unwrap();
+    let delivery = log
+        .lines()
+        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
+        .unwrap();
+    let mut lines = Vec::new();
+    for i in 0..rejects {
+        lines.push(reject.replace("camille.desmet29", &format!("user{i}")));
+    }
+    for i in 0..delivered {
+        lines.push(delivery.replace("admin@", &format!("staff{i}@")));
+    }
+    let path = dir.join(format!("erg-{rejects}-{delivered}.log"));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn domain_wide_thresholds_at_their_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let fires = |rejects, delivered, extra: &[&str]| {
+        let log = erg_school_log(dir.path(), rejects, delivered);
+        let mut args = extra.to_vec();
+        let log = log.to_str().unwrap().to_string();
+        args.push(&log);
+        findings(&args).contains_key("domain-wide-reject erg.school")
+    };
+    // At least 5 attempts (default).
+    assert!(!fires(4, 0, &[]));
+    assert!(fires(5, 0, &[]));
+    // At least 95% of the recipients: 19 of 20 is 95%, 18 of 19 is 94.7%.
+    assert!(fires(19, 1, &[]));
+    assert!(!fires(18, 1, &[]));
+    // The thresholds are options.
+    assert!(fires(4, 0, &["--min-attempts", "4"]));
+    assert!(fires(18, 1, &["--min-share", "90"]));
+}
+
+#[test]
+fn soft_unknown_and_bounce_thresholds_at_their_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let soft = log
+        .lines()
+        .find(|l| l.contains(": 450 4.1.1 <") && l.contains("local recipient table"))
+        .unwrap();
+    let bounce = log
+        .lines()
+        .find(|l| l.contains("status=bounced") && l.contains("defunct-univ.example"))
+        .unwrap();
+    for (n, expected) in [(4, false), (5, true)] {
+        let lines: Vec<String> = (0..n)
+            .map(|i| soft.replace("lotte.simon", &format!("user{i}")))
+            .chain((0..n).map(|i| bounce.replace("fien.renard", &format!("user{i}"))))
+            .collect();
+        let path = dir.path().join(format!("edge-{n}.log"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let found = findings(&[path.to_str().unwrap()]);
+        assert_eq!(
+            found.keys().any(|k| k.starts_with("soft-user-unknown")),
+            expected,
+            "{n}: {:?}",
+            found.keys()
+        );
+        assert_eq!(
+            found.contains_key("remote-bounce defunct-univ.example 5.1.1"),
+            expected,
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn site_rules_name_their_restriction_and_bad_rules_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "# our sender blocklist\n[[rule]]\nmatch = \"Sender domain blocked by policy\"\nrestriction = \"check_sender_access hash:/etc/postfix/blocklist\"\nseverity = \"info\"\nhint = \"Our own blocklist.\"\n",
+    )
+    .unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let found = findings(&["--rules", rules_arg, &lab_log()]);
+    let f = &found["site-rule check_sender_access hash:/etc/postfix/blocklist"];
+    assert_eq!(
+        (f["severity"].as_str(), count(f, "count")),
+        (Some("info"), 8)
+    );
+    assert_eq!(f["fix"], "Our own blocklist.");
+    let out = support::run(&[
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--report",
+        "rejects",
+        "--rules",
+        rules_arg,
+        &lab_log(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let relabelled = v["rejects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["restriction"] == "check_sender_access hash:/etc/postfix/blocklist")
+        .count();
+    assert_eq!(
+        relabelled, 2,
+        "the rejects table shows the rule's restriction"
+    );
+
+    std::fs::write(
+        &rules,
+        "\n[[rule]]\nmatch = \"([a-z\"\nrestriction = \"x\"\n",
+    )
+    .unwrap();
+    let out = support::run(&["--rules", rules_arg, &lab_log()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "maillog-report: {rules_arg}, rule at line 2: pattern `([a-z`"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn abuse_and_daemon_problems_on_real_logs() {
+    let Some(corpus) = support::shared("corpus") else {
+        return;
+    };
+    let sasl = findings(&[corpus
+        .join("maillogsentinel-sample_sasl.log")
+        .to_str()
+        .unwrap()]);
+    let f = sasl
+        .values()
+        .find(|f| f["id"] == "sasl-failures")
+        .expect("SASL failures");
+    assert_eq!(count(f, "count"), 139);
+    assert!(f["summary"]
+        .as_str()
+        .unwrap()
+        .contains("spread over many addresses"));
+    let info = findings(&[corpus
+        .join("infohtreasure-Postfix-Maillog-Dump.maillog.log")
+        .to_str()
+        .unwrap()]);
+    // `fatal: unknown service: private/dovecot-lmtp/tcp`, then qmgr's
+    // `transport lmtp failure`.
+    assert!(info.values().any(|f| f["id"] == "fatal-error"));
+    assert!(info.values().any(|f| f["id"] == "transport-failure"));
+}
