@@ -201,10 +201,10 @@ pub struct Scan {
     pub unrecognized: Vec<Vec<u8>>,
     /// What was read of each input, in scan order.
     pub inputs: Vec<Scanned>,
-    /// The line number at the start of each stretch of 256 KiB (and, for
-    /// an input that cannot be read again, of each row's line), in input
-    /// order: with an event's `offset`, its line number ([`line_of`]).
-    pub line_index: Vec<LineMark>,
+    /// Where line numbers come from: a mark at the start of each stretch
+    /// of 256 KiB and, for an input that cannot be read again, one for
+    /// each row's line ([`LineIndex`]).
+    pub line_index: LineIndex,
 }
 
 /// A line's input (its number in the frame's `input` column), byte offset
@@ -216,26 +216,111 @@ pub struct LineMark {
     pub line: u64,
 }
 
-/// The last mark at or before `offset` of input `input`: the line at
-/// `offset` is its line plus the line ends between the two (at most a
-/// stretch, 256 KiB, to count).
-pub fn mark_before(marks: &[LineMark], input: u16, offset: u64) -> Option<LineMark> {
-    // The marks are sorted by (input, offset).
-    let after = marks.partition_point(|m| (m.input, m.offset) <= (input, offset));
-    marks[..after].last().filter(|m| m.input == input).copied()
+/// Line numbers by input and offset: a mark at the start of each stretch
+/// (a row's line number is its stretch's plus the line ends between the
+/// two, at most 256 KiB to count) and, for a pipe, whose bytes are gone
+/// after the scan, the lines of its rows, each stored as offset and line
+/// number after its stretch's mark (8 bytes a row).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineIndex {
+    /// Sorted by (input, offset).
+    marks: Vec<LineMark>,
+    /// Mark `k`'s rows are `rows[first_row[k]..first_row[k + 1]]`, sorted.
+    first_row: Vec<u32>,
+    rows: Vec<(u32, u32)>,
 }
 
-/// The line number of the line at `offset` in `data` (input `input`): a
-/// mark's line number plus the line ends between the mark and `offset`.
-/// A mark at `offset` itself needs no bytes (`data` may be empty: an input
-/// that cannot be read again marks the lines of its rows).
-pub fn line_of(marks: &[LineMark], input: u16, offset: u64, data: &[u8]) -> Option<u64> {
-    let mark = mark_before(marks, input, offset)?;
-    if mark.offset == offset {
-        return Some(mark.line);
+impl LineIndex {
+    /// Stretch marks `stretches` of input `input`, (offset, line number),
+    /// and row marks `rows` (offset, line number), both in offset order;
+    /// the first stretch mark is at or before the first row.
+    fn of_input(input: u16, stretches: &[(u64, u64)], rows: &[(u64, u64)]) -> LineIndex {
+        let mut index = LineIndex {
+            marks: Vec::with_capacity(stretches.len()),
+            first_row: Vec::with_capacity(stretches.len() + 1),
+            rows: Vec::with_capacity(rows.len()),
+        };
+        let mut rows = rows.iter().peekable();
+        for (k, &(offset, line)) in stretches.iter().enumerate() {
+            index.marks.push(LineMark {
+                input,
+                offset,
+                line,
+            });
+            index.first_row.push(index.rows.len() as u32);
+            let next = stretches.get(k + 1).map_or(u64::MAX, |&(o, _)| o);
+            while let Some(&(at, row_line)) = rows.next_if(|&&(at, _)| at < next) {
+                // Deltas within a stretch fit in 32 bits (a stretch is
+                // 256 KiB of whole lines).
+                let delta = |a: u64, b: u64| u32::try_from(a.saturating_sub(b)).unwrap_or(u32::MAX);
+                index.rows.push((delta(at, offset), delta(row_line, line)));
+            }
+        }
+        index.first_row.push(index.rows.len() as u32);
+        index
     }
-    let between = data.get(usize::try_from(mark.offset).ok()?..usize::try_from(offset).ok()?)?;
-    Some(mark.line + memchr::memchr_iter(b'\n', between).count() as u64)
+
+    /// Numbers the lines from `first` instead of 0.
+    fn number_from(&mut self, first: u64) {
+        for mark in &mut self.marks {
+            mark.line += first;
+        }
+    }
+
+    /// `other`'s marks after these (later in the input, or of a later
+    /// input).
+    fn append(&mut self, other: &LineIndex) {
+        let base = self.rows.len() as u32;
+        self.first_row.pop();
+        self.marks.extend_from_slice(&other.marks);
+        self.first_row
+            .extend(other.first_row.iter().map(|&f| base + f));
+        if self.first_row.is_empty() {
+            self.first_row.push(0);
+        }
+        self.rows.extend_from_slice(&other.rows);
+    }
+
+    /// The last mark at or before `offset` of input `input`: a row's own
+    /// mark if it has one (the line at `offset` is then its line), else
+    /// its stretch's (the line at `offset` is its line plus the line ends
+    /// between the two).
+    pub fn mark_before(&self, input: u16, offset: u64) -> Option<LineMark> {
+        let after = self
+            .marks
+            .partition_point(|m| (m.input, m.offset) <= (input, offset));
+        let k = after.checked_sub(1)?;
+        let mark = self.marks[k];
+        if mark.input != input {
+            return None;
+        }
+        let (first, end) = (self.first_row[k] as usize, self.first_row[k + 1] as usize);
+        let rows = &self.rows[first..end];
+        if let Ok(delta) = u32::try_from(offset - mark.offset) {
+            if let Ok(i) = rows.binary_search_by_key(&delta, |&(d, _)| d) {
+                return Some(LineMark {
+                    offset,
+                    line: mark.line + u64::from(rows[i].1),
+                    ..mark
+                });
+            }
+        }
+        Some(mark)
+    }
+
+    /// The line number of the line at `offset` in `data` (input `input`):
+    /// a mark's line number plus the line ends between the mark and
+    /// `offset`. A mark at `offset` itself needs no bytes (`data` may be
+    /// empty: a pipe's rows are marked).
+    pub fn line_of(&self, input: u16, offset: u64, data: &[u8]) -> Option<u64> {
+        let mark = self.mark_before(input, offset)?;
+        if mark.offset == offset {
+            return Some(mark.line);
+        }
+        let from = usize::try_from(mark.offset).ok()?;
+        let between = data.get(from..usize::try_from(offset).ok()?)?;
+        Some(mark.line + memchr::memchr_iter(b'\n', between).count() as u64)
+    }
 }
 
 /// What the scan read of one input.
@@ -257,7 +342,7 @@ pub struct Scanned {
     pub frame: DataFrame,
     pub counts: LineCounts,
     /// Its line marks ([`Scan::line_index`]).
-    pub marks: Vec<LineMark>,
+    pub lines: LineIndex,
 }
 
 /// The rows and unrecognized lines of each block, handed over in input
@@ -315,8 +400,9 @@ struct BlockOut {
     /// The last classic-stamped line: how many lines follow it in the
     /// block, and its month.
     last_bsd: Option<(u64, u32)>,
-    /// Line marks: (offset in the input, lines of the block before it).
-    marks: Vec<(u64, u64)>,
+    /// Line marks of its stretches and, with [`ScanInput::mark_rows`], of
+    /// its rows' lines, numbered from 0 at the block's start.
+    lines: LineIndex,
 }
 
 enum Message {
@@ -525,14 +611,9 @@ pub fn scan_inputs(
             let block = block.expect("every block arrives");
             // The block's marks count its lines from its start; the lines
             // of the blocks before it come first.
-            let before = input.counts.lines;
-            input
-                .marks
-                .extend(block.marks.iter().map(|&(offset, lines)| LineMark {
-                    input: input.id,
-                    offset,
-                    line: before + lines + 1,
-                }));
+            let mut marks = block.lines;
+            marks.number_from(input.counts.lines + 1);
+            input.lines.append(&marks);
             input.counts.add(&block.counts);
             lines.extend_from_slice(&block.unrecognized);
             input.months |= block.months;
@@ -562,10 +643,10 @@ impl Scan {
     ) -> Scan {
         let mut counts = LineCounts::default();
         let mut frames = Vec::new();
-        let mut line_index = Vec::new();
+        let mut line_index = LineIndex::default();
         for input in &inputs {
             counts.add(&input.counts);
-            line_index.extend_from_slice(&input.marks);
+            line_index.append(&input.lines);
             if input.frame.height() > 0 {
                 // Shares the columns' chunks: no copy.
                 frames.push(input.frame.clone());
@@ -687,7 +768,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     last_month: None,
                     frame: DataFrame::empty(),
                     counts: LineCounts::default(),
-                    marks: Vec::new(),
+                    lines: LineIndex::default(),
                 }
             }
             Feed::Blocks {
@@ -753,7 +834,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     last_month: None,
                     frame: DataFrame::empty(),
                     counts: LineCounts::default(),
-                    marks: Vec::new(),
+                    lines: LineIndex::default(),
                 }
             }
         };
@@ -849,7 +930,7 @@ fn collect(
                 unrecognized,
                 months: 0,
                 last_bsd: None,
-                marks: Vec::new(),
+                lines: LineIndex::default(),
             });
             // An error means the sink's thread is gone (it panicked): the
             // panic is raised when the thread is joined.
@@ -966,6 +1047,7 @@ fn parse_chunk(
         id: tag.id,
         mark_rows: tag.mark_rows,
         marks: Vec::with_capacity(chunk.len().div_ceil(STRETCH_BYTES)),
+        rows: Vec::new(),
         time,
         max_line: options.max_line,
         projection: &options.projection,
@@ -1009,7 +1091,7 @@ fn parse_chunk(
         last_bsd: parser
             .last_bsd
             .map(|(line, month)| (lines - 1 - line, month)),
-        marks: parser.marks,
+        lines: LineIndex::of_input(tag.id, &parser.marks, &parser.rows),
     }
 }
 
@@ -1055,8 +1137,10 @@ struct ChunkParser<'c> {
     /// The input's number, and whether each row's line is marked.
     id: u16,
     mark_rows: bool,
-    /// (offset, lines of the chunk before it): see [`BlockOut::marks`].
+    /// (offset, lines of the chunk before it) of each stretch and, with
+    /// `mark_rows`, of each row's line: see [`BlockOut::lines`].
     marks: Vec<(u64, u64)>,
+    rows: Vec<(u64, u64)>,
     time: &'c TimeContext,
     max_line: usize,
     projection: &'c Projection,
@@ -1192,7 +1276,7 @@ impl ChunkParser<'_> {
                     }
                 }
                 if pushed && self.mark_rows {
-                    self.marks.push((offset, line));
+                    self.rows.push((offset, line));
                 }
             }
             Parsed::Skipped(Skip::Known) => self.counts.known += 1,
@@ -1254,4 +1338,39 @@ pub fn last_bsd_month(data: &[u8]) -> Option<u32> {
         end = start;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Marks of two inputs, built block by block as the scan does: a row's
+    /// own mark gives its line without bytes, a stretch's needs the bytes
+    /// after it.
+    #[test]
+    fn line_index_finds_rows_and_stretches() {
+        let data = b"a\nb\nc\nd\ne\nf\n";
+        // Input 0 in two blocks (lines 1-3 and 4-6), rows at lines 2 and 5;
+        // input 1 with a stretch mark only.
+        let first = LineIndex::of_input(0, &[(0, 0)], &[(2, 1)]);
+        let mut second = LineIndex::of_input(0, &[(6, 0), (8, 1)], &[(8, 1)]);
+        second.number_from(4);
+        let mut one = LineIndex::of_input(1, &[(0, 0)], &[]);
+        one.number_from(1);
+        let mut index = LineIndex::default();
+        let mut zero = first;
+        zero.number_from(1);
+        index.append(&zero);
+        index.append(&second);
+        index.append(&one);
+        let no_bytes: &[u8] = &[];
+        assert_eq!(index.line_of(0, 2, no_bytes), Some(2), "a row's mark");
+        assert_eq!(index.line_of(0, 8, no_bytes), Some(5), "a row's mark");
+        assert_eq!(index.line_of(0, 4, no_bytes), None, "needs the bytes");
+        for (offset, line) in [(0, 1), (2, 2), (4, 3), (6, 4), (8, 5), (10, 6)] {
+            assert_eq!(index.line_of(0, offset, data), Some(line), "{offset}");
+            assert_eq!(index.line_of(1, offset, data), Some(line), "{offset}");
+        }
+        assert_eq!(index.line_of(2, 0, data), None, "no such input");
+    }
 }

@@ -150,7 +150,7 @@ fn assert_lines_numbered(scan: &Scan, data: &[u8]) {
         );
         let line = 1 + memchr::memchr_iter(b'\n', &data[..at]).count() as u64;
         assert_eq!(
-            maillog_report::scan::line_of(&scan.line_index, 0, offset, data),
+            scan.line_index.line_of(0, offset, data),
             Some(line),
             "offset {at}"
         );

@@ -31,7 +31,7 @@ use crate::frame::Projection;
 use crate::input::readback::Origin;
 use crate::messages::{self, Messages};
 use crate::parse::{DeliveryStatus, EventKind};
-use crate::scan::{LineCounts, LineMark};
+use crate::scan::{LineCounts, LineIndex};
 use crate::window::Window;
 use crate::zone::Zone;
 pub use group_by::GroupKey;
@@ -288,7 +288,7 @@ pub struct Context<'a> {
     /// The inputs, by their number in the frame, and the marks of their
     /// line numbers: for the findings' sample lines.
     pub inputs: &'a [Origin<'a>],
-    pub line_index: &'a [LineMark],
+    pub line_index: &'a LineIndex,
     pub findings: &'a findings::FindingOptions,
     pub kinds: &'a [EventKind],
     pub zone: &'a Zone,
@@ -310,7 +310,7 @@ impl<'a> Context<'a> {
         counts: &'a LineCounts,
         request: &'a Request,
         inputs: &'a [Origin<'a>],
-        line_index: &'a [LineMark],
+        line_index: &'a LineIndex,
     ) -> Self {
         Context {
             frame,

@@ -9,7 +9,7 @@ use crate::frame::{col, Projection};
 use crate::input::readback::{Origin, Wanted};
 use crate::parse::{EventKind, Micros};
 use crate::report::Context;
-use crate::scan::{mark_before, LineMark};
+use crate::scan::LineIndex;
 use crate::zone::Zone;
 
 /// Policy actions the detectors read.
@@ -166,7 +166,7 @@ pub struct Events<'a> {
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Origin<'a>],
-    line_index: &'a [LineMark],
+    line_index: &'a LineIndex,
     /// The frame, for the input and offset of a sample's row.
     frame: &'a DataFrame,
     zone: Zone,
@@ -241,7 +241,7 @@ impl<'a> Events<'a> {
         for (list, rows) in lists.iter().enumerate() {
             for &row in rows.iter() {
                 if let Some((input, offset)) = self.location(row) {
-                    let mark = mark_before(self.line_index, input, offset);
+                    let mark = self.line_index.mark_before(input, offset);
                     places.push((list, input, offset, mark));
                 }
             }
