@@ -217,7 +217,8 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         });
         let findings = match printed {
             Some(findings) => findings,
-            None => report::findings::detect(&context)
+            // Counted, not shown: no sample lines to read.
+            None => report::findings::detect(&context, false)
                 .context("finding problems")
                 .map_err(Failure::Internal)?,
         };
@@ -460,13 +461,12 @@ fn line_limit(input: &input::Opened, max_line: usize) -> usize {
     }
 }
 
-/// Whether the run computes findings, whose evidence shows log lines.
+/// Whether the run prints findings, whose evidence shows log lines.
 fn shows_samples(config: &Config) -> bool {
-    let findings = match &config.request.plan {
+    match &config.request.plan {
         report::Plan::Reports(names) => names.contains(&report::ReportName::Findings),
         report::Plan::GroupBy(_) => false,
-    };
-    findings || config.fail_on.is_some()
+    }
 }
 
 /// The names of the inputs, as given (an output may not overwrite one).
