@@ -263,6 +263,10 @@ fn scan_all<'c>(
         .map(|(_, input)| scan::set::Facts::of(input, config.max_line))
         .collect();
     let mut guessed: Vec<Option<u32>> = facts.iter().map(|f| f.last_month.flatten()).collect();
+    // When every input's last month was read before the scan (mapped and
+    // plain files: their last lines), nothing is guessed and nothing to
+    // check: the scan need not note the months it sees.
+    let guesses = facts.iter().any(|f| f.last_month.is_none());
     let rereadable = opened.iter().all(|(_, input)| input.rereadable());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -281,6 +285,7 @@ fn scan_all<'c>(
         block_bytes: scan::BLOCK_BYTES,
         export,
         keep_unrecognized: false,
+        track_months: guesses,
     };
     let total: u64 = opened.iter().filter_map(|(_, i)| i.file_size).sum();
     for pass in 0.. {
@@ -303,7 +308,11 @@ fn scan_all<'c>(
             known[i] = read.last_month;
             months[i] = read.months;
         }
-        let mut changed = scan::set::check(&facts, &guessed, &known, &months, config.year, zone);
+        let mut changed = if guesses {
+            scan::set::check(&facts, &guessed, &known, &months, config.year, zone)
+        } else {
+            Vec::new()
+        };
         if !changed.is_empty() && pass == 0 && rereadable {
             let same_order = scan::set::order(&facts, &known, zone) == order;
             if !same_order || outputs.sink().is_some() {

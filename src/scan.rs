@@ -79,6 +79,11 @@ pub struct ScanOptions {
     pub export: Option<Projection>,
     /// Keep the bytes of unrecognized lines in [`Scan::unrecognized`].
     pub keep_unrecognized: bool,
+    /// Note the months of classic stamps and each input's last one
+    /// ([`Scanned::months`], [`Scanned::last_month`]): needed only when
+    /// the last month of some input was guessed before reading it (a
+    /// look at each line's stamp, 1–2% of a mapped scan's instructions).
+    pub track_months: bool,
 }
 
 impl ScanOptions {
@@ -96,6 +101,7 @@ impl ScanOptions {
             block_bytes: BLOCK_BYTES,
             export: None,
             keep_unrecognized: true,
+            track_months: true,
         }
     }
 }
@@ -543,6 +549,7 @@ pub fn scan_inputs(
         derive,
         window: options.window,
         unrecognized: collect_unrecognized,
+        track_months: options.track_months,
     };
 
     let mut slots: Vec<Vec<Option<Box<BlockOut>>>> = (0..n).map(|_| Vec::new()).collect();
@@ -1001,6 +1008,7 @@ struct ParseOptions {
     derive: bool,
     window: Window,
     unrecognized: bool,
+    track_months: bool,
 }
 
 /// The bytes of a chunk or block, and where they are in the input.
@@ -1062,6 +1070,7 @@ fn parse_chunk(
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
         keep_unrecognized: options.unrecognized,
+        track_months: options.track_months,
         unrecognized: Vec::new(),
         months: 0,
         last_bsd: None,
@@ -1155,6 +1164,7 @@ struct ChunkParser<'c> {
     minutes: MinuteCache,
     counts: LineCounts,
     keep_unrecognized: bool,
+    track_months: bool,
     /// Unrecognized lines, each followed by `\n`.
     unrecognized: Vec<u8>,
     /// Months of classic stamps seen (bit `m - 1`), and the last such line
@@ -1235,9 +1245,11 @@ impl ChunkParser<'_> {
     /// One line: `text` is `raw` as UTF-8, `lossy` if `raw` is not UTF-8;
     /// `event` is where its event is built.
     fn line<'t>(&mut self, text: &'t str, raw: &[u8], lossy: bool, event: &mut Event<'t>) {
-        if let Some(month) = bsd_month(raw) {
-            self.months |= 1 << (month - 1);
-            self.last_bsd = Some((self.counts.lines, month));
+        if self.track_months {
+            if let Some(month) = bsd_month(raw) {
+                self.months |= 1 << (month - 1);
+                self.last_bsd = Some((self.counts.lines, month));
+            }
         }
         let line = self.counts.lines;
         self.counts.lines += 1;
