@@ -20,8 +20,9 @@ const AFTER_HELP: &str = "\
 Examples:
   maillog-report /var/log/mail.log
       Overview, findings, rejects, bounces and deferrals of one log.
-  maillog-report --year 2023 /var/log/mail.log.1 /var/log/mail.log.2.gz
-      Rotated logs (gzip is read directly); BSD timestamps are in 2023.
+  maillog-report --year 2023 /var/log/mail.log*
+      A rotated set (compressed files are read directly), read in the order
+      of its content; the newest classic stamps are in 2023.
   maillog-report --group-by to_domain,restriction --event reject mail.log
       Rejects by recipient domain and inferred restriction.
   maillog-report --group-by day,kind --top 0 mail.log
@@ -53,12 +54,13 @@ Timestamps and time zones:
   read in --tz.
   Classic stamps (Mar  7 02:09:33) carry neither year nor zone: they are read
   in --tz (default: the machine's zone, $TZ or /etc/localtime, with daylight
-  saving time), and the year is that of the input's last line: --year if
-  given, else the year of the file's modification time (one less if the file
-  was written in an earlier month than its last line), else this year. Lines
-  from a month after the last line's month belong to the year before
-  (December before January). Days, hours and table times are in --tz too;
-  JSON and CSV print UTC.
+  saving time), and the year is that of the input's last line: the year of
+  the file's modification time (one less if the file was written in an
+  earlier month than its last line), else this year. Lines from a month
+  after the last line's month belong to the year before (December before
+  January). --year is the year of the newest input's last line; older
+  inputs take the year that puts them before the next. Days, hours and
+  table times are in --tz too; JSON and CSV print UTC.
 
 Line accounting:
   Every input line is counted once: an event, a known Postfix line that no
@@ -69,8 +71,8 @@ Line accounting:
 Exit status:
   0   the report covers all input
   1   some input could not be read (missing, a directory, no permission,
-      damaged .gz, journalctl missing or failing): the problem is on stderr,
-      the report covers the rest;
+      damaged compressed data, journalctl missing or failing): the problem
+      is on stderr, the report covers the rest;
       when no input could be read at all, no report is printed
   2   usage error
   3   the report or an output file (--unparsed, --parquet, --parquet-dir)
@@ -87,8 +89,10 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Log files (plain or .gz); `-` or none reads standard input.
-    /// journalctl's JSON output (`-o json`) is recognized by its `{`.
+    /// Log files, plain or compressed (gzip, zstd, xz, bzip2: recognised by
+    /// their bytes); `-` or none reads standard input. Several files are
+    /// read in the order of their content (a rotated set), the same content
+    /// once. journalctl's JSON output (`-o json`) is recognized by its `{`.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
 
@@ -131,7 +135,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
 
-    /// Year of the last classic-syslog line of each input (see Timestamps).
+    /// Year of the newest input's last classic-syslog line (see Timestamps).
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
     pub year: Option<i32>,
 
@@ -217,12 +221,14 @@ pub struct Args {
     pub threads: Option<usize>,
 
     /// Memory-map input files: `auto` maps files unchanged for two minutes
-    /// and reads live logs (a log truncated while mapped would crash us).
+    /// and reads live logs in blocks (a log truncated while mapped would
+    /// crash us); `never` reads every file in blocks.
     #[arg(long, value_enum, default_value_t = MmapPolicy::Auto)]
     pub mmap: MmapPolicy,
 
-    /// Most bytes read from one .gz input (a bound against decompression
-    /// bombs); the rest is not read and the problem is reported.
+    /// Most bytes read from one compressed input (a bound against
+    /// decompression bombs); the rest is not read and the problem is
+    /// reported.
     #[arg(long, default_value_t = crate::input::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
     pub max_decompressed: u64,
 

@@ -1,19 +1,36 @@
 //! Parquet export of the event frame: typed columns (small vocabularies as
 //! categoricals), zstd, statistics, file metadata naming the schema version
 //! and the tool; written to a temporary file and renamed into place.
+//!
+//! `--parquet` and `--parquet-dir` are streamed: the scan hands each
+//! block's rows over in input order ([`crate::scan::Sink`]), and a row
+//! group is written every [`ROW_GROUP_ROWS`] rows, so memory holds one row
+//! group, not the frame, and the writing overlaps the scan. The files hold
+//! the same rows in the same order, with the same schema and metadata, as
+//! the whole-frame export ([`write_parquet`], [`write_dataset`]: kept for
+//! the messages file and as the reference the tests compare with).
 
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    Categories, ChunkCompareEq, ChunkFillNullValue, DataFrame, DataType, KeyValueMetadata,
-    ParquetCompression, ParquetWriter, PolarsResult, StatisticsOptions, StringChunked,
+    BatchedWriter, Categories, ChunkCompareEq, ChunkFillNullValue, DataFrame, DataType,
+    KeyValueMetadata, ParquetCompression, ParquetWriter, PolarsResult, Schema, StatisticsOptions,
+    StringChunked,
 };
 
-use crate::frame::col;
-use crate::input::Input;
+use crate::frame::{self, col, Projection};
+use crate::input::Extent;
 use crate::messages::Messages;
-use crate::output;
+use crate::output::{self, AtomicFile};
+use crate::scan::Sink;
+
+/// Rows per row group of a streamed file: about what the whole-frame
+/// export gets from its chunks, within the memory of a few blocks.
+pub const ROW_GROUP_ROWS: usize = 96 * 1024;
 
 /// Bumped whenever a column is added, removed, renamed or retyped.
 /// 2: `to_domain`, `from_domain`, `reason`, `relay_host`, `to`, `client_ip`
@@ -46,12 +63,12 @@ pub const MESSAGES_SCHEMA_VERSION: &str = "1";
 
 /// `--parquet-messages FILE`: one row per message (see
 /// [`crate::messages::Messages::to_frame`]).
-pub fn write_messages(messages: &Messages, path: &Path, inputs: &[Input]) -> Result<()> {
+pub fn write_messages(messages: &Messages, path: &Path, inputs: &[String]) -> Result<()> {
     let frame = messages.to_frame().context("building the messages table")?;
     write_parquet_with_version(frame, path, inputs, MESSAGES_SCHEMA_VERSION)
 }
 
-pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[Input]) -> Result<()> {
+pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[String]) -> Result<()> {
     let frame = export_frame(df).context("typing the export columns")?;
     write_parquet_frame(frame, path, inputs)
 }
@@ -60,6 +77,9 @@ pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[Input]) -> Result<()
 /// `DIR/day=YYYY-MM-DD/host=H/events-<run>.parquet`, that Spark, Trino,
 /// DuckDB and `polars.scan_parquet` read with partition pruning. The
 /// partition columns (`day`, `host`) live in the path, not in the files.
+///
+/// `inputs` are the names (for refusing to overwrite one) and `read` the
+/// extent of each input's content (for the fingerprint).
 ///
 /// `<run>` is a fingerprint of this run's input (size, head and tail of every
 /// input, and the `--event` filter): re-running the same input replaces its own
@@ -70,11 +90,12 @@ pub fn write_parquet(df: &DataFrame, path: &Path, inputs: &[Input]) -> Result<()
 pub fn write_dataset(
     df: &DataFrame,
     dir: &Path,
-    inputs: &[Input],
+    inputs: &[String],
+    read: &[Extent],
     events: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let frame = export_frame(df).context("typing the export columns")?;
-    let file_name = format!("events-{:016x}.parquet", run_fingerprint(inputs, events));
+    let file_name = dataset_file_name(read, events);
     let days = day_strings(&frame)?;
     let hosts = frame
         .column(col::HOST)?
@@ -112,35 +133,333 @@ pub fn write_dataset(
     Ok(written)
 }
 
-fn write_parquet_frame(frame: DataFrame, path: &Path, inputs: &[Input]) -> Result<()> {
+fn write_parquet_frame(frame: DataFrame, path: &Path, inputs: &[String]) -> Result<()> {
     write_parquet_with_version(frame, path, inputs, SCHEMA_VERSION)
+}
+
+/// The writer of every file: zstd, full statistics, our metadata.
+fn parquet_writer<W: std::io::Write>(out: W, schema_version: &str) -> ParquetWriter<W> {
+    let metadata = KeyValueMetadata::from_static(vec![
+        (
+            "maillog_report.schema_version".to_string(),
+            schema_version.to_string(),
+        ),
+        (
+            "maillog_report.tool_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+    ]);
+    ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::full())
+        .with_key_value_metadata(Some(metadata))
 }
 
 fn write_parquet_with_version(
     mut frame: DataFrame,
     path: &Path,
-    inputs: &[Input],
+    inputs: &[String],
     schema_version: &str,
 ) -> Result<()> {
     output::write_atomically(path, inputs, |out| {
-        let metadata = KeyValueMetadata::from_static(vec![
-            (
-                "maillog_report.schema_version".to_string(),
-                schema_version.to_string(),
-            ),
-            (
-                "maillog_report.tool_version".to_string(),
-                env!("CARGO_PKG_VERSION").to_string(),
-            ),
-        ]);
-        ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_statistics(StatisticsOptions::full())
-            .with_key_value_metadata(Some(metadata))
+        parquet_writer(out, schema_version)
             .finish(&mut frame)
             .context("writing Parquet")?;
         Ok(())
     })
+}
+
+/// The schema of the exported rows of `projection` (`--event` applied).
+pub fn export_schema(projection: &Projection) -> Result<Schema> {
+    Ok(export_frame(&frame::empty(projection))?
+        .schema()
+        .as_ref()
+        .clone())
+}
+
+/// One Parquet file written row group by row group.
+pub struct ParquetStream {
+    file: AtomicFile,
+    writer: Writer,
+    pending: Vec<DataFrame>,
+    pending_rows: usize,
+}
+
+/// Where row groups are encoded: here, or on a thread of their own, so that
+/// the scan goes on while a row group is compressed (`--parquet`).
+enum Writer {
+    Inline(Box<BatchedWriter<BufWriter<File>>>),
+    Background {
+        groups: std::sync::mpsc::SyncSender<DataFrame>,
+        done: std::thread::JoinHandle<Result<()>>,
+    },
+}
+
+impl ParquetStream {
+    /// A file at `path` (refused if it is one of `inputs`) for rows of
+    /// `schema`; row groups encoded on a thread of their own if
+    /// `background`.
+    pub fn create(
+        path: &Path,
+        inputs: &[String],
+        schema: &Schema,
+        background: bool,
+    ) -> Result<ParquetStream> {
+        let file = AtomicFile::create(path, inputs)?;
+        let out = BufWriter::with_capacity(1 << 20, file.handle()?);
+        let writer = parquet_writer(out, SCHEMA_VERSION)
+            .batched(schema)
+            .context("starting the Parquet file")?;
+        let writer = if background {
+            // A group is handed over when the one before it is encoded:
+            // one group encoded, the next one filling or waiting.
+            let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+            let mut writer = writer;
+            let done = std::thread::spawn(move || {
+                for group in received {
+                    write_group(&mut writer, group)?;
+                }
+                writer.finish().context("writing Parquet")?;
+                Ok(())
+            });
+            Writer::Background { groups, done }
+        } else {
+            Writer::Inline(Box::new(writer))
+        };
+        Ok(ParquetStream {
+            file,
+            writer,
+            pending: Vec::new(),
+            pending_rows: 0,
+        })
+    }
+
+    /// Appends rows; a row group is written once enough have come.
+    pub fn push(&mut self, rows: DataFrame) -> Result<()> {
+        if rows.height() == 0 {
+            return Ok(());
+        }
+        self.pending_rows += rows.height();
+        self.pending.push(rows);
+        if self.pending_rows >= ROW_GROUP_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows held as one row group.
+    fn flush(&mut self) -> Result<()> {
+        let mut pending = std::mem::take(&mut self.pending).into_iter();
+        self.pending_rows = 0;
+        let Some(mut group) = pending.next() else {
+            return Ok(());
+        };
+        for rows in pending {
+            group
+                .vstack_mut_owned(rows)
+                .context("stacking rows of one schema")?;
+        }
+        match &mut self.writer {
+            Writer::Inline(writer) => write_group(writer, group),
+            Writer::Background { groups, .. } => {
+                // A closed channel: the thread stopped on an error, which
+                // `finish` reports.
+                let _ = groups.send(group);
+                Ok(())
+            }
+        }
+    }
+
+    /// Rows not yet written.
+    fn held(&self) -> usize {
+        self.pending_rows
+    }
+
+    /// Names the file `path` instead.
+    fn retarget(&mut self, path: PathBuf) {
+        self.file.retarget(path);
+    }
+
+    /// Writes the rest and the footer, and renames the file into place.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        match self.writer {
+            Writer::Inline(writer) => {
+                writer.finish().context("writing Parquet")?;
+            }
+            Writer::Background { groups, done } => {
+                drop(groups);
+                done.join()
+                    .map_err(|_| anyhow::anyhow!("the Parquet writer panicked"))??;
+            }
+        }
+        // The writer flushed its buffer in `finish`; the handle is synced
+        // and renamed.
+        self.file.commit()
+    }
+}
+
+/// Writes one row group (its columns in one chunk each).
+fn write_group(writer: &mut BatchedWriter<BufWriter<File>>, mut group: DataFrame) -> Result<()> {
+    group.rechunk_mut_par();
+    writer.write_batch(&group).context("writing Parquet")
+}
+
+/// `--parquet FILE`, streamed.
+pub struct ParquetSink {
+    stream: Option<ParquetStream>,
+    error: Option<anyhow::Error>,
+}
+
+impl ParquetSink {
+    pub fn create(path: &Path, inputs: &[String], projection: &Projection) -> Result<ParquetSink> {
+        let schema = export_schema(projection)?;
+        Ok(ParquetSink {
+            stream: Some(ParquetStream::create(path, inputs, &schema, true)?),
+            error: None,
+        })
+    }
+
+    /// Renames the file into place, or tells why it could not be written.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.stream
+            .take()
+            .context("the file was not started")?
+            .finish()
+    }
+}
+
+impl Sink for ParquetSink {
+    fn block(&mut self, _: usize, rows: Option<&DataFrame>, _: &[u8]) {
+        let (Some(stream), Some(rows)) = (&mut self.stream, rows) else {
+            return;
+        };
+        if let Err(e) = stream.push(rows.clone()) {
+            self.error = Some(e);
+            self.stream = None;
+        }
+    }
+}
+
+/// `--parquet-dir DIR`, streamed: one [`ParquetStream`] per partition,
+/// opened when its first row comes; the file names (the run's fingerprint)
+/// are given at the end.
+pub struct DatasetSink {
+    dir: PathBuf,
+    inputs: Vec<String>,
+    schema: Schema,
+    parts: BTreeMap<(String, String), ParquetStream>,
+    error: Option<anyhow::Error>,
+}
+
+impl DatasetSink {
+    pub fn create(dir: &Path, inputs: &[String], projection: &Projection) -> Result<DatasetSink> {
+        let mut schema = export_schema(projection)?;
+        schema.shift_remove(col::HOST);
+        Ok(DatasetSink {
+            dir: dir.to_path_buf(),
+            inputs: inputs.to_vec(),
+            schema,
+            parts: BTreeMap::new(),
+            error: None,
+        })
+    }
+
+    fn add(&mut self, frame: &DataFrame) -> Result<()> {
+        let days = day_strings(frame)?;
+        let hosts = frame
+            .column(col::HOST)?
+            .cast(&DataType::String)?
+            .str()?
+            .clone();
+        let mut partitions: Vec<(String, String)> = days
+            .iter()
+            .zip(hosts.iter())
+            .map(|(d, h)| {
+                (
+                    d.unwrap_or("unknown").to_string(),
+                    h.unwrap_or("unknown").to_string(),
+                )
+            })
+            .collect();
+        partitions.sort();
+        partitions.dedup();
+        let whole = partitions.len() == 1;
+        for (day, host) in partitions {
+            let rows = if whole {
+                frame.clone()
+            } else {
+                let mask = &days.equal(day.as_str()) & &hosts.equal(host.as_str());
+                frame.filter(&mask.fill_null_with_values(false)?)?
+            }
+            .drop(col::HOST)?;
+            let key = (day, host);
+            if !self.parts.contains_key(&key) {
+                let partition_dir = self
+                    .dir
+                    .join(format!("day={}", key.0))
+                    .join(format!("host={}", hive_escape(&key.1)));
+                std::fs::create_dir_all(&partition_dir)
+                    .with_context(|| format!("creating {}", partition_dir.display()))?;
+                // Named when the run's fingerprint is known.
+                let path = partition_dir.join("events.parquet");
+                let stream = ParquetStream::create(&path, &self.inputs, &self.schema, false)?;
+                self.parts.insert(key.clone(), stream);
+            }
+            self.parts
+                .get_mut(&key)
+                .expect("inserted above")
+                .push(rows)?;
+        }
+        // Rows held across partitions stay within a row group's worth.
+        while self.parts.values().map(ParquetStream::held).sum::<usize>() > ROW_GROUP_ROWS {
+            let fullest = self
+                .parts
+                .values_mut()
+                .max_by_key(|p| p.held())
+                .expect("rows are held");
+            fullest.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Names every file after the run (`read`: each input's content;
+    /// `events`: the `--event` filter) and renames them into place.
+    pub fn finish(mut self, read: &[Extent], events: &[&str]) -> Result<Vec<PathBuf>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let file_name = dataset_file_name(read, events);
+        let mut written = Vec::new();
+        for ((day, host), mut stream) in std::mem::take(&mut self.parts) {
+            let path = self
+                .dir
+                .join(format!("day={day}"))
+                .join(format!("host={}", hive_escape(&host)))
+                .join(&file_name);
+            stream.retarget(path.clone());
+            stream.finish()?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+impl Sink for DatasetSink {
+    fn block(&mut self, _: usize, rows: Option<&DataFrame>, _: &[u8]) {
+        let Some(rows) = rows.filter(|r| r.height() > 0) else {
+            return;
+        };
+        if self.error.is_none() {
+            if let Err(e) = self.add(rows) {
+                self.error = Some(e);
+                self.parts.clear();
+            }
+        }
+    }
 }
 
 /// `YYYY-MM-DD` (UTC) of every row.
@@ -170,11 +489,15 @@ fn hive_escape(value: &str) -> String {
     out
 }
 
+/// `events-<run>.parquet`.
+fn dataset_file_name(read: &[Extent], events: &[&str]) -> String {
+    format!("events-{:016x}.parquet", run_fingerprint(read, events))
+}
+
 /// FNV-1a over what identifies this run's input: each input's size and its
 /// first and last 64 KiB, and the `--event` filter. Cheap on a 10 GB log and
-/// stable across runs on the same file.
-fn run_fingerprint(inputs: &[Input], events: &[&str]) -> u64 {
-    const WINDOW: usize = 64 * 1024;
+/// stable across runs on the same file, however it is read.
+fn run_fingerprint(read: &[Extent], events: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
         for &b in bytes {
@@ -182,11 +505,10 @@ fn run_fingerprint(inputs: &[Input], events: &[&str]) -> u64 {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     };
-    for input in inputs {
-        let data: &[u8] = &input.data;
-        feed(&(data.len() as u64).to_le_bytes());
-        feed(&data[..data.len().min(WINDOW)]);
-        feed(&data[data.len().saturating_sub(WINDOW)..]);
+    for extent in read {
+        feed(&extent.len.to_le_bytes());
+        feed(&extent.head);
+        feed(&extent.tail);
     }
     for event in events {
         feed(event.as_bytes());

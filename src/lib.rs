@@ -3,18 +3,19 @@
 //! The pipeline, one module per step, data flowing one way:
 //!
 //! ```text
-//! input (mmap | read | gunzip) -> scan (chunks on rayon: parse -> frame builders)
-//!     -> frame (one polars DataFrame) -> report (registry: plan, compute)
-//!     -> render (table|json|csv|markdown) -> export (Parquet)
+//! input (mmap | blocks read or decompressed) -> scan (blocks on rayon: parse
+//!     -> frame builders; streamed exports) -> frame (one polars DataFrame)
+//!     -> report (registry: plan, compute) -> render (table|json|csv|markdown)
 //! ```
 //!
-//! - [`input`]: opening files, standard input and journals, and cutting them
-//!   into chunks;
+//! - [`input`]: opening files, standard input and journals, decompressing,
+//!   and cutting them into blocks on line boundaries;
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
 //! - [`messages`]: the events of each queued message put together;
-//! - [`scan`]: the parallel phase and the line accounting;
+//! - [`scan`]: the parallel phase, the line accounting, and the inputs as one
+//!   log (content order, duplicates, the year rule across a rotated set);
 //! - [`report`]: the report registry, the reports, and how they are printed;
 //! - [`export`]: the frame as Parquet for analysts.
 
@@ -38,7 +39,7 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use cli::Config;
-use input::Loaded;
+use input::{Loaded, Problem};
 use report::render::{self, RenderOptions};
 
 /// Exit statuses, as documented in `--help` and the README.
@@ -88,64 +89,86 @@ impl std::fmt::Display for Failure {
 /// Runs one invocation: reads every input, prints the reports to `out` and
 /// problems to `err`; returns the exit status.
 ///
-/// The pipeline: load the inputs, scan them into the event frame (of the
-/// rows and columns the request reads), compute the requested reports,
-/// render them, and write the exports.
+/// The pipeline: open the inputs (the same content named twice is read
+/// once) and put them in the order of their content, scan them into the
+/// event frame (of the rows and columns the request reads) while the
+/// streamed exports are written, compute the requested reports, render
+/// them, and put the exports in place.
 pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let mut status = exit::OK;
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    let files = config
-        .files
-        .iter()
-        .map(|name| input::load(name, config.mmap, config.max_decompressed));
-    let journals = config
-        .journals
-        .iter()
-        .map(|journal| input::journal::load(journal, &config.window));
-    for loaded in files.chain(journals) {
-        match loaded {
-            Loaded::Whole(input) => inputs.push(input),
-            Loaded::Partial(input, problem) => {
-                inputs.push(input);
-                problems.push(problem);
-            }
-            Loaded::Failed(problem) => problems.push(problem),
+    let started = std::time::Instant::now();
+    let open_options = input::OpenOptions {
+        mmap: config.mmap,
+        max_decompressed: config.max_decompressed,
+    };
+    // Problems and notes, with the position of their input among the
+    // arguments: printed in that order.
+    let mut problems: Vec<(usize, Problem)> = Vec::new();
+    let mut opened: Vec<(usize, input::Opened)> = Vec::new();
+    for (arg, name) in config.files.iter().enumerate() {
+        let identity = input::identity_of(name);
+        let same_file = opened
+            .iter()
+            .find(|(_, kept)| identity.is_some() && kept.identity == identity);
+        if let Some((_, kept)) = same_file {
+            problems.push((
+                arg,
+                Problem {
+                    name: name.clone(),
+                    message: format!("same content as {}; read once", kept.name),
+                    notice: true,
+                },
+            ));
+            continue;
+        }
+        match input::open(name, &open_options) {
+            Ok(input) => match opened
+                .iter()
+                .find(|(_, kept)| input::same_content(kept, &input, config.max_decompressed))
+            {
+                Some((_, kept)) => problems.push((
+                    arg,
+                    Problem {
+                        name: input.name.clone(),
+                        message: format!("same content as {}; read once", kept.name),
+                        notice: true,
+                    },
+                )),
+                None => opened.push((arg, input)),
+            },
+            Err(problem) => problems.push((arg, problem)),
         }
     }
-    for problem in &problems {
+    // The journals' entries, in memory (journalctl prints them): read as a
+    // mapped file is, their problems after the files'.
+    for (j, journal) in config.journals.iter().enumerate() {
+        let arg = config.files.len() + j;
+        let (loaded, problem) = match input::journal::load(journal, &config.window) {
+            Loaded::Whole(input) => (Some(input), None),
+            Loaded::Partial(input, problem) => (Some(input), Some(problem)),
+            Loaded::Failed(problem) => (None, Some(problem)),
+        };
+        problems.extend(problem.map(|p| (arg, p)));
+        opened.extend(loaded.map(|input| (arg, input::Opened::in_memory(input))));
+    }
+    timings::note("open", started);
+    let scanned = if opened.is_empty() {
+        None
+    } else {
+        Some(scan_all(config, &mut opened, &mut problems)?)
+    };
+    problems.sort_by_key(|(arg, _)| *arg);
+    for (_, problem) in &problems {
         writeln!(err, "maillog-report: {problem}").map_err(|e| Failure::Output(e.into()))?;
         if !problem.notice {
             status = exit::INPUT_PROBLEM;
         }
     }
-    if inputs.is_empty() {
+    let Some((scanned, outputs, order)) = scanned else {
         // No report at all: an empty one would read as "all clear" in a
         // cron mail.
         return Ok(status);
-    }
-
-    let options = scan::ScanOptions {
-        chunks: config.threads * 4,
-        year: config.year,
-        bsd_zone: config.request.zone.bsd_zone(),
-        max_line: config.max_line,
-        projection: projection(config),
-        window: config.window,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .context("starting worker threads")
-        .map_err(Failure::Internal)?;
-    // journalctl's JSON records become lines (on stdin too).
-    let inputs: Vec<input::Input> =
-        pool.install(|| inputs.into_iter().map(input::journal::decode).collect());
-    let bar = progress_bar(&inputs);
-    let started = std::time::Instant::now();
-    let scanned = pool.install(|| scan::scan_with_progress(&inputs, &options, &|n| bar.inc(n)));
-    bar.finish_and_clear();
-    timings::note("scan", started);
     timings::size("frame", scanned.frame.estimated_size());
     if timings::enabled() {
         for c in scanned.frame.columns() {
@@ -153,7 +176,21 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
 
-    let context = report::Context::new(&scanned, &config.request, &inputs);
+    // The inputs as the reports see them, by their number in the frame
+    // (their position in the scan): names, and lines to read back.
+    let origins: Vec<input::readback::Origin<'_>> = order
+        .iter()
+        .map(|&i| {
+            let opened = &opened[i].1;
+            input::readback::Origin {
+                name: opened.name.clone(),
+                bytes: opened.readback(config.max_decompressed),
+                json: opened.is_json(),
+                max_line: line_limit(opened, config.max_line),
+            }
+        })
+        .collect();
+    let context = report::Context::new(&scanned, &config.request, &origins);
     let reports = config
         .request
         .compute(&context)
@@ -175,7 +212,8 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         });
         let findings = match printed {
             Some(findings) => findings,
-            None => report::findings::detect(&context)
+            // Counted, not shown: no sample lines to read.
+            None => report::findings::detect(&context, false)
                 .context("finding problems")
                 .map_err(Failure::Internal)?,
         };
@@ -188,40 +226,350 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         status = exit::OUTPUT_PROBLEM;
         writeln!(err, "maillog-report: {}: {e:#}", what.display())
     };
-    let frame = &scanned.frame;
-    if let Some(path) = &config.parquet {
-        if let Err(e) = export::write_parquet(frame, path, &inputs) {
-            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
-        }
-    }
-    if let Some(dir) = &config.parquet_dir {
-        if let Err(e) = export::write_dataset(frame, dir, &inputs, &config.event_filter()) {
-            failed_output(dir, e).map_err(|e| Failure::Output(e.into()))?;
-        }
+    let read: Vec<input::Extent> = scanned.inputs.iter().map(|i| i.extent.clone()).collect();
+    for (path, e) in outputs.finish(&read, &config.event_filter()) {
+        failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
     }
     if let Some(path) = &config.parquet_messages {
         let messages = context
             .messages()
             .context("correlating the messages")
             .map_err(Failure::Internal)?;
-        if let Err(e) = export::write_messages(messages, path, &inputs) {
-            failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
-        }
-    }
-    if let Some(path) = &config.unparsed {
-        if let Err(e) = output::write_unparsed(path, &inputs, &scanned.unrecognized) {
+        if let Err(e) = export::write_messages(messages, path, &input_names(config)) {
             failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
     Ok(status)
 }
 
+/// Scans the opened inputs in the order of their content, with the
+/// streamed outputs; reads them a second time if the year rule's guess
+/// about a streamed input's last month would date a line differently (see
+/// [`scan::set`]). Adds the problems met while reading to `problems`.
+fn scan_all<'c>(
+    config: &'c Config,
+    opened: &mut [(usize, input::Opened)],
+    problems: &mut Vec<(usize, Problem)>,
+) -> Result<(scan::Scan, Outputs<'c>, Vec<usize>), Failure> {
+    let started = std::time::Instant::now();
+    let zone = config.request.zone.bsd_zone();
+    let facts: Vec<scan::set::Facts> = opened
+        .iter()
+        .map(|(_, input)| scan::set::Facts::of(input, config.max_line))
+        .collect();
+    let mut guessed: Vec<Option<u32>> = facts.iter().map(|f| f.last_month.flatten()).collect();
+    // When every input's last month was read before the scan (mapped and
+    // plain files: their last lines), nothing is guessed and nothing to
+    // check: the scan need not note the months it sees.
+    let guesses = facts.iter().any(|f| f.last_month.is_none());
+    let rereadable = opened.iter().all(|(_, input)| input.rereadable());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("starting worker threads")
+        .map_err(Failure::Internal)?;
+    let export = (config.parquet.is_some() || config.parquet_dir.is_some())
+        .then(|| frame::Projection::ALL.only_kinds(&config.request.kinds));
+    let options = scan::ScanOptions {
+        chunks: config.threads * 4,
+        year: config.year,
+        bsd_zone: zone,
+        max_line: config.max_line,
+        projection: projection(config),
+        window: config.window,
+        block_bytes: scan::BLOCK_BYTES,
+        export,
+        keep_unrecognized: false,
+        track_months: guesses,
+    };
+    let total: u64 = opened.iter().filter_map(|(_, i)| i.file_size).sum();
+    for pass in 0.. {
+        let order = scan::set::order(&facts, &guessed, zone);
+        let rules = scan::set::rules(&facts, &order, &guessed, config.year, zone);
+        let mut outputs = Outputs::create(config, export.as_ref());
+        let (in_order, scanned_order) =
+            feeds(opened, &order, &rules, config, &options, zone, problems);
+        let bar = progress_bar(total);
+        let mut scanned =
+            scan::scan_inputs(in_order, &options, Some(&pool), outputs.sink(), &|n| {
+                bar.inc(n)
+            });
+        bar.finish_and_clear();
+
+        // What the scan learnt of each input's last month.
+        let mut known = guessed.clone();
+        let mut months = vec![0u16; facts.len()];
+        for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
+            known[i] = read.last_month;
+            months[i] = read.months;
+        }
+        let mut changed = if guesses {
+            scan::set::check(&facts, &guessed, &known, &months, config.year, zone)
+        } else {
+            Vec::new()
+        };
+        if !changed.is_empty() && pass == 0 && rereadable {
+            let same_order = scan::set::order(&facts, &known, zone) == order;
+            if !same_order || outputs.sink().is_some() {
+                // The exports are written in order as the inputs are read:
+                // all of it again.
+                outputs.discard();
+                guessed = known;
+                continue;
+            }
+            // Only the inputs whose lines would be dated otherwise are
+            // read again, and their results replace the first ones.
+            let rules = scan::set::rules(&facts, &order, &known, config.year, zone);
+            let again: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|i| changed.contains(i))
+                .collect();
+            let (mut in_order, again) =
+                feeds(opened, &again, &rules, config, &options, zone, problems);
+            // Each keeps its number of the first pass.
+            for (input, i) in in_order.iter_mut().zip(&again) {
+                let at = scanned_order.iter().position(|j| j == i);
+                input.id = at.map_or(u16::MAX, |at| u16::try_from(at).unwrap_or(u16::MAX));
+            }
+            let mut partial = scan::scan_inputs(in_order, &options, Some(&pool), None, &|_| {});
+            let mut inputs = std::mem::take(&mut scanned.inputs);
+            let mut unrecognized = std::mem::take(&mut scanned.unrecognized);
+            for (k, i) in again.iter().enumerate().rev() {
+                if let Some(at) = scanned_order.iter().position(|j| j == i) {
+                    inputs[at] = partial.inputs.remove(k);
+                    unrecognized[at] = partial.unrecognized.remove(k);
+                }
+            }
+            scanned = scan::Scan::of_inputs(inputs, unrecognized, &options.projection);
+            changed.clear();
+        }
+        for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
+            let arg = opened[i].0;
+            if let Some(issue) = &read.issue {
+                problems.push((
+                    arg,
+                    Problem {
+                        name: read.name.clone(),
+                        message: issue.message(),
+                        notice: issue.is_notice(),
+                    },
+                ));
+            }
+            if changed.contains(&i) {
+                problems.push((
+                    arg,
+                    Problem {
+                        name: read.name.clone(),
+                        message: "read once through a pipe, its classic time stamps were dated before its last line was known: some may be a year off (name the file for the rule of --help)".to_string(),
+                        notice: true,
+                    },
+                ));
+            }
+        }
+        timings::note("scan", started);
+        return Ok((scanned, outputs, scanned_order));
+    }
+    unreachable!("the loop returns")
+}
+
+/// The inputs `order` (indices into `opened`) as the scan reads them, with
+/// their year rules, and the indices of those that could be started (a
+/// problem is added for the others).
+fn feeds<'o>(
+    opened: &'o mut [(usize, input::Opened)],
+    order: &[usize],
+    rules: &[parse::YearRule],
+    config: &Config,
+    options: &scan::ScanOptions,
+    zone: parse::BsdZone,
+    problems: &mut Vec<(usize, Problem)>,
+) -> (Vec<scan::ScanInput<'o>>, Vec<usize>) {
+    let mut inputs: Vec<Option<scan::ScanInput<'o>>> = Vec::new();
+    for (i, (arg, input)) in opened.iter_mut().enumerate() {
+        if !order.contains(&i) {
+            inputs.push(None);
+            continue;
+        }
+        let time = parse::TimeContext {
+            year: rules[i],
+            bsd_zone: zone,
+        };
+        let name = input.name.clone();
+        let consumed = Some(std::sync::Arc::clone(&input.consumed));
+        let json = input.is_json();
+        // A pipe's lines cannot be read again for the findings' samples:
+        // the scan marks the line number of each of its rows instead.
+        let mark_rows = !input.rereadable() && shows_samples(config);
+        let feed = match input.blocks(
+            options.block_bytes,
+            line_limit(input, options.max_line),
+            config.max_decompressed,
+        ) {
+            Ok(Some(reader)) => scan::Feed::Blocks {
+                reader: Box::new(reader),
+                consumed,
+            },
+            Ok(None) => {
+                let input: &input::Opened = input;
+                scan::Feed::Bytes(input.mapped().expect("an input without blocks is mapped"))
+            }
+            Err(e) => {
+                problems.push((
+                    *arg,
+                    Problem {
+                        name,
+                        message: format!("reading: {e}"),
+                        notice: false,
+                    },
+                ));
+                inputs.push(None);
+                continue;
+            }
+        };
+        inputs.push(Some(scan::ScanInput {
+            name,
+            feed,
+            time,
+            id: 0,
+            json,
+            mark_rows,
+        }));
+    }
+    // The inputs read, in order (those that failed to start are left out),
+    // each numbered by its position.
+    let scanned: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| inputs[i].is_some())
+        .collect();
+    let in_order = scanned
+        .iter()
+        .filter_map(|&i| inputs[i].take())
+        .enumerate()
+        .map(|(id, input)| scan::ScanInput {
+            id: u16::try_from(id).unwrap_or(u16::MAX),
+            ..input
+        })
+        .collect();
+    (in_order, scanned)
+}
+
+/// The longest line of `input` the reader keeps whole: `--max-line`, or
+/// for journalctl's JSON the longest record whose line may be within it.
+fn line_limit(input: &input::Opened, max_line: usize) -> usize {
+    if input.is_json() {
+        input::journal::record_limit(max_line)
+    } else {
+        max_line
+    }
+}
+
+/// Whether the run prints findings, whose evidence shows log lines.
+fn shows_samples(config: &Config) -> bool {
+    match &config.request.plan {
+        report::Plan::Reports(names) => names.contains(&report::ReportName::Findings),
+        report::Plan::GroupBy(_) => false,
+    }
+}
+
+/// The names of the inputs, as given (an output may not overwrite one).
+fn input_names(config: &Config) -> Vec<String> {
+    let journal_files = config.journals.iter().filter_map(|j| match j {
+        input::journal::Journal::File(path) => Some(path.display().to_string()),
+        input::journal::Journal::Local => None,
+    });
+    config.files.iter().cloned().chain(journal_files).collect()
+}
+
+/// The streamed outputs of a run (`--parquet`, `--parquet-dir`,
+/// `--unparsed`): each is written while the inputs are read, and put in
+/// place (or its error reported) after the report.
+struct Outputs<'c> {
+    parquet: Option<(&'c std::path::Path, anyhow::Result<export::ParquetSink>)>,
+    dataset: Option<(&'c std::path::Path, anyhow::Result<export::DatasetSink>)>,
+    unparsed: Option<(&'c std::path::Path, anyhow::Result<output::Unparsed>)>,
+}
+
+impl<'c> Outputs<'c> {
+    fn create(config: &'c Config, export: Option<&frame::Projection>) -> Outputs<'c> {
+        let inputs = &input_names(config);
+        let all = frame::Projection::ALL;
+        let export = export.unwrap_or(&all);
+        Outputs {
+            parquet: config
+                .parquet
+                .as_deref()
+                .map(|path| (path, export::ParquetSink::create(path, inputs, export))),
+            dataset: config
+                .parquet_dir
+                .as_deref()
+                .map(|dir| (dir, export::DatasetSink::create(dir, inputs, export))),
+            unparsed: config
+                .unparsed
+                .as_deref()
+                .map(|path| (path, output::Unparsed::create(path, inputs))),
+        }
+    }
+
+    /// The sink for the scan, if any output is being written.
+    fn sink(&mut self) -> Option<&mut dyn scan::Sink> {
+        let any = [
+            self.parquet.as_ref().is_some_and(|(_, s)| s.is_ok()),
+            self.dataset.as_ref().is_some_and(|(_, s)| s.is_ok()),
+            self.unparsed.as_ref().is_some_and(|(_, s)| s.is_ok()),
+        ];
+        any.contains(&true).then_some(self as &mut dyn scan::Sink)
+    }
+
+    /// Removes what was written (the inputs are read again).
+    fn discard(self) {}
+
+    /// Puts every output in place; the outputs that failed, and why.
+    fn finish(
+        self,
+        read: &[input::Extent],
+        events: &[&str],
+    ) -> Vec<(&'c std::path::Path, anyhow::Error)> {
+        let mut failed = Vec::new();
+        if let Some((path, sink)) = self.parquet {
+            if let Err(e) = sink.and_then(export::ParquetSink::finish) {
+                failed.push((path, e));
+            }
+        }
+        if let Some((dir, sink)) = self.dataset {
+            if let Err(e) = sink.and_then(|s| s.finish(read, events)) {
+                failed.push((dir, e));
+            }
+        }
+        if let Some((path, sink)) = self.unparsed {
+            if let Err(e) = sink.and_then(output::Unparsed::finish) {
+                failed.push((path, e));
+            }
+        }
+        failed
+    }
+}
+
+impl scan::Sink for Outputs<'_> {
+    fn block(&mut self, input: usize, rows: Option<&polars::prelude::DataFrame>, lines: &[u8]) {
+        if let Some((_, Ok(sink))) = &mut self.parquet {
+            sink.block(input, rows, lines);
+        }
+        if let Some((_, Ok(sink))) = &mut self.dataset {
+            sink.block(input, rows, lines);
+        }
+        if let Some((_, Ok(sink))) = &mut self.unparsed {
+            sink.block(input, rows, lines);
+        }
+    }
+}
+
 /// A progress bar on stderr for inputs that take more than about a second,
 /// only when stderr is a terminal: never in pipes, files or cron mail.
-fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     const WORTH_A_BAR: u64 = 1 << 30;
-    let total: u64 = inputs.iter().map(|i| i.data.len() as u64).sum();
     if total < WORTH_A_BAR || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -235,14 +583,10 @@ fn progress_bar(inputs: &[input::Input]) -> indicatif::ProgressBar {
     bar
 }
 
-/// The rows and columns of the events that the requested output reads:
-/// every row and column for the Parquet exports.
+/// The rows and columns of the events that the reports read (the Parquet
+/// exports get theirs from the scan block by block, not from this frame).
 fn projection(config: &Config) -> frame::Projection {
-    let wanted = if config.parquet.is_some() || config.parquet_dir.is_some() {
-        frame::Projection::ALL.only_kinds(&config.request.kinds)
-    } else {
-        config.request.projection()
-    };
+    let wanted = config.request.projection();
     let wanted = match config.fail_on {
         Some(_) => wanted.union((report::ReportName::Findings.spec().reads)()),
         None => wanted,

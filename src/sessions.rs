@@ -149,8 +149,12 @@ pub struct SessionStats {
     /// began before it). Final after the last [`SessionStats::append`].
     pub unpaired_connects: u64,
     pub unpaired_disconnects: u64,
-    /// Connects not yet paired, by process: the connect time and client.
+    /// Connects not yet paired, by process: the connect time.
     open: PlHashMap<(u16, u32), Micros>,
+    /// Processes that connected in this stretch: a disconnect of one of
+    /// them with no open connect lost its connect here; of another, it may
+    /// pair with a connect before the stretch.
+    seen: PlHashSet<(u16, u32)>,
     /// The hosts of `open`'s keys, by index (a log has one or a few).
     hosts: Vec<String>,
     /// Disconnects with no connect before them in this stretch, in input
@@ -181,12 +185,14 @@ impl SessionStats {
                 if self.open.insert(process, event.ts).is_some() {
                     self.unpaired_connects += 1;
                 }
+                self.seen.insert(process);
             }
             EventKind::Disconnect if event.daemon == "smtpd" => {
                 let client = client_of(event.client_name, event.client_ip);
                 let process = (self.host_index(event.host), event.pid.unwrap_or(0));
                 match self.open.remove(&process) {
                     Some(started) => self.count_session(started, event.ts, client),
+                    None if self.seen.contains(&process) => self.unpaired_disconnects += 1,
                     None => self.early.push((
                         (event.host.to_string(), process.1),
                         event.ts,
@@ -262,7 +268,9 @@ impl SessionStats {
             let process = (self.host_index(&host), pid);
             match self.open.remove(&process) {
                 Some(started) => self.count_session(started, ts, &client),
-                None => self.unpaired_disconnects += 1,
+                None if self.seen.contains(&process) => self.unpaired_disconnects += 1,
+                // Nothing of this process yet: its connect may be before.
+                None => self.early.push(((host, pid), ts, client)),
             }
         }
         for ((host, pid), ts) in std::mem::take(&mut later.open) {
@@ -270,6 +278,10 @@ impl SessionStats {
             if self.open.insert(process, ts).is_some() {
                 self.unpaired_connects += 1;
             }
+        }
+        for (host, pid) in std::mem::take(&mut later.seen) {
+            let process = (self.host_index(&later.hosts[usize::from(host)]), pid);
+            self.seen.insert(process);
         }
         for (stretch, tally) in later.stretches {
             self.stretches.entry(stretch).or_default().merge(&tally);

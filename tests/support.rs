@@ -76,3 +76,48 @@ pub fn run_overview(args: &[&str]) -> Output {
     all.extend_from_slice(args);
     run(&all)
 }
+
+/// The findings' sample lines of a JSON report, each changed by `change`:
+/// samples name each input as given and read their text from it, so
+/// outputs of one log read in different ways differ there, and only there.
+pub fn with_samples(json: &[u8], change: impl Fn(&mut serde_json::Value)) -> String {
+    let mut v: serde_json::Value = serde_json::from_slice(json).expect("JSON");
+    for finding in v["findings"].as_array_mut().into_iter().flatten() {
+        for sample in finding["evidence"]["samples"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            change(sample);
+        }
+    }
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+/// The JSON report with the samples' file names blanked.
+pub fn without_sample_files(json: &[u8]) -> String {
+    with_samples(json, |s| s["file"] = serde_json::Value::Null)
+}
+
+/// The JSON report of a pipe (standard input, `-`) compared with a
+/// file's: a pipe cannot be read again, so its samples have its name and a
+/// line number but no text (asserted here); everything else is compared,
+/// with the file's sample texts blanked and every sample's file name.
+pub fn pipe_comparable(pipe: &str, stdin_json: &[u8], file_json: &[u8]) -> (String, String) {
+    let seen = std::cell::Cell::new(0);
+    with_samples(stdin_json, |s| {
+        assert_eq!(s["file"], pipe, "{s}");
+        assert!(s["line"].as_u64().is_some(), "a line number: {s}");
+        assert!(s["text"].is_null(), "no text from standard input: {s}");
+        seen.set(seen.get() + 1);
+    });
+    assert!(seen.get() > 0, "the report has sample lines");
+    let blank = |s: &mut serde_json::Value| {
+        s["file"] = serde_json::Value::Null;
+        s["text"] = serde_json::Value::Null;
+    };
+    (
+        with_samples(stdin_json, blank),
+        with_samples(file_json, blank),
+    )
+}

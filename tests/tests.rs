@@ -15,5 +15,6 @@ mod messages;
 mod parse_lines;
 mod projection;
 mod properties;
+mod streaming;
 mod summary;
 mod support;

@@ -126,8 +126,8 @@ pub const SCHEMA: &[(&str, &str, &str, &str)] = &[
     (col::TLS_BITS, "u16", "TLS cipher bits in use", "256"),
     (col::VALUE, "u32", "a number the line states: DNSBL rank, PREGREET bytes, anvil maximum, postsuper message count, lost-connection DATA bytes, signal, PID", "3"),
     (col::DNSBL, "str", "the DNS list of a dnsblog answer", "zen.spamhaus.org"),
-    (col::INPUT, "u16", "which input the line is in: its position among the inputs (0 for the first)", "0"),
-    (col::OFFSET, "u64", "the byte offset of the line's start in its input (decompressed)", "10422"),
+    (col::INPUT, "u16", "which input the line is in: its position among the inputs as read, in the order of their content (0 for the first)", "0"),
+    (col::OFFSET, "u64", "the byte offset of the line's start in its input (decompressed; of its record, for journalctl's JSON), the same whether the input was mapped or read in blocks", "10422"),
 ];
 
 /// Columns whose values repeat: a small vocabulary (kind, status, …), or

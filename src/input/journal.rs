@@ -203,6 +203,15 @@ fn journalctl(args: &[OsString]) -> Result<(Vec<u8>, String), String> {
     Ok((output.stdout, said))
 }
 
+/// The most bytes of a JSON record a streamed input keeps (the block reader
+/// keeps the start of a longer line only): a record holds its message
+/// escaped (up to six bytes for one, `\u0000`) besides its other fields,
+/// so a record whose line is within `max_line` is read whole. A record cut
+/// is counted as too long, as its line would be.
+pub fn record_limit(max_line: usize) -> usize {
+    max_line.saturating_mul(6).saturating_add(64 << 10)
+}
+
 /// `-o json` output starts with `{`; a classic log never does.
 pub fn is_json(data: &[u8]) -> bool {
     data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')

@@ -1,17 +1,32 @@
-//! Getting bytes to parse: regular files are memory-mapped when that is safe,
-//! everything else (stdin, `.gz`, live logs) is read into memory.
+//! Getting bytes to parse: regular files are memory-mapped when that is safe;
+//! everything else (live logs, standard input, compressed files) is
+//! streamed in bounded blocks ([`blocks`]).
 //!
-//! A problem with one input never stops the others: [`load`] returns what it
-//! could read together with the problem ([`Loaded`]), and the caller reports
-//! both.
+//! [`open`] opens one input and looks at it without reading it all: its
+//! format (by magic bytes: [`compression`]), its first bytes (for the order
+//! of a rotated set and for duplicates) and, for a plain file, its last
+//! lines (for the year of classic stamps). [`load`] reads one input whole,
+//! for tests and library users.
+//!
+//! A problem with one input never stops the others: it is a [`Problem`]
+//! for that input, reported by the caller.
 
+pub mod blocks;
 pub mod chunks;
+pub mod compression;
 pub mod journal;
+pub mod readback;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+pub use blocks::{Block, BlockReader, Extent, Issue};
+pub use compression::Compression;
+use compression::Failing;
 
 /// When to memory-map a regular file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -29,7 +44,7 @@ pub enum MmapPolicy {
 /// raises SIGBUS, so such files are read, not mapped.
 pub const LIVE_WINDOW: Duration = Duration::from_secs(120);
 
-/// Upper bound on decompressed `.gz` input, against decompression bombs.
+/// Upper bound on decompressed input, against decompression bombs.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 16 << 30;
 
 pub enum Source {
@@ -116,65 +131,263 @@ impl Loaded {
     }
 }
 
-/// Loads one input: its bytes, mapped or read, and what went wrong.
-pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
+/// How much of an input's content [`open`] reads ahead: enough for its
+/// first time stamp and for telling duplicates apart.
+pub const HEAD_BYTES: usize = 256 << 10;
+
+/// How inputs are opened.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenOptions {
+    pub mmap: MmapPolicy,
+    pub max_decompressed: u64,
+}
+
+/// One input, opened and looked at, not yet read.
+pub struct Opened {
+    /// The name to show: the path as given, or `-` for stdin.
+    pub name: String,
+    /// Modification time, for the year of BSD timestamps.
+    pub mtime: Option<SystemTime>,
+    pub compression: Compression,
+    /// Device and inode of a file: the same file named twice is read once.
+    pub identity: Option<(u64, u64)>,
+    /// The first [`HEAD_BYTES`] of the content (decompressed; fewer if the
+    /// content is shorter).
+    pub head: Vec<u8>,
+    /// For a plain file that is read, not mapped: its last lines (at least
+    /// 513 of them, or all), as the reader will see them, for the year rule.
+    pub tail: Option<Vec<u8>>,
+    /// Bytes of the file (compressed, where it is), if known: the progress
+    /// bar's total.
+    pub file_size: Option<u64>,
+    /// File bytes consumed so far by the reader: the progress bar's count.
+    pub consumed: Arc<AtomicU64>,
+    body: Body,
+}
+
+enum Body {
+    Mapped(Source),
+    /// A regular file, read from its start every time it is streamed.
+    File {
+        file: File,
+        size: u64,
+        recent: bool,
+    },
+    /// Standard input or another stream that cannot be read twice: the
+    /// content after `head`, until it is streamed.
+    Pipe(Option<Box<dyn Read + Send>>),
+}
+
+impl Opened {
+    /// An input already in memory (journalctl's output), read as a mapped
+    /// one is: cut into chunks.
+    pub fn in_memory(input: Input) -> Opened {
+        let head = input.data[..input.data.len().min(HEAD_BYTES)].to_vec();
+        Opened {
+            name: input.name,
+            mtime: input.mtime,
+            compression: Compression::None,
+            identity: None,
+            head,
+            tail: None,
+            file_size: Some(input.data.len() as u64),
+            consumed: Arc::new(AtomicU64::new(0)),
+            body: Body::Mapped(input.data),
+        }
+    }
+
+    /// Whether its content is journalctl's JSON (`-o json`): its first
+    /// byte other than white space is `{`.
+    pub fn is_json(&self) -> bool {
+        journal::is_json(&self.head)
+    }
+
+    /// Where its lines can be read again after the scan (the findings'
+    /// sample lines), at most `max_decompressed` bytes of a compressed one.
+    pub fn readback(&self, max_decompressed: u64) -> readback::Readback<'_> {
+        match &self.body {
+            Body::Mapped(source) => readback::Readback::Bytes(source),
+            Body::File { file, .. } if self.compression == Compression::None => {
+                readback::Readback::File(file)
+            }
+            Body::File { file, .. } => readback::Readback::Compressed {
+                file,
+                compression: self.compression,
+                limit: max_decompressed,
+            },
+            Body::Pipe(_) => readback::Readback::Gone,
+        }
+    }
+
+    /// The mapped bytes of a memory-mapped input.
+    pub fn mapped(&self) -> Option<&Source> {
+        match &self.body {
+            Body::Mapped(source) => Some(source),
+            _ => None,
+        }
+    }
+
+    /// Whether the input can be read again from its start (all but pipes).
+    pub fn rereadable(&self) -> bool {
+        !matches!(self.body, Body::Pipe(_))
+    }
+
+    /// Its content from the start, for comparing two inputs; `None` for a
+    /// pipe.
+    pub fn content(&self) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
+        Ok(match &self.body {
+            Body::Mapped(source) => Some(Box::new(&source[..])),
+            Body::File { file, .. } => {
+                let mut file = file.try_clone()?;
+                file.rewind()?;
+                Some(
+                    self.compression
+                        .decoder(BufReader::with_capacity(1 << 20, file)),
+                )
+            }
+            Body::Pipe(_) => None,
+        })
+    }
+
+    /// Its content in blocks of about `block_bytes`, from the start (a
+    /// mapped input is cut by the scan instead: `None`). A pipe can be
+    /// streamed once.
+    pub fn blocks(
+        &mut self,
+        block_bytes: usize,
+        max_line: usize,
+        max_decompressed: u64,
+    ) -> io::Result<Option<BlockReader<'static>>> {
+        let compression = self.compression;
+        let consumed = Arc::clone(&self.consumed);
+        consumed.store(0, Ordering::Relaxed);
+        let reader = match &mut self.body {
+            Body::Mapped(_) => return Ok(None),
+            Body::File { file, size, recent } => {
+                let mut handle = file.try_clone()?;
+                handle.rewind()?;
+                let counted = Counted {
+                    inner: handle,
+                    consumed,
+                };
+                if compression == Compression::None {
+                    BlockReader::new(Box::new(counted), compression, block_bytes, max_line)
+                        .with_live_file(blocks::LiveFile {
+                            handle: file.try_clone()?,
+                            size: *size,
+                            recent: *recent,
+                        })
+                } else {
+                    let decoder = compression.decoder(BufReader::with_capacity(256 << 10, counted));
+                    BlockReader::new(decoder, compression, block_bytes, max_line)
+                        .with_limit(max_decompressed)
+                }
+            }
+            Body::Pipe(rest) => {
+                let rest = rest.take().ok_or_else(|| {
+                    io::Error::other("standard input cannot be read a second time")
+                })?;
+                let content = io::Cursor::new(self.head.clone()).chain(rest);
+                let reader =
+                    BlockReader::new(Box::new(content), compression, block_bytes, max_line);
+                if compression == Compression::None {
+                    reader
+                } else {
+                    reader.with_limit(max_decompressed)
+                }
+            }
+        };
+        Ok(Some(reader))
+    }
+}
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads into `buf` until it is full or the source ends; an error ends it
+/// too (what was read is kept).
+fn read_up_to(source: &mut dyn Read, n: usize) -> (Vec<u8>, Option<io::Error>) {
+    let mut buf = Vec::with_capacity(n.min(HEAD_BYTES));
+    match source.take(n as u64).read_to_end(&mut buf) {
+        Ok(_) => (buf, None),
+        Err(e) => (buf, Some(e)),
+    }
+}
+
+/// Opens one input: decides how it is read (mapped, read in blocks,
+/// decompressed), reads its first bytes and, for a plain file read in
+/// blocks, its last lines.
+pub fn open(name: &str, options: &OpenOptions) -> Result<Opened, Problem> {
     let problem = |message: String| Problem {
         name: name.to_string(),
         message,
         notice: false,
     };
     if name == "-" {
-        let mut bytes = Vec::new();
-        return match io::stdin().lock().read_to_end(&mut bytes) {
-            Ok(_) => Loaded::Whole(owned(name, bytes, None)),
-            Err(e) => Loaded::Partial(owned(name, bytes, None), problem(describe(&e))),
-        };
+        return Ok(open_pipe(name, Box::new(io::stdin()), None, None));
     }
     let path = Path::new(name);
-    let metadata = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return Loaded::Failed(problem(describe(&e))),
-    };
+    let metadata = std::fs::metadata(path).map_err(|e| problem(describe(&e)))?;
     if metadata.is_dir() {
-        return Loaded::Failed(problem("is a directory".to_string()));
+        return Err(problem("is a directory".to_string()));
     }
     let mtime = metadata.modified().ok();
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return Loaded::Failed(problem(describe(&e))),
-    };
-    if name.ends_with(".gz") {
-        let limit = max_decompressed;
-        let mut bytes = Vec::new();
-        let decoder = flate2::read::MultiGzDecoder::new(file);
-        let result = decoder.take(limit + 1).read_to_end(&mut bytes);
-        let mut issue = match result {
-            Ok(_) => None,
-            Err(e) => Some(problem(format!(
-                "gzip data is damaged or truncated ({e}); reporting the {} bytes before that",
-                bytes.len()
-            ))),
-        };
-        if bytes.len() as u64 > limit {
-            bytes.truncate(limit as usize);
-            issue = Some(problem(format!(
-                "decompresses to more than {limit} bytes; reporting the first {limit}"
-            )));
-        }
-        let Some(issue) = issue else {
-            return Loaded::Whole(owned(name, bytes, mtime));
-        };
-        // Drop a partial last line: it was cut by the damage, not by the log.
-        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-        bytes.truncate(keep);
-        return Loaded::Partial(owned(name, bytes, mtime), issue);
+    let mut file = File::open(path).map_err(|e| problem(describe(&e)))?;
+    let identity = identity(&metadata);
+    if !metadata.is_file() {
+        // A named pipe, a character device, `/dev/fd/N` of a process
+        // substitution: read once, as standard input.
+        return Ok(open_pipe(name, Box::new(file), mtime, identity));
     }
+    let (magic, error) = read_up_to(&mut file, compression::MAGIC_BYTES);
+    if let Some(e) = error {
+        return Err(problem(describe(&e)));
+    }
+    let compression = Compression::detect(&magic, name);
+    let size = metadata.len();
     let recently_modified = mtime
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .is_none_or(|age| age < LIVE_WINDOW);
-    let map_it = metadata.is_file()
-        && metadata.len() > 0
-        && match mmap {
+    let opened = |body: Body, head: Vec<u8>, tail: Option<Vec<u8>>| Opened {
+        name: name.to_string(),
+        mtime,
+        compression,
+        identity,
+        head,
+        tail,
+        file_size: Some(size),
+        consumed: Arc::new(AtomicU64::new(0)),
+        body,
+    };
+    if compression != Compression::None {
+        let body = Body::File {
+            file,
+            size,
+            recent: recently_modified,
+        };
+        let mut probe = opened(body, Vec::new(), None);
+        // Damage is reported when the input is read; here it only makes
+        // the head shorter.
+        let head = match probe.content() {
+            Ok(Some(mut content)) => read_up_to(&mut content, HEAD_BYTES).0,
+            _ => Vec::new(),
+        };
+        probe.head = head;
+        return Ok(probe);
+    }
+    let map_it = size > 0
+        && match options.mmap {
             MmapPolicy::Always => true,
             MmapPolicy::Never => false,
             MmapPolicy::Auto => !recently_modified,
@@ -190,35 +403,164 @@ pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
         // fault through the readahead code (kernel time 24% of a run with
         // it, 20% without).
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            let head = map[..map.len().min(HEAD_BYTES)].to_vec();
+            return Ok(opened(Body::Mapped(Source::Mapped(map)), head, None));
+        }
+    }
+    let (head, tail) = match head_and_tail(&mut file, size, recently_modified) {
+        Ok(both) => both,
+        Err(e) => return Err(problem(describe(&e))),
+    };
+    let body = Body::File {
+        file,
+        size,
+        recent: recently_modified,
+    };
+    Ok(opened(body, head, Some(tail)))
+}
+
+/// An input read once, in order: its head is read now, and the rest later.
+fn open_pipe(
+    name: &str,
+    mut source: Box<dyn Read + Send>,
+    mtime: Option<SystemTime>,
+    identity: Option<(u64, u64)>,
+) -> Opened {
+    let (magic, error) = read_up_to(&mut source, compression::MAGIC_BYTES);
+    let compression = Compression::detect(&magic, name);
+    let raw: Box<dyn Read + Send> = match error {
+        Some(e) => Box::new(io::Cursor::new(magic).chain(Failing(Some(e)))),
+        None => Box::new(io::Cursor::new(magic).chain(source)),
+    };
+    let mut content = compression.decoder(BufReader::with_capacity(256 << 10, raw));
+    let (head, error) = read_up_to(&mut content, HEAD_BYTES);
+    // An error in the head is met again, after the head, by the reader.
+    let rest: Box<dyn Read + Send> = match error {
+        Some(e) => Box::new(Failing(Some(e))),
+        None => content,
+    };
+    Opened {
+        name: name.to_string(),
+        mtime,
+        compression,
+        identity,
+        head,
+        tail: None,
+        file_size: None,
+        consumed: Arc::new(AtomicU64::new(0)),
+        body: Body::Pipe(Some(rest)),
+    }
+}
+
+/// The first [`HEAD_BYTES`] of a plain file and its last lines (at least
+/// 513, or the whole file), read with positioned reads. A live file's last
+/// line without `\n` is left out, as the reader leaves it out.
+fn head_and_tail(file: &mut File, size: u64, recent: bool) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    use std::os::unix::fs::FileExt;
+    let read_at = |start: u64, len: u64| -> io::Result<Vec<u8>> {
+        let mut buf = vec![0; len as usize];
+        let mut done = 0;
+        while done < buf.len() {
+            match file.read_at(&mut buf[done..], start + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        buf.truncate(done);
+        Ok(buf)
+    };
+    let head = read_at(0, size.min(HEAD_BYTES as u64))?;
+    let mut window = 128u64 << 10;
+    loop {
+        let start = size.saturating_sub(window);
+        let mut tail = read_at(start, size - start)?;
+        if recent && tail.last().is_some_and(|&b| b != b'\n') {
+            let keep = memchr::memrchr(b'\n', &tail).map_or(0, |i| i + 1);
+            tail.truncate(keep);
+        }
+        if start == 0 || memchr::memchr_iter(b'\n', &tail).count() > 513 {
+            // Drop the first, partial line of the window.
+            if start > 0 {
+                let first = memchr::memchr(b'\n', &tail).map_or(0, |i| i + 1);
+                tail.drain(..first);
+            }
+            return Ok((head, tail));
+        }
+        window *= 4;
+    }
+}
+
+/// Device and inode of the file `name` names (none for standard input):
+/// the same file named twice is recognised before it is opened (a named
+/// pipe must not be read by two handles).
+pub fn identity_of(name: &str) -> Option<(u64, u64)> {
+    if name == "-" {
+        return None;
+    }
+    std::fs::metadata(name).ok().as_ref().and_then(identity)
+}
+
+#[cfg(unix)]
+fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Loads one input whole: its bytes, mapped or read (and decompressed), and
+/// what went wrong. The same content as the blocks of a streamed read.
+pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
+    let options = OpenOptions {
+        mmap,
+        max_decompressed,
+    };
+    let mut opened = match open(name, &options) {
+        Ok(opened) => opened,
+        Err(problem) => return Loaded::Failed(problem),
+    };
+    let mtime = opened.mtime;
+    let mut reader = match opened.blocks(usize::MAX, usize::MAX, max_decompressed) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => {
+            let Body::Mapped(source) = opened.body else {
+                unreachable!("only a mapped input has no blocks")
+            };
             return Loaded::Whole(Input {
                 name: name.to_string(),
-                data: Source::Mapped(map),
+                data: source,
                 mtime,
             });
         }
+        Err(e) => {
+            return Loaded::Failed(Problem {
+                name: name.to_string(),
+                message: describe(&e),
+                notice: false,
+            })
+        }
+    };
+    let bytes = reader
+        .next_block(Vec::new())
+        .map(blocks::Block::into_vec)
+        .unwrap_or_default();
+    let input = owned(name, bytes, mtime);
+    match reader.issue() {
+        None => Loaded::Whole(input),
+        Some(issue) => Loaded::Partial(
+            input,
+            Problem {
+                name: name.to_string(),
+                message: issue.message(),
+                notice: issue.is_notice(),
+            },
+        ),
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    if let Err(e) = file.read_to_end(&mut bytes) {
-        return Loaded::Partial(owned(name, bytes, mtime), problem(describe(&e)));
-    }
-    // A live log may grow while we read it: report the prefix we read, up to
-    // its last complete line, and say so. A live log whose last line has no
-    // `\n` yet is being written right now, so that line is left out too.
-    let grew = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) > bytes.len() as u64;
-    let mid_line = recently_modified && bytes.last().is_some_and(|&b| b != b'\n');
-    if grew || mid_line {
-        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-        bytes.truncate(keep);
-        let notice = Problem {
-            notice: true,
-            ..problem(format!(
-                "grew while being read; the report covers its first {} bytes",
-                bytes.len()
-            ))
-        };
-        return Loaded::Partial(owned(name, bytes, mtime), notice);
-    }
-    Loaded::Whole(owned(name, bytes, mtime))
 }
 
 fn owned(name: &str, bytes: Vec<u8>, mtime: Option<SystemTime>) -> Input {
@@ -245,4 +587,32 @@ fn describe(e: &io::Error) -> String {
             }
         }
     }
+}
+
+/// Whether two inputs have the same content: the same file, or equal
+/// bytes once decompressed (compared to the end, at most `limit` bytes).
+/// A pipe is never compared (it could not be read afterwards).
+pub fn same_content(a: &Opened, b: &Opened, limit: u64) -> bool {
+    if a.identity.is_some() && a.identity == b.identity {
+        return true;
+    }
+    if a.head != b.head {
+        return false;
+    }
+    let (Ok(Some(mut x)), Ok(Some(mut y))) = (a.content(), b.content()) else {
+        return false;
+    };
+    let mut compared = 0u64;
+    while compared <= limit {
+        let (left, e1) = read_up_to(&mut x, 1 << 20);
+        let (right, e2) = read_up_to(&mut y, 1 << 20);
+        if e1.is_some() || e2.is_some() || left != right {
+            return false;
+        }
+        if left.is_empty() {
+            return true;
+        }
+        compared += left.len() as u64;
+    }
+    true
 }

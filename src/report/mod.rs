@@ -28,10 +28,10 @@ use std::cell::OnceCell;
 use polars::prelude::*;
 
 use crate::frame::Projection;
-use crate::input::Input;
+use crate::input::readback::Origin;
 use crate::messages::{self, Messages};
 use crate::parse::{DeliveryStatus, EventKind};
-use crate::scan::{LineCounts, LineMark, Scan};
+use crate::scan::{LineCounts, LineIndex, Scan};
 use crate::sessions::SessionStats;
 use crate::window::Window;
 use crate::zone::Zone;
@@ -294,10 +294,10 @@ impl Request {
 pub struct Context<'a> {
     pub frame: &'a DataFrame,
     pub counts: &'a LineCounts,
-    /// The inputs and where their chunks start, for the findings' sample
-    /// lines.
-    pub inputs: &'a [Input],
-    pub line_index: &'a [LineMark],
+    /// The inputs, by their number in the frame, and the marks of their
+    /// line numbers: for the findings' sample lines.
+    pub inputs: &'a [Origin<'a>],
+    pub line_index: &'a LineIndex,
     /// smtpd, TLS and postscreen sessions, counted by the scan (when a
     /// report's projection asked: [`Projection::with_session_stats`]).
     pub session_stats: &'a SessionStats,
@@ -317,8 +317,9 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// The reports' view of `scan` of `inputs`, for `request`.
-    pub fn new(scan: &'a Scan, request: &'a Request, inputs: &'a [Input]) -> Self {
+    /// The reports' view of `scan` of `inputs` (by their number in the
+    /// frame), for `request`.
+    pub fn new(scan: &'a Scan, request: &'a Request, inputs: &'a [Origin<'a>]) -> Self {
         Context {
             frame: &scan.frame,
             counts: &scan.counts,

@@ -6,10 +6,10 @@ use polars::prelude::*;
 
 use super::Sample;
 use crate::frame::{col, Projection};
-use crate::input::Input;
+use crate::input::readback::{Origin, Wanted};
 use crate::parse::{EventKind, Micros};
 use crate::report::Context;
-use crate::scan::{line_of, LineMark};
+use crate::scan::LineIndex;
 use crate::zone::Zone;
 
 /// Policy actions the detectors read.
@@ -169,8 +169,8 @@ pub struct Events<'a> {
     pub master: Table,
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
-    inputs: &'a [Input],
-    line_index: &'a [LineMark],
+    inputs: &'a [Origin<'a>],
+    line_index: &'a LineIndex,
     /// The frame, for the input and offset of a sample's row.
     frame: &'a DataFrame,
     zone: Zone,
@@ -236,21 +236,65 @@ impl<'a> Events<'a> {
             .unwrap_or_default()
     }
 
-    /// The sample lines of frame rows: file, line number and, when the
-    /// input can still be read, the line itself.
-    pub fn samples(&self, rows: &[usize]) -> Vec<Sample> {
-        rows.iter()
-            .filter_map(|row| {
-                let (input, offset) = self.location(*row)?;
-                let source = self.inputs.get(usize::from(input))?;
-                Some(Sample {
-                    file: source.name.clone(),
-                    line: line_of(self.line_index, input, offset, &source.data),
-                    offset,
-                    text: line_at(source, offset),
+    /// The sample lines of the frame rows of each list: file, line number
+    /// and, when the input can still be read, the line itself. The lines
+    /// of all lists are read back together, in one pass per input (a
+    /// streamed input's bytes are gone after the scan: see
+    /// [`crate::input::readback`]).
+    pub fn samples(&self, lists: &[&[usize]]) -> Vec<Vec<Sample>> {
+        // Each row's place: (list, input, offset, the mark before it).
+        let mut places = Vec::new();
+        for (list, rows) in lists.iter().enumerate() {
+            for &row in rows.iter() {
+                if let Some((input, offset)) = self.location(row) {
+                    let mark = self.line_index.mark_before(input, offset);
+                    places.push((list, input, offset, mark));
+                }
+            }
+        }
+        // Read back, input by input, the lines not known from a mark alone
+        // (a mark at the line's own offset is a pipe's row: its number is
+        // known, its text gone).
+        let mut read = vec![None; places.len()];
+        for (id, origin) in self.inputs.iter().enumerate() {
+            let mine: Vec<usize> = (0..places.len())
+                .filter(|&k| usize::from(places[k].1) == id)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let wanted: Vec<Wanted> = mine
+                .iter()
+                .map(|&k| {
+                    let (_, _, at, mark) = places[k];
+                    Wanted {
+                        from: mark.map_or(at, |m| m.offset),
+                        at,
+                    }
                 })
-            })
-            .collect()
+                .collect();
+            for (k, found) in mine.into_iter().zip(origin.read(&wanted)) {
+                read[k] = found;
+            }
+        }
+        let mut samples = vec![Vec::new(); lists.len()];
+        for ((list, input, offset, mark), found) in places.into_iter().zip(read) {
+            let Some(origin) = self.inputs.get(usize::from(input)) else {
+                continue;
+            };
+            let line = match (&found, mark) {
+                (Some(found), Some(mark)) => Some(mark.line + found.line_ends),
+                (None, Some(mark)) if mark.offset == offset => Some(mark.line),
+                _ => None,
+            };
+            samples[list].push(Sample {
+                file: origin.name.clone(),
+                line,
+                offset,
+                text: found.map(|f| f.text),
+            });
+        }
+        samples
     }
 }
 
@@ -262,17 +306,6 @@ impl Events<'_> {
         let offset = self.frame.column(col::OFFSET).ok()?.u64().ok()?.get(row)?;
         Some((input, offset))
     }
-}
-
-/// The line starting at `offset` of `input`, if its bytes are at hand.
-fn line_at(input: &Input, offset: u64) -> Option<String> {
-    let data: &[u8] = &input.data;
-    let start = usize::try_from(offset).ok()?;
-    let rest = data.get(start..)?;
-    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-    let line = &rest[..end];
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    Some(String::from_utf8_lossy(line).into_owned())
 }
 
 /// Up to three rows to show: the first, one from the middle, the last.

@@ -253,15 +253,17 @@ impl Default for Thresholds {
 }
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let findings = detect(context)?;
+    let findings = detect(context, true)?;
     Ok(Body::Findings {
         findings,
         omitted: 0,
     })
 }
 
-/// Every detector's findings, worst first, then by impact.
-pub fn detect(context: &Context<'_>) -> PolarsResult<Vec<Finding>> {
+/// Every detector's findings, worst first, then by impact; with `samples`,
+/// their sample lines too (read back from a streamed input: not done for
+/// findings that are only counted, as by `--fail-on`).
+pub fn detect(context: &Context<'_>, samples: bool) -> PolarsResult<Vec<Finding>> {
     let started = std::time::Instant::now();
     let events = Events::read(context)?;
     crate::timings::note("(findings: events)", started);
@@ -297,8 +299,14 @@ pub fn detect(context: &Context<'_>) -> PolarsResult<Vec<Finding>> {
     if !options.only.is_empty() {
         findings.retain(|f| options.only.iter().any(|id| id == f.id));
     }
-    for finding in &mut findings {
-        finding.evidence.samples = events.samples(&finding.evidence.rows);
+    if samples {
+        let started = std::time::Instant::now();
+        let rows: Vec<&[usize]> = findings.iter().map(|f| &f.evidence.rows[..]).collect();
+        let samples = events.samples(&rows);
+        for (finding, samples) in findings.iter_mut().zip(samples) {
+            finding.evidence.samples = samples;
+        }
+        crate::timings::note("(findings: samples)", started);
     }
     findings.sort_by(|a, b| {
         b.severity

@@ -55,7 +55,7 @@ pub fn write_text(
         }
         paragraph("Evidence", &evidence(f, zone))?;
         for sample in &f.evidence.samples {
-            let text = sample.text.as_deref().unwrap_or("(no longer readable)");
+            let text = sample.text.as_deref().unwrap_or(NO_TEXT);
             let line = format!("{}:{}: {}", sample.file, place(sample), text);
             for (j, piece) in wrap(&line, width.saturating_sub(6)).iter().enumerate() {
                 let indent = if j == 0 { "    " } else { "      " };
@@ -68,6 +68,10 @@ pub fn write_text(
     }
     Ok(())
 }
+
+/// In place of a sample's text when its input cannot be read again
+/// (standard input, a pipe) or no longer has the line.
+const NO_TEXT: &str = "(no longer readable)";
 
 /// `84`, or `byte 10422` when the line number cannot be counted.
 fn place(sample: &crate::report::findings::Sample) -> String {
@@ -146,7 +150,7 @@ pub fn write_markdown(
                     "    {}:{}: {}",
                     s.file,
                     place(s),
-                    s.text.as_deref().unwrap_or("")
+                    s.text.as_deref().unwrap_or(NO_TEXT)
                 )?;
             }
             writeln!(out, "    ```\n")?;
