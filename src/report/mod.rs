@@ -106,7 +106,7 @@ registry! {
 /// Names that stand for several reports, in order.
 pub const GROUPS: &[(&str, &str, &[ReportName])] = &[(
     "summary",
-    "pflogsumm's daily summary: every section below from totals to daemon_messages",
+    "pflogsumm's daily summary: the headline, then totals to postscreen (the README lists them), in pflogsumm's order",
     summary::SECTIONS,
 )];
 
