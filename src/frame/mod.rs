@@ -7,6 +7,8 @@
 //! and meanings live in [`SCHEMA`] only: the README's schema table and
 //! `--group-by`'s validation are generated from it.
 
+pub mod rows;
+
 use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
 
