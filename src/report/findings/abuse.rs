@@ -19,7 +19,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let p = &events.sasl_failures;
     let ip = p.text(col::CLIENT_IP);
     let sasl: Vec<usize> = (0..p.len()).collect();
-    let address_of = |i: usize| -> Option<String> { ip[i].map(str::to_string) };
+    let address_of = |i: usize| -> Option<String> { ip.get(i).map(str::to_string) };
     if sasl.len() >= MIN_EVENTS {
         findings.push(concentrated(
             events,
@@ -43,10 +43,10 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     );
     let of_class = |pred: &dyn Fn(&str) -> bool| -> Vec<usize> {
         (0..a.len())
-            .filter(|&i| kind[i] == Some("reject") && restriction[i].is_some_and(pred))
+            .filter(|&i| kind.get(i) == Some("reject") && restriction.get(i).is_some_and(pred))
             .collect()
     };
-    let client_of = |i: usize| aip[i].map(str::to_string);
+    let client_of = |i: usize| aip.get(i).map(str::to_string);
     let rbl = of_class(&|r: &str| {
         r.starts_with("reject_rbl_client")
             || r.starts_with("postscreen_dnsbl")
@@ -118,8 +118,8 @@ fn concentrated(
     } else {
         "spread over many addresses"
     };
-    let first: Option<Micros> = rows.iter().map(|&i| ts[i]).min();
-    let last: Option<Micros> = rows.iter().map(|&i| ts[i]).max();
+    let first: Option<Micros> = rows.iter().map(|&i| ts.get(i)).min();
+    let last: Option<Micros> = rows.iter().map(|&i| ts.get(i)).max();
     let shown: Vec<String> = top
         .iter()
         .take(5)

@@ -263,7 +263,8 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
 /// Every detector's findings, worst first, then by impact.
 pub fn detect(context: &Context<'_>) -> PolarsResult<Vec<Finding>> {
     let started = std::time::Instant::now();
-    let events = Events::read(context)?;
+    let stretches = crate::frame::rows::stretches(context.frame);
+    let events = Events::read(context, &stretches)?;
     crate::timings::note("(findings: events)", started);
     let messages = context.messages()?;
     let options = context.findings;

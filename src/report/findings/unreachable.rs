@@ -45,17 +45,17 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
     for i in 0..d.len() {
         // Local transports (`relay=local`, `virtual`, a pipe) have no
         // address: they are not destinations that answer or not.
-        let Some(address) = ip[i].filter(|a| !a.contains('/')) else {
+        let Some(address) = ip.get(i).filter(|a| !a.contains('/')) else {
             continue;
         };
         let hop = hops.entry(address.to_string()).or_default();
-        hop.ports.extend(port[i]);
-        match status[i] {
+        hop.ports.extend(port.get(i));
+        match status.get(i) {
             Some(s) if s == DeliveryStatus::Sent.as_str() => hop.sent += 1,
             Some(s) if s == DeliveryStatus::Deferred.as_str() => {
                 hop.rows.push(i);
-                hop.names.extend(relay[i]);
-                *hop.domains.entry(domain[i].unwrap_or("?")).or_default() += 1;
+                hop.names.extend(relay.get(i));
+                *hop.domains.entry(domain.get(i).unwrap_or("?")).or_default() += 1;
                 if let Some(&m) = messages.of_row.get(d.rows[i]) {
                     if m != Messages::NONE {
                         hop.messages.insert(m);
@@ -63,14 +63,14 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
                 }
                 let text = format!(
                     "{}{}{}",
-                    code[i].map_or(String::new(), |c| format!("{c} ")),
-                    dsn[i].map_or(String::new(), |d| format!("{d} ")),
-                    reason[i].unwrap_or("")
+                    code.get(i).map_or(String::new(), |c| format!("{c} ")),
+                    dsn.get(i).map_or(String::new(), |d| format!("{d} ")),
+                    reason.get(i).unwrap_or("")
                 );
                 hop.greylist |= text.to_ascii_lowercase().contains("greylist");
                 *hop.reasons.entry(text).or_default() += 1;
-                hop.first = Some(hop.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-                hop.last = Some(hop.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+                hop.first = Some(hop.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+                hop.last = Some(hop.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
             }
             _ => {}
         }
