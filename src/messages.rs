@@ -25,6 +25,9 @@
 //! without `removed` is still open at its end. Both are marked, never
 //! guessed.
 
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::{Entry, HashTable};
 use polars::prelude::*;
 
 use crate::frame::rows::{self, Decoder, Stretch, Strs, Values};
@@ -579,12 +582,17 @@ fn kinds_read() -> Vec<EventKind> {
 
 /// Builds the messages of `df` (a frame holding at least [`reads`]).
 pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
+    build_in(df, &rows::stretches(df))
+}
+
+/// [`build`], given the frame's stretches ([`rows::stretches`]).
+pub fn build_in<'a>(df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
     let mut builder = Builder::new();
     builder.of_row = vec![Messages::NONE; df.height()];
     builder.hop = vec![false; df.height()];
     let kinds = kinds_read();
-    for stretch in rows::stretches(df) {
-        let columns = Columns::of(df, &stretch)?;
+    for stretch in stretches {
+        let columns = Columns::of(df, stretch)?;
         let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
         let mut instances = Instances { last: None };
         for i in 0..stretch.len() {
@@ -609,24 +617,28 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
             builder.row(&row);
         }
     }
-    Ok(builder.finish())
+    builder.finish(df, stretches)
 }
 
 struct Builder<'a> {
     list: Vec<Message<'a>>,
     of_row: Vec<u32>,
     hop: Vec<bool>,
-    /// The open message of each key.
-    open: PlHashMap<Key<'a>, u32>,
+    /// The open message of each key: the message's index, hashed and
+    /// compared by the key the message holds (4 bytes an entry instead of
+    /// a copy of the key's three names).
+    open: HashTable<u32>,
+    hasher: PlRandomState,
     /// Per message, the recipients seen deferred (to count them once).
     deferred: PlHashMap<u32, Vec<&'a str>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
     filters: PlHashSet<NextHop<'a>>,
-    /// Other final deliveries: (row, message, next hop): a delivery to a
-    /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
-    /// is a hop too.
-    sent: Vec<(usize, u32, NextHop<'a>)>,
+    /// The frame rows of the other final deliveries with a next hop: a
+    /// delivery to a content filter that kept the message (`250 2.7.0 Ok,
+    /// discarded`) is a hop too. Their next hop is read again at the end,
+    /// only if there were filters.
+    sent: Vec<usize>,
     /// Links whose target was not open yet (inputs out of order): the
     /// target's key, the parent, the origin, the link's time.
     pending: Vec<(Key<'a>, u32, Origin, Micros)>,
@@ -638,7 +650,8 @@ impl<'a> Builder<'a> {
             list: Vec::new(),
             of_row: Vec::new(),
             hop: Vec::new(),
-            open: PlHashMap::new(),
+            open: HashTable::new(),
+            hasher: PlRandomState::default(),
             deferred: PlHashMap::new(),
             filters: PlHashSet::new(),
             sent: Vec::new(),
@@ -778,8 +791,8 @@ impl<'a> Builder<'a> {
                     }
                     None => {
                         self.list[index as usize].sent += 1;
-                        if let Some(next_hop) = next_hop {
-                            self.sent.push((at, index, next_hop));
+                        if next_hop.is_some() {
+                            self.sent.push(at);
                         }
                     }
                 }
@@ -801,13 +814,29 @@ impl<'a> Builder<'a> {
 
     /// The open message of `key`, if any.
     fn current(&self, key: &Key<'a>) -> Option<u32> {
-        self.open.get(key).copied()
+        let list = &self.list;
+        self.open
+            .find(self.hasher.hash_one(key), |&i| key.of(&list[i as usize]))
+            .copied()
     }
 
     fn open_message(&mut self, key: &Key<'a>, ts: Micros) -> u32 {
         let index = self.list.len() as u32;
         self.list.push(Message::new(key, ts));
-        self.open.insert(*key, index);
+        let list = &self.list;
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(key);
+        let entry = self.open.entry(
+            hash,
+            |&i| key.of(&list[i as usize]),
+            |&i| hasher.hash_one(Key::from(&list[i as usize])),
+        );
+        match entry {
+            Entry::Occupied(mut entry) => *entry.get_mut() = index,
+            Entry::Vacant(entry) => {
+                entry.insert(index);
+            }
+        }
         index
     }
 
@@ -875,15 +904,10 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self) -> Messages<'a> {
+    fn finish(mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
         self.resolve_pending();
-        for (row, index, next_hop) in std::mem::take(&mut self.sent) {
-            if self.filters.contains(&next_hop) {
-                self.hop[row] = true;
-                let m = &mut self.list[index as usize];
-                m.sent -= 1;
-                m.filter_hops += 1;
-            }
+        if !self.filters.is_empty() {
+            self.filter_hops(df, stretches)?;
         }
         for m in &mut self.list {
             // A `message-id=` line first, without a notification or forward
@@ -893,15 +917,59 @@ impl<'a> Builder<'a> {
                 m.start_in_input = false;
             }
         }
-        Messages {
+        Ok(Messages {
             list: self.list,
             of_row: self.of_row,
             hop: self.hop,
+        })
+    }
+
+    /// Final deliveries to a next hop that turned out to be a content
+    /// filter are hops: their next hops read again (in frame order, one
+    /// stretch after the other).
+    fn filter_hops(&mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<()> {
+        let mut at = 0;
+        let mut columns: Option<(Strs<'a>, Values<'a, UInt16Type>)> = None;
+        for row in std::mem::take(&mut self.sent) {
+            while stretches[at].rows.end <= row {
+                at += 1;
+                columns = None;
+            }
+            let stretch = &stretches[at];
+            let (ip, port) = match columns {
+                Some(c) => c,
+                None => *columns.insert((
+                    Strs::of(df, col::RELAY_IP, stretch)?,
+                    Values::of(df, col::RELAY_PORT, |c| c.u16(), stretch)?,
+                )),
+            };
+            let i = row - stretch.rows.start;
+            let next_hop = ip.get(i).zip(port.get(i));
+            if next_hop.is_some_and(|hop| self.filters.contains(&hop)) {
+                self.hop[row] = true;
+                let m = &mut self.list[self.of_row[row] as usize];
+                m.sent -= 1;
+                m.filter_hops += 1;
+            }
         }
+        Ok(())
     }
 }
 
 impl<'a> Key<'a> {
+    fn from(m: &Message<'a>) -> Key<'a> {
+        Key {
+            host: m.host,
+            instance: m.instance,
+            queue_id: m.queue_id,
+        }
+    }
+
+    /// Whether `m` is a message of this key.
+    fn of(&self, m: &Message<'_>) -> bool {
+        self.queue_id == m.queue_id && self.host == m.host && self.instance == m.instance
+    }
+
     /// The same host and instance, another queue id.
     fn with(&self, queue_id: &'a str) -> Key<'a> {
         Key {
