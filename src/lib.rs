@@ -154,11 +154,14 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     }
 
     let context = report::Context::new(&scanned, &config.request, &inputs);
-    let reports = config
-        .request
-        .compute(&context)
+    let started = std::time::Instant::now();
+    // On the run's threads too: the findings and the tables they share
+    // with the summary are computed side by side.
+    let reports = pool
+        .install(|| config.request.compute(&context))
         .context("computing the reports")
         .map_err(Failure::Internal)?;
+    timings::note("reports", started);
     let render_options = RenderOptions {
         format: config.format,
         color: config.color,
@@ -175,7 +178,8 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         });
         let findings = match printed {
             Some(findings) => findings,
-            None => report::findings::detect(&context)
+            None => pool
+                .install(|| context.found().map(<[_]>::to_vec))
                 .context("finding problems")
                 .map_err(Failure::Internal)?,
         };

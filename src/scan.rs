@@ -12,6 +12,7 @@ use chrono::{Datelike, Utc};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::frame::rows::Stretch;
 use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, Input};
 use crate::parse::syslog::bsd_month;
@@ -168,6 +169,9 @@ pub struct Scan {
     pub line_index: Vec<LineMark>,
     /// smtpd, TLS and postscreen sessions, if the projection asked for them.
     pub sessions: SessionStats,
+    /// The frame's stretches ([`frame::rows`]): the reports that walk its
+    /// rows read them one stretch at a time.
+    pub stretches: Vec<Stretch>,
 }
 
 /// The first line of a stretch: its input, byte offset and line number.
@@ -253,8 +257,10 @@ pub fn scan_with_progress(
         unrecognized.push(ranges);
     }
     sessions.finish();
+    let frame = stack(frames, &options.projection);
     Scan {
-        frame: stack(frames, &options.projection),
+        stretches: frame::rows::stretches(&frame),
+        frame,
         counts,
         unrecognized,
         line_index,

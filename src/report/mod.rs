@@ -23,10 +23,11 @@ pub mod render;
 pub mod summary;
 mod time_range;
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
+use crate::frame::rows::Stretch;
 use crate::frame::Projection;
 use crate::input::Input;
 use crate::messages::{self, Messages};
@@ -117,6 +118,28 @@ impl ReportName {
 
     pub fn from_name(name: &str) -> Option<ReportName> {
         ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+
+    /// Whether the report reads the summary's numbers
+    /// ([`Context::summary`]): [`Context::prepare`] computes them ahead.
+    fn reads_summary(self) -> bool {
+        use ReportName::*;
+        matches!(
+            self,
+            Headline
+                | Overview
+                | Totals
+                | Fates
+                | PerDay
+                | PerHour
+                | RecipientDomains
+                | SenderDomains
+                | Senders
+                | Recipients
+                | SendersBySize
+                | RecipientsBySize
+                | NoSize
+        )
     }
 
     /// The reports `name` stands for: itself, or a group's.
@@ -255,6 +278,9 @@ impl Request {
     /// for this request: [`Context::new`]).
     pub fn compute(&self, context: &Context<'_>) -> PolarsResult<Vec<Report>> {
         let frame = context.frame;
+        if let Plan::Reports(names) = &self.plan {
+            context.prepare(names)?;
+        }
         match &self.plan {
             Plan::GroupBy(keys) => {
                 let body = Body::table(group_by::compute(frame, keys, &self.zone)?).limit(self.top);
@@ -309,11 +335,14 @@ pub struct Context<'a> {
     /// Count a content filter's hop as a delivery and its re-injected copy
     /// as received mail, as pflogsumm does.
     pub count_filter_hops: bool,
-    rejects: OnceCell<DataFrame>,
-    deliveries: OnceCell<DataFrame>,
-    messages: OnceCell<Messages<'a>>,
-    summary: OnceCell<Summary<'a>>,
-    not_hops: OnceCell<Option<BooleanChunked>>,
+    /// The frame's stretches ([`crate::frame::rows`]).
+    pub stretches: &'a [Stretch],
+    rejects: OnceLock<DataFrame>,
+    deliveries: OnceLock<DataFrame>,
+    messages: OnceLock<Messages<'a>>,
+    summary: OnceLock<Summary<'a>>,
+    not_hops: OnceLock<Option<BooleanChunked>>,
+    found: OnceLock<Vec<findings::Finding>>,
 }
 
 impl<'a> Context<'a> {
@@ -330,12 +359,59 @@ impl<'a> Context<'a> {
             zone: &request.zone,
             window: request.window,
             count_filter_hops: request.count_filter_hops,
-            rejects: OnceCell::new(),
-            deliveries: OnceCell::new(),
-            messages: OnceCell::new(),
-            summary: OnceCell::new(),
-            not_hops: OnceCell::new(),
+            stretches: &scan.stretches,
+            rejects: OnceLock::new(),
+            deliveries: OnceLock::new(),
+            messages: OnceLock::new(),
+            summary: OnceLock::new(),
+            not_hops: OnceLock::new(),
+            found: OnceLock::new(),
         }
+    }
+
+    /// Computes ahead the shared tables that `names` read, two at a time
+    /// where one does not need the other: when the findings are asked for,
+    /// the messages with the findings' tables, then the summary (if asked
+    /// for) with the findings. Each is pure Rust over
+    /// the frame (no polars, whose own thread pool would let this thread
+    /// take on other work while it waits), and the reports then only read
+    /// them. A report missing here still gets its tables, computed on
+    /// first use.
+    fn prepare(&self, names: &[ReportName]) -> PolarsResult<()> {
+        if !names.contains(&ReportName::Findings) || self.found.get().is_some() {
+            return Ok(());
+        }
+        let (messages, events) = rayon::join(|| self.messages().map(drop), || self.events());
+        messages?;
+        // The findings' tables are dropped once the findings are made.
+        let events = events?;
+        let found = if names.iter().any(|name| name.reads_summary()) {
+            let (summary, found) = rayon::join(
+                || self.summary().map(drop),
+                || findings::detect_in(self, &events),
+            );
+            summary?;
+            found?
+        } else {
+            findings::detect_in(self, &events)?
+        };
+        // Unset above, and only this function and `found` set it.
+        let _ = self.found.set(found);
+        Ok(())
+    }
+
+    /// The detectors' view of the frame ([`findings::events::Events`]).
+    pub fn events(&self) -> PolarsResult<findings::events::Events<'a>> {
+        let started = std::time::Instant::now();
+        let events = findings::events::Events::read(self);
+        crate::timings::note("(findings: events)", started);
+        events
+    }
+
+    /// Every detector's findings ([`findings::detect`]): the findings
+    /// report prints them, `--fail-on` checks them.
+    pub fn found(&self) -> PolarsResult<&[findings::Finding]> {
+        once(&self.found, || findings::detect(self)).map(Vec::as_slice)
     }
 
     /// The summary's numbers ([`summary::Summary`]).
@@ -373,7 +449,7 @@ impl<'a> Context<'a> {
     pub fn messages(&self) -> PolarsResult<&Messages<'a>> {
         once(&self.messages, || {
             let started = std::time::Instant::now();
-            let messages = messages::build(self.frame);
+            let messages = messages::build_in(self.frame, self.stretches);
             crate::timings::note("(messages)", started);
             messages
         })
@@ -403,7 +479,7 @@ impl<'a> Context<'a> {
 }
 
 /// The value of `cell`, computed by `make` the first time.
-fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<&T> {
+fn once<T>(cell: &OnceLock<T>, make: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<&T> {
     if let Some(value) = cell.get() {
         return Ok(value);
     }

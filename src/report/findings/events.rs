@@ -268,12 +268,9 @@ pub struct Events<'a> {
 
 impl<'a> Events<'a> {
     /// The tables of `context`'s frame, sorted out in one pass over its
-    /// `kind` column. `stretches` are the frame's ([`rows::stretches`]).
-    pub fn read<'c: 'a>(
-        context: &Context<'c>,
-        stretches: &'a [Stretch],
-    ) -> PolarsResult<Events<'a>> {
-        let df: &'a DataFrame = context.frame;
+    /// `kind` column.
+    pub fn read(context: &Context<'a>) -> PolarsResult<Events<'a>> {
+        let (df, stretches) = (context.frame, context.stretches);
         let mut tables: [Table<'a>; 6] = std::array::from_fn(|_| Table::new(df, stretches));
         // The table of each kind read, by the kind's index.
         let mut table_of = [usize::MAX; EventKind::ALL.len()];
