@@ -426,6 +426,13 @@ struct Key<'a> {
     queue_id: &'a str,
 }
 
+/// Whether two names are equal, seen first by where they are: a host or
+/// instance comes from the categories, one string for all rows that name
+/// it, so equal names are nearly always the same bytes.
+fn same(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 /// The syslog name's first part: `postfix/submission` → `postfix`.
 fn instance_of(instance: &str) -> &str {
     instance.split('/').next().unwrap_or(instance)
@@ -445,6 +452,7 @@ struct Columns<'a> {
     from: Strs<'a>,
     to: Strs<'a>,
     status: Strs<'a>,
+    statuses: Decoder<DeliveryStatus>,
     size: Values<'a, UInt64Type>,
     nrcpt: Values<'a, UInt32Type>,
     message_id: Strs<'a>,
@@ -458,7 +466,10 @@ struct Columns<'a> {
 impl<'a> Columns<'a> {
     fn of(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Columns<'a>> {
         let strs = |name| Strs::of(df, name, stretch);
+        let status = strs(col::STATUS)?;
         Ok(Columns {
+            statuses: Decoder::new(&status, &DeliveryStatus::ALL, |s| s.as_str()),
+            status,
             ts: rows::stamps(df, stretch)?,
             host: strs(col::HOST)?,
             instance: strs(col::INSTANCE)?,
@@ -470,7 +481,6 @@ impl<'a> Columns<'a> {
             client_ip: strs(col::CLIENT_IP)?,
             from: strs(col::FROM)?,
             to: strs(col::TO)?,
-            status: strs(col::STATUS)?,
             size: Values::of(df, col::SIZE, |c| c.u64(), stretch)?,
             nrcpt: Values::of(df, col::NRCPT, |c| c.u32(), stretch)?,
             message_id: strs(col::MESSAGE_ID)?,
@@ -521,8 +531,8 @@ impl<'a> Row<'_, 'a> {
         self.columns.to.get(self.i)
     }
 
-    fn status(&self) -> Option<&'a str> {
-        self.columns.status.get(self.i)
+    fn status(&self) -> Option<DeliveryStatus> {
+        self.columns.statuses.get(&self.columns.status, self.i)
     }
 
     fn size(&self) -> Option<u64> {
@@ -749,7 +759,7 @@ impl<'a> Builder<'a> {
     }
 
     fn delivery(&mut self, index: u32, at: usize, row: &Row<'_, 'a>) {
-        let status = row.status().and_then(DeliveryStatus::from_name);
+        let status = row.status();
         let forwarded = row.reason().is_some_and(|t| t.starts_with("forwarded as "));
         let related = row.related();
         let queued_as = related.filter(|_| !forwarded);
@@ -816,7 +826,7 @@ impl<'a> Builder<'a> {
     fn current(&self, key: &Key<'a>) -> Option<u32> {
         let list = &self.list;
         self.open
-            .find(self.hasher.hash_one(key), |&i| key.of(&list[i as usize]))
+            .find(key.hash(&self.hasher), |&i| key.of(&list[i as usize]))
             .copied()
     }
 
@@ -825,11 +835,11 @@ impl<'a> Builder<'a> {
         self.list.push(Message::new(key, ts));
         let list = &self.list;
         let hasher = &self.hasher;
-        let hash = hasher.hash_one(key);
+        let hash = key.hash(hasher);
         let entry = self.open.entry(
             hash,
             |&i| key.of(&list[i as usize]),
-            |&i| hasher.hash_one(Key::from(&list[i as usize])),
+            |&i| Key::from(&list[i as usize]).hash(hasher),
         );
         match entry {
             Entry::Occupied(mut entry) => *entry.get_mut() = index,
@@ -965,9 +975,18 @@ impl<'a> Key<'a> {
         }
     }
 
+    /// The key's hash in the open messages: its queue id's (a log has one
+    /// host and a few instances, so that is nearly as distinct, and one
+    /// string costs less to hash than three).
+    #[inline]
+    fn hash(&self, hasher: &PlRandomState) -> u64 {
+        hasher.hash_one(self.queue_id)
+    }
+
     /// Whether `m` is a message of this key.
+    #[inline]
     fn of(&self, m: &Message<'_>) -> bool {
-        self.queue_id == m.queue_id && self.host == m.host && self.instance == m.instance
+        self.queue_id == m.queue_id && same(self.host, m.host) && same(self.instance, m.instance)
     }
 
     /// The same host and instance, another queue id.

@@ -101,7 +101,7 @@ impl<'a> Strs<'a> {
     }
 
     /// The value of the stretch's `i`-th row.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Strs::Absent => None,
@@ -243,7 +243,7 @@ impl<'a, T: PolarsDataType> Values<'a, T> {
     }
 
     /// The value of the stretch's `i`-th row.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Option<T::Physical<'a>> {
         self.array?.get(self.offset + i)
     }
@@ -271,12 +271,20 @@ pub fn stamps<'a>(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Values<'
     Ok(Values::in_array(ts, stretch))
 }
 
+/// Codes below this are decoded by table ([`Decoder`]): 4096 entries of
+/// a byte or two at most.
+const DENSE: u32 = 4096;
+
 /// Small vocabularies (event kinds, delivery statuses) decoded from a
 /// column's codes: a binary search among a few codes instead of a string
 /// comparison per value.
 pub struct Decoder<T> {
     /// (code, value), sorted by code.
     codes: Vec<(u32, T)>,
+    /// The value of each code below [`DENSE`] (a vocabulary's words are
+    /// usually among the first strings the scan saw): one load instead of
+    /// a binary search.
+    dense: Vec<Option<T>>,
     /// The values, for a column that is not categorical.
     values: Vec<T>,
     name: fn(&T) -> &'static str,
@@ -285,13 +293,29 @@ pub struct Decoder<T> {
 impl<T: Copy> Decoder<T> {
     /// A decoder of `values` (named by `name`) for `column`'s categories.
     pub fn new(column: &Strs<'_>, values: &[T], name: fn(&T) -> &'static str) -> Decoder<T> {
+        Self::with_table_below(DENSE, column, values, name)
+    }
+
+    /// [`Decoder::new`], with a table for the codes below `dense`.
+    fn with_table_below(
+        dense: u32,
+        column: &Strs<'_>,
+        values: &[T],
+        name: fn(&T) -> &'static str,
+    ) -> Decoder<T> {
         let mut codes: Vec<(u32, T)> = values
             .iter()
             .filter_map(|v| Some((column.code_of(name(v))?, *v)))
             .collect();
         codes.sort_by_key(|(code, _)| *code);
+        let below = &codes[..codes.partition_point(|(code, _)| *code < dense)];
+        let mut table = vec![None; below.last().map_or(0, |(code, _)| *code as usize + 1)];
+        for (code, value) in below {
+            table[*code as usize] = Some(*value);
+        }
         Decoder {
             codes,
+            dense: table,
             values: values.to_vec(),
             name,
         }
@@ -303,6 +327,9 @@ impl<T: Copy> Decoder<T> {
         match column {
             Strs::Codes { codes, .. } => {
                 let code = codes.get(i)?;
+                if let Some(value) = self.dense.get(code as usize) {
+                    return *value;
+                }
                 let at = self.codes.binary_search_by_key(&code, |(c, _)| *c).ok()?;
                 Some(self.codes[at].1)
             }
@@ -383,6 +410,10 @@ mod tests {
             assert_ne!(syms[0].1, syms[2].1);
             let decoder = Decoder::new(&c, &["y", "x"], |v| *v);
             let decoded: Vec<_> = (0..3).map(|i| decoder.get(&c, i)).collect();
+            assert_eq!(decoded, [Some("x"), None, Some("y")]);
+            let searched = Decoder::with_table_below(0, &c, &["y", "x"], |v| *v);
+            assert!(searched.dense.is_empty());
+            let decoded: Vec<_> = (0..3).map(|i| searched.get(&c, i)).collect();
             assert_eq!(decoded, [Some("x"), None, Some("y")]);
             let decoder = Decoder::new(&s, &["y", "x"], |v| *v);
             assert!(decoder.codes.is_empty(), "a string column has no codes");

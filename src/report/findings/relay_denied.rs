@@ -13,7 +13,7 @@ use polars::prelude::PlHashMap;
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::Micros;
+use crate::parse::{EventKind, Micros};
 
 #[derive(Default)]
 struct Client<'a> {
@@ -30,8 +30,7 @@ struct Client<'a> {
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let a = &events.actions;
-    let (kind, restriction, ip, name, domain, to, from, sasl, instance, ts) = (
-        a.text(col::KIND),
+    let (restriction, ip, name, domain, to, from, sasl, instance, ts) = (
         a.text(col::RESTRICTION),
         a.text(col::CLIENT_IP),
         a.text(col::CLIENT_NAME),
@@ -43,9 +42,9 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         a.ts(),
     );
     let mut clients: BTreeMap<&str, Client<'_>> = BTreeMap::new();
+    let unauth = restriction.wanted("reject_unauth_destination");
     for i in 0..a.len() {
-        if kind.get(i) != Some("reject") || restriction.get(i) != Some("reject_unauth_destination")
-        {
+        if a.kind(i) != EventKind::Reject || !restriction.is(i, &unauth) {
             continue;
         }
         let c = clients.entry(ip.get(i).unwrap_or("?")).or_default();

@@ -12,7 +12,8 @@ use polars::prelude::PlHashMap;
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::Micros;
+use crate::frame::rows::Sym;
+use crate::parse::{EventKind, Micros};
 
 /// The parameter that sets the code for the table a reply names.
 fn parameter(reason: &str) -> Option<(&'static str, &'static str)> {
@@ -46,8 +47,7 @@ struct Group<'a> {
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let a = &events.actions;
-    let (kind, code, enhanced, reason, instance, domain, to, client, ts) = (
-        a.text(col::KIND),
+    let (code, enhanced, reason, instance, domain, to, client, ts) = (
         a.code(),
         a.text(col::ENHANCED),
         a.text(col::REASON),
@@ -61,15 +61,20 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     // rejects per listener, to show where the 450 comes from.
     let mut soft: BTreeMap<(&str, &str, &str), Group<'_>> = BTreeMap::new();
     let mut hard: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    // The table a reply names, read once per reply (by its category code).
+    let mut tables: PlHashMap<Sym<'_>, Option<(&str, &str)>> = PlHashMap::default();
     for i in 0..a.len() {
-        let (Some("reject"), Some(code), Some(reason)) = (kind.get(i), code.get(i), reason.get(i))
-        else {
-            continue;
-        };
-        if !reason.contains("User unknown in ") {
+        if a.kind(i) != EventKind::Reject {
             continue;
         }
-        let Some((table, param)) = parameter(reason) else {
+        let (Some(code), Some(reply)) = (code.get(i), reason.key(i)) else {
+            continue;
+        };
+        let named = *tables.entry(reply).or_insert_with(|| {
+            let reason = reason.get(i).unwrap_or("");
+            parameter(reason).filter(|_| reason.contains("User unknown in "))
+        });
+        let Some((table, param)) = named else {
             continue;
         };
         let listener = instance.get(i).unwrap_or("postfix");

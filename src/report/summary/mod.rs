@@ -36,7 +36,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::Context;
-use crate::frame::rows::{self, Decoder, Strs, Values};
+use crate::frame::rows::{self, Decoder, Strs, Sym, Values};
 use crate::frame::{col, Projection};
 use crate::messages::{self, Fate, Messages, Origin};
 use crate::parse::{DeliveryStatus, EventKind, Micros};
@@ -369,6 +369,7 @@ impl<'a> Summary<'a> {
             DeliveryStatus::Deferred,
             DeliveryStatus::Bounced,
         ];
+        let mut by_code = ByCode::default();
         for stretch in rows::stretches(df) {
             let kind = Strs::of(df, col::KIND, &stretch)?;
             let kinds = Decoder::new(&kind, &kinds, |k| k.as_str());
@@ -388,12 +389,19 @@ impl<'a> Summary<'a> {
                 };
                 if kind == EventKind::Delivery {
                     let row = stretch.rows.start + i;
-                    self.delivery(&columns, i, row, ts, messages, hourly, count_filter_hops);
+                    let seen = Seen {
+                        columns: &columns,
+                        i,
+                        row,
+                        ts,
+                    };
+                    self.delivery(&seen, &mut by_code, messages, hourly, count_filter_hops);
                 } else {
                     hourly.add(ts, |t| t.rejected += 1);
                 }
             }
         }
+        by_code.fold_into(self);
         self.totals.recipients = self.recipients.len() as u64;
         self.totals.recipient_domains = self
             .recipient_domains
@@ -404,21 +412,23 @@ impl<'a> Summary<'a> {
         Ok(())
     }
 
-    /// One delivery attempt: the `i`-th row of `columns`, frame row `row`.
-    #[allow(clippy::too_many_arguments)]
+    /// One delivery attempt.
     fn delivery(
         &mut self,
-        columns: &DeliveryColumns<'a>,
-        i: usize,
-        row: usize,
-        ts: Micros,
+        seen: &Seen<'_, 'a>,
+        by_code: &mut ByCode<'a>,
         messages: &Messages<'a>,
         hourly: &mut Hourly<'_>,
         count_filter_hops: bool,
     ) {
+        let Seen {
+            columns,
+            i,
+            row,
+            ts,
+        } = *seen;
         let message = messages.of(row);
         let size = message.and_then(|m| m.size);
-        let domain = columns.domain.get(i).unwrap_or("");
         // `delay=` is logged with at most 3 decimals; f32 → f64 would
         // print 0.05000000074505806.
         let delay = (f64::from(columns.delay.get(i).unwrap_or(0.0)) * 1000.0).round() / 1000.0;
@@ -441,13 +451,10 @@ impl<'a> Summary<'a> {
                         self.no_size.push((m.queue_id, to));
                     }
                 }
-                let recipient = self
-                    .recipients
-                    .entry(address_key(to.unwrap_or("")))
-                    .or_default();
+                let recipient = by_code.recipient(&columns.to, i);
                 recipient.messages += 1;
                 recipient.bytes += size.unwrap_or(0);
-                let d = self.recipient_domains.entry(domain).or_default();
+                let d = by_code.domain(&columns.domain, i);
                 d.sent += 1;
                 d.bytes += size.unwrap_or(0);
                 d.delay_sum += delay;
@@ -455,7 +462,7 @@ impl<'a> Summary<'a> {
                 hourly.add(ts, |t| t.delivered += 1);
             }
             Some(DeliveryStatus::Deferred) => {
-                let d = self.recipient_domains.entry(domain).or_default();
+                let d = by_code.domain(&columns.domain, i);
                 d.defers += 1;
                 d.delay_max = d.delay_max.max(delay);
                 hourly.add(ts, |t| t.deferred += 1);
@@ -463,6 +470,54 @@ impl<'a> Summary<'a> {
             Some(DeliveryStatus::Bounced) => hourly.add(ts, |t| t.bounced += 1),
             _ => {}
         }
+    }
+}
+
+/// A delivery row: the `i`-th row of `columns`, frame row `row`, at `ts`.
+struct Seen<'c, 'a> {
+    columns: &'c DeliveryColumns<'a>,
+    i: usize,
+    row: usize,
+    ts: Micros,
+}
+
+/// The recipients and recipient domains of the deliveries, counted by
+/// category code ([`Sym`]: a hash of a number per row, not of a name, and
+/// no lower-casing per row), each with its name; folded by name at the end.
+#[derive(Default)]
+struct ByCode<'a> {
+    recipients: PlHashMap<Sym<'a>, (&'a str, Volume)>,
+    domains: PlHashMap<Sym<'a>, (&'a str, DomainDelivery)>,
+}
+
+impl<'a> ByCode<'a> {
+    fn recipient(&mut self, to: &Strs<'a>, i: usize) -> &mut Volume {
+        let entry = self
+            .recipients
+            .entry(to.sym(i))
+            .or_insert_with(|| (to.get(i).unwrap_or(""), Volume::default()));
+        &mut entry.1
+    }
+
+    /// A domain deliveries are counted under (null counts as `""`).
+    fn domain(&mut self, domain: &Strs<'a>, i: usize) -> &mut DomainDelivery {
+        let entry = self
+            .domains
+            .entry(domain.sym(i))
+            .or_insert_with(|| (domain.get(i).unwrap_or(""), DomainDelivery::default()));
+        &mut entry.1
+    }
+
+    /// Adds the counts to `summary`'s, by name: a recipient under its
+    /// [`address_key`] (names that differ only by the case of their
+    /// domain are one), a domain under its name (one code, one name).
+    fn fold_into(self, summary: &mut Summary<'a>) {
+        for (to, volume) in self.recipients.into_values() {
+            let recipient = summary.recipients.entry(address_key(to)).or_default();
+            recipient.messages += volume.messages;
+            recipient.bytes += volume.bytes;
+        }
+        summary.recipient_domains.extend(self.domains.into_values());
     }
 }
 
