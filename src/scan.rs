@@ -34,6 +34,9 @@ pub const CHUNK_BYTES: usize = 32 << 20;
 /// Lines are checked for UTF-8 and parsed this many bytes at a time.
 const STRETCH_BYTES: usize = 256 << 10;
 
+/// Parsed bytes stay mapped this long behind the parse ([`parse_chunk`]).
+const RELEASE_LAG: usize = 1 << 20;
+
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
     /// Chunks per input at least; more chunks than threads balance the load,
@@ -231,8 +234,9 @@ pub fn scan_with_progress(
             .par_iter()
             .map(|chunk| {
                 let offset = chunk.as_ptr() as usize - data.as_ptr() as usize;
-                let result = parse_chunk(chunk, index, offset, &time, options);
-                input.data.release(offset..offset + chunk.len());
+                let release = |range: Range<usize>| input.data.release(range);
+                let result = parse_chunk(chunk, index, offset, &time, options, &release);
+                release(offset..offset + chunk.len());
                 progress(chunk.len() as u64);
                 result
             })
@@ -288,6 +292,7 @@ fn parse_chunk(
     offset: usize,
     time: &TimeContext,
     options: &ScanOptions,
+    release: &dyn Fn(Range<usize>),
 ) -> ChunkResult {
     let mut parser = ChunkParser {
         chunk,
@@ -307,9 +312,21 @@ fn parse_chunk(
     // small so that a line with invalid bytes costs a second check of one
     // stretch, not of the whole chunk.
     let mut marks = Vec::new();
+    // The pages parsed are unmapped as the parse goes (the caller unmaps
+    // the whole chunk at the end): the chunks in flight hold a few
+    // stretches each, not 32 MB each. The last RELEASE_LAG bytes wait: the
+    // kernel maps pages around the one a read faults in (64 KB by
+    // default), so the start of the next stretch maps the end of this one
+    // again.
+    let mut released = offset;
     for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
         marks.push((parser.line_offset(stretch) as u64, parser.counts.lines));
         parser.stretch(stretch);
+        let parsed = (parser.line_offset(stretch) + stretch.len()).saturating_sub(RELEASE_LAG);
+        if parsed > released {
+            release(released..parsed);
+            released = parsed;
+        }
     }
     ChunkResult {
         frame: parser.builder.finish(),
