@@ -605,12 +605,9 @@ pub fn build_in<'a>(df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Me
         let columns = Columns::of(df, stretch)?;
         let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
         let mut instances = Instances { last: None };
-        for i in 0..stretch.len() {
-            let Some(kind) = decoder.get(&columns.kind, i) else {
-                continue;
-            };
+        decoder.each(&columns.kind, stretch.len(), |i, kind| {
             let Some(queue_id) = columns.queue_id.get(i) else {
-                continue;
+                return;
             };
             let row = Row {
                 columns: &columns,
@@ -625,7 +622,7 @@ pub fn build_in<'a>(df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Me
                 },
             };
             builder.row(&row);
-        }
+        });
     }
     builder.finish(df, stretches)
 }

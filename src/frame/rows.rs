@@ -250,6 +250,15 @@ impl<'a, T: PolarsDataType> Values<'a, T> {
 }
 
 impl<'a, T: PolarsNumericType> Values<'a, T> {
+    /// The stretch's `len` values as a slice, if none is null.
+    pub fn dense_slice(&self, len: usize) -> Option<&'a [T::Native]> {
+        let array = self.array?;
+        if null_count(array) > 0 {
+            return None;
+        }
+        array.values().get(self.offset..self.offset + len)
+    }
+
     /// Number column `name` of `df` over `stretch` (all null if the frame
     /// does not have it).
     pub fn of(
@@ -265,10 +274,46 @@ impl<'a, T: PolarsNumericType> Values<'a, T> {
     }
 }
 
+/// The nulls of `array` (a supertrait's method, reached through the bound).
+fn null_count<A: StaticArray>(array: &A) -> usize {
+    array.null_count()
+}
+
 /// The timestamps (UTC microseconds) over `stretch`.
 pub fn stamps<'a>(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Values<'a, Int64Type>> {
     let ts = df.column(crate::frame::col::TS)?.datetime()?.physical();
     Ok(Values::in_array(ts, stretch))
+}
+
+/// The number of distinct non-null values of string column `name` (as
+/// polars' `drop_nulls().n_unique()`, without copying the column): a bit
+/// per category code, or a set of the strings of a column that is not
+/// categorical.
+pub fn distinct(df: &DataFrame, stretches: &[Stretch], name: &str) -> PolarsResult<usize> {
+    let mut codes: Vec<u64> = Vec::new();
+    let mut texts: PlHashSet<&str> = PlHashSet::default();
+    for stretch in stretches {
+        let column = Strs::of(df, name, stretch)?;
+        for i in 0..stretch.len() {
+            match column {
+                Strs::Codes { codes: c, .. } => {
+                    if let Some(code) = c.get(i) {
+                        let (word, bit) = (code as usize / 64, code % 64);
+                        if word >= codes.len() {
+                            codes.resize(word + 1, 0);
+                        }
+                        codes[word] |= 1 << bit;
+                    }
+                }
+                _ => {
+                    if let Some(text) = column.get(i) {
+                        texts.insert(text);
+                    }
+                }
+            }
+        }
+    }
+    Ok(codes.iter().map(|w| w.count_ones() as usize).sum::<usize>() + texts.len())
 }
 
 /// Codes below this are decoded by table ([`Decoder`]): 4096 entries of
@@ -276,18 +321,19 @@ pub fn stamps<'a>(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Values<'
 const DENSE: u32 = 4096;
 
 /// Small vocabularies (event kinds, delivery statuses) decoded from a
-/// column's codes: a binary search among a few codes instead of a string
-/// comparison per value.
+/// column's codes: a table lookup instead of a string comparison per value.
 pub struct Decoder<T> {
-    /// (code, value), sorted by code.
-    codes: Vec<(u32, T)>,
-    /// The value of each code below [`DENSE`] (a vocabulary's words are
-    /// usually among the first strings the scan saw): one load instead of
-    /// a binary search.
+    /// The value of each code below the table's end (at most [`DENSE`]: a
+    /// vocabulary's words are usually among the first strings the scan
+    /// saw); a code the table does not reach and below [`DENSE`] is none.
     dense: Vec<Option<T>>,
+    /// The other (code, value), sorted by code: searched.
+    sparse: Vec<(u32, T)>,
     /// The values, for a column that is not categorical.
     values: Vec<T>,
     name: fn(&T) -> &'static str,
+    /// Where the table stops and the search starts.
+    limit: u32,
 }
 
 impl<T: Copy> Decoder<T> {
@@ -296,9 +342,9 @@ impl<T: Copy> Decoder<T> {
         Self::with_table_below(DENSE, column, values, name)
     }
 
-    /// [`Decoder::new`], with a table for the codes below `dense`.
+    /// [`Decoder::new`], with a table for the codes below `limit`.
     fn with_table_below(
-        dense: u32,
+        limit: u32,
         column: &Strs<'_>,
         values: &[T],
         name: fn(&T) -> &'static str,
@@ -308,34 +354,62 @@ impl<T: Copy> Decoder<T> {
             .filter_map(|v| Some((column.code_of(name(v))?, *v)))
             .collect();
         codes.sort_by_key(|(code, _)| *code);
-        let below = &codes[..codes.partition_point(|(code, _)| *code < dense)];
-        let mut table = vec![None; below.last().map_or(0, |(code, _)| *code as usize + 1)];
-        for (code, value) in below {
-            table[*code as usize] = Some(*value);
+        let sparse = codes.split_off(codes.partition_point(|(code, _)| *code < limit));
+        let mut dense = vec![None; codes.last().map_or(0, |(code, _)| *code as usize + 1)];
+        for (code, value) in codes {
+            dense[code as usize] = Some(value);
         }
         Decoder {
-            codes,
-            dense: table,
+            dense,
+            sparse,
             values: values.to_vec(),
             name,
+            limit,
         }
+    }
+
+    /// The value of `code`, if it is one of the values.
+    #[inline(always)]
+    fn decode(&self, code: u32) -> Option<T> {
+        if code < self.limit {
+            return self.dense.get(code as usize).copied().flatten();
+        }
+        let at = self.sparse.binary_search_by_key(&code, |(c, _)| *c).ok()?;
+        Some(self.sparse[at].1)
     }
 
     /// The value of `column`'s `i`-th row, if it is one of the values.
     #[inline]
     pub fn get(&self, column: &Strs<'_>, i: usize) -> Option<T> {
         match column {
-            Strs::Codes { codes, .. } => {
-                let code = codes.get(i)?;
-                if let Some(value) = self.dense.get(code as usize) {
-                    return *value;
-                }
-                let at = self.codes.binary_search_by_key(&code, |(c, _)| *c).ok()?;
-                Some(self.codes[at].1)
-            }
+            Strs::Codes { codes, .. } => self.decode(codes.get(i)?),
             _ => {
                 let text = column.get(i)?;
                 self.values.iter().copied().find(|v| (self.name)(v) == text)
+            }
+        }
+    }
+
+    /// Calls `f` with each row of `column` over a stretch of `len` rows
+    /// that is one of the values, and its value, in order. A categorical
+    /// column without nulls is read as a slice of codes: the reports that
+    /// pick a few kinds of rows out of the frame spend a table lookup on
+    /// each of the others.
+    #[inline]
+    pub fn each(&self, column: &Strs<'_>, len: usize, mut f: impl FnMut(usize, T)) {
+        if let Strs::Codes { codes, .. } = column {
+            if let Some(codes) = codes.dense_slice(len) {
+                for (i, &code) in codes.iter().enumerate() {
+                    if let Some(value) = self.decode(code) {
+                        f(i, value);
+                    }
+                }
+                return;
+            }
+        }
+        for i in 0..len {
+            if let Some(value) = self.get(column, i) {
+                f(i, value);
             }
         }
     }
@@ -363,6 +437,15 @@ mod tests {
         let mut b = a.clone();
         b.vstack_mut(&a).unwrap();
         b
+    }
+
+    #[test]
+    fn distinct_values_by_code_or_by_string() {
+        let df = frame();
+        let stretches = stretches(&df);
+        assert_eq!(distinct(&df, &stretches, "c").unwrap(), 2);
+        assert_eq!(distinct(&df, &stretches, "s").unwrap(), 2);
+        assert_eq!(distinct(&df, &stretches, "missing").unwrap(), 0);
     }
 
     #[test]
@@ -415,8 +498,16 @@ mod tests {
             assert!(searched.dense.is_empty());
             let decoded: Vec<_> = (0..3).map(|i| searched.get(&c, i)).collect();
             assert_eq!(decoded, [Some("x"), None, Some("y")]);
+            for (column, decoder) in [(&c, &decoder), (&c, &searched), (&s, &decoder)] {
+                let mut each = Vec::new();
+                decoder.each(column, 3, |i, v| each.push((i, v)));
+                assert_eq!(each, [(0, "x"), (2, "y")]);
+            }
             let decoder = Decoder::new(&s, &["y", "x"], |v| *v);
-            assert!(decoder.codes.is_empty(), "a string column has no codes");
+            assert!(
+                decoder.dense.is_empty() && decoder.sparse.is_empty(),
+                "a string column has no codes"
+            );
             let decoded: Vec<_> = (0..3).map(|i| decoder.get(&s, i)).collect();
             assert_eq!(decoded, [Some("x"), None, Some("y")]);
         }

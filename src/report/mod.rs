@@ -21,6 +21,7 @@ mod overview;
 pub mod rejects;
 pub mod render;
 pub mod summary;
+pub mod tally;
 mod time_range;
 
 use std::sync::OnceLock;
@@ -341,7 +342,6 @@ pub struct Context<'a> {
     deliveries: OnceLock<DataFrame>,
     messages: OnceLock<Messages<'a>>,
     summary: OnceLock<Summary<'a>>,
-    not_hops: OnceLock<Option<BooleanChunked>>,
     found: OnceLock<Vec<findings::Finding>>,
 }
 
@@ -364,7 +364,6 @@ impl<'a> Context<'a> {
             deliveries: OnceLock::new(),
             messages: OnceLock::new(),
             summary: OnceLock::new(),
-            not_hops: OnceLock::new(),
             found: OnceLock::new(),
         }
     }
@@ -424,24 +423,27 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Delivery rows with one of `statuses`, narrowed to `columns`, without
-    /// the deliveries that handed a message to a content filter (unless
-    /// they count, see `count_filter_hops`): what the delivery tables read.
-    /// Columns are narrowed before rows are filtered, so only the rows and
-    /// columns a table reads are copied.
+    /// Delivery rows with one of `statuses`, without the deliveries that
+    /// handed a message to a content filter (unless they count, see
+    /// `count_filter_hops`), grouped by `keys` ([`tally::grouped`]): the
+    /// delivery tables.
     pub fn final_deliveries(
         &self,
         statuses: &[DeliveryStatus],
-        columns: &[&str],
+        keys: &[&str],
+        aggregates: &grouping::Aggregates<'_>,
     ) -> PolarsResult<DataFrame> {
-        let not_hops = once(&self.not_hops, || {
-            let messages = self.messages()?;
-            if self.count_filter_hops || !messages.hop.contains(&true) {
-                return Ok(None);
-            }
-            Ok(Some(messages.hop.iter().map(|hop| !hop).collect()))
-        })?;
-        grouping::deliveries_where(self.frame, not_hops.as_ref(), statuses, columns)
+        let skip = match self.count_filter_hops {
+            true => None,
+            false => Some(self.messages()?.hop.as_slice()),
+        };
+        let rows = tally::Rows {
+            kinds: &[EventKind::Delivery],
+            statuses,
+            skip,
+            present: &[],
+        };
+        tally::grouped(self.frame, self.stretches, &rows, keys, aggregates)
     }
 
     /// The messages ([`crate::messages`]): read by the overview, the
@@ -459,7 +461,7 @@ impl<'a> Context<'a> {
     /// and the findings.
     pub fn rejects(&self) -> PolarsResult<&DataFrame> {
         once(&self.rejects, || {
-            let table = rejects::by_domain(self.frame, &[EventKind::Reject])?;
+            let table = rejects::by_domain(self, &[EventKind::Reject])?;
             match &self.findings.rules {
                 Some(rules) => rejects::with_site_rules(table, rules),
                 None => Ok(table),
@@ -470,11 +472,7 @@ impl<'a> Context<'a> {
     /// Successful deliveries by recipient domain ([`deliveries::SPEC`]):
     /// read by the deliveries report and the findings.
     pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
-        once(&self.deliveries, || {
-            deliveries::by_domain(
-                &self.final_deliveries(&[DeliveryStatus::Sent], deliveries::COLUMNS)?,
-            )
-        })
+        once(&self.deliveries, || deliveries::by_domain(self))
     }
 }
 

@@ -291,11 +291,9 @@ impl<'a> Events<'a> {
         for (s, stretch) in stretches.iter().enumerate() {
             let kind = Strs::of(df, col::KIND, stretch)?;
             let decoder = Decoder::new(&kind, &read, |k| k.as_str());
-            for i in 0..stretch.len() {
-                if let Some(k) = decoder.get(&kind, i) {
-                    tables[table_of[k.index()]].push(s, i, k);
-                }
-            }
+            decoder.each(&kind, stretch.len(), |i, k| {
+                tables[table_of[k.index()]].push(s, i, k);
+            });
         }
         let [actions, deliveries, problems, clients, sasl_failures, master] = tables;
         Ok(Events {

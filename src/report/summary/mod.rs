@@ -383,9 +383,9 @@ impl<'a> Summary<'a> {
                 reason: Strs::of(df, col::REASON, &stretch)?,
                 delay: Values::of(df, col::DELAY, |c| c.f32(), &stretch)?,
             };
-            for i in 0..stretch.len() {
-                let (Some(kind), Some(ts)) = (kinds.get(&kind, i), ts.get(i)) else {
-                    continue;
+            kinds.each(&kind, stretch.len(), |i, kind| {
+                let Some(ts) = ts.get(i) else {
+                    return;
                 };
                 if kind == EventKind::Delivery {
                     let row = stretch.rows.start + i;
@@ -399,7 +399,7 @@ impl<'a> Summary<'a> {
                 } else {
                     hourly.add(ts, |t| t.rejected += 1);
                 }
-            }
+            });
         }
         by_code.fold_into(self);
         self.totals.recipients = self.recipients.len() as u64;
