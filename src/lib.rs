@@ -152,10 +152,16 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         opened.extend(loaded.map(|input| (arg, input::Opened::in_memory(input))));
     }
     timings::note("open", started);
+    // The run's threads: the scan's, then the reports'.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .context("starting worker threads")
+        .map_err(Failure::Internal)?;
     let scanned = if opened.is_empty() {
         None
     } else {
-        Some(scan_all(config, &mut opened, &mut problems)?)
+        Some(scan_all(config, &pool, &mut opened, &mut problems)?)
     };
     problems.sort_by_key(|(arg, _)| *arg);
     for (_, problem) in &problems {
@@ -191,11 +197,14 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         })
         .collect();
     let context = report::Context::new(&scanned, &config.request, &origins);
-    let reports = config
-        .request
-        .compute(&context)
+    let started = std::time::Instant::now();
+    // On the run's threads too: the findings and the tables they share
+    // with the summary are computed side by side.
+    let reports = pool
+        .install(|| config.request.compute(&context))
         .context("computing the reports")
         .map_err(Failure::Internal)?;
+    timings::note("reports", started);
     let render_options = RenderOptions {
         format: config.format,
         color: config.color,
@@ -213,7 +222,8 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         let findings = match printed {
             Some(findings) => findings,
             // Counted, not shown: no sample lines to read.
-            None => report::findings::detect(&context, false)
+            None => pool
+                .install(|| report::findings::detect(&context, false))
                 .context("finding problems")
                 .map_err(Failure::Internal)?,
         };
@@ -248,6 +258,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
 /// [`scan::set`]). Adds the problems met while reading to `problems`.
 fn scan_all<'c>(
     config: &'c Config,
+    pool: &rayon::ThreadPool,
     opened: &mut [(usize, input::Opened)],
     problems: &mut Vec<(usize, Problem)>,
 ) -> Result<(scan::Scan, Outputs<'c>, Vec<usize>), Failure> {
@@ -263,11 +274,6 @@ fn scan_all<'c>(
     // check: the scan need not note the months it sees.
     let guesses = facts.iter().any(|f| f.last_month.is_none());
     let rereadable = opened.iter().all(|(_, input)| input.rereadable());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .context("starting worker threads")
-        .map_err(Failure::Internal)?;
     let export = (config.parquet.is_some() || config.parquet_dir.is_some())
         .then(|| frame::Projection::ALL.only_kinds(&config.request.kinds));
     let options = scan::ScanOptions {
@@ -290,10 +296,9 @@ fn scan_all<'c>(
         let (in_order, scanned_order) =
             feeds(opened, &order, &rules, config, &options, zone, problems);
         let bar = progress_bar(total);
-        let mut scanned =
-            scan::scan_inputs(in_order, &options, Some(&pool), outputs.sink(), &|n| {
-                bar.inc(n)
-            });
+        let mut scanned = scan::scan_inputs(in_order, &options, Some(pool), outputs.sink(), &|n| {
+            bar.inc(n)
+        });
         bar.finish_and_clear();
 
         // What the scan learnt of each input's last month.
@@ -332,7 +337,7 @@ fn scan_all<'c>(
                 let at = scanned_order.iter().position(|j| j == i);
                 input.id = at.map_or(u16::MAX, |at| u16::try_from(at).unwrap_or(u16::MAX));
             }
-            let mut partial = scan::scan_inputs(in_order, &options, Some(&pool), None, &|_| {});
+            let mut partial = scan::scan_inputs(in_order, &options, Some(pool), None, &|_| {});
             let mut inputs = std::mem::take(&mut scanned.inputs);
             let mut unrecognized = std::mem::take(&mut scanned.unrecognized);
             for (k, i) in again.iter().enumerate().rev() {

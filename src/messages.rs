@@ -25,9 +25,13 @@
 //! without `removed` is still open at its end. Both are marked, never
 //! guessed.
 
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::{Entry, HashTable};
 use polars::prelude::*;
 
-use crate::frame::{col, numbers, strings, Projection};
+use crate::frame::rows::{self, Decoder, Stretch, Strs, Values};
+use crate::frame::{col, Projection};
 use crate::parse::{DeliveryStatus, EventKind, Micros};
 
 /// How a message came into the queue.
@@ -422,104 +426,226 @@ struct Key<'a> {
     queue_id: &'a str,
 }
 
+/// Whether two names are equal, seen first by where they are: a host or
+/// instance comes from the categories, one string for all rows that name
+/// it, so equal names are nearly always the same bytes.
+fn same(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 /// The syslog name's first part: `postfix/submission` → `postfix`.
 fn instance_of(instance: &str) -> &str {
     instance.split('/').next().unwrap_or(instance)
 }
 
-/// One frame row, as [`build`] reads it.
-struct Row<'a> {
-    ts: Micros,
-    host: &'a str,
-    instance: &'a str,
-    daemon: &'a str,
-    kind: Option<EventKind>,
-    queue_id: Option<&'a str>,
-    stage: Option<&'a str>,
-    client_name: Option<&'a str>,
-    client_ip: Option<&'a str>,
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    status: Option<&'a str>,
-    size: Option<u64>,
-    nrcpt: Option<u32>,
-    message_id: Option<&'a str>,
-    related: Option<&'a str>,
+/// The columns [`build`] reads, over one stretch of the frame.
+struct Columns<'a> {
+    ts: Values<'a, Int64Type>,
+    host: Strs<'a>,
+    instance: Strs<'a>,
+    daemon: Strs<'a>,
+    kind: Strs<'a>,
+    queue_id: Strs<'a>,
+    stage: Strs<'a>,
+    client_name: Strs<'a>,
+    client_ip: Strs<'a>,
+    from: Strs<'a>,
+    to: Strs<'a>,
+    status: Strs<'a>,
+    statuses: Decoder<DeliveryStatus>,
+    size: Values<'a, UInt64Type>,
+    nrcpt: Values<'a, UInt32Type>,
+    message_id: Strs<'a>,
+    related: Strs<'a>,
     /// Normalized: `forwarded as QID`.
-    reason: Option<&'a str>,
-    relay_ip: Option<&'a str>,
-    relay_port: Option<u16>,
+    reason: Strs<'a>,
+    relay_ip: Strs<'a>,
+    relay_port: Values<'a, UInt16Type>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Columns<'a>> {
+        let strs = |name| Strs::of(df, name, stretch);
+        let status = strs(col::STATUS)?;
+        Ok(Columns {
+            statuses: Decoder::new(&status, &DeliveryStatus::ALL, |s| s.as_str()),
+            status,
+            ts: rows::stamps(df, stretch)?,
+            host: strs(col::HOST)?,
+            instance: strs(col::INSTANCE)?,
+            daemon: strs(col::DAEMON)?,
+            kind: strs(col::KIND)?,
+            queue_id: strs(col::QUEUE_ID)?,
+            stage: strs(col::STAGE)?,
+            client_name: strs(col::CLIENT_NAME)?,
+            client_ip: strs(col::CLIENT_IP)?,
+            from: strs(col::FROM)?,
+            to: strs(col::TO)?,
+            size: Values::of(df, col::SIZE, |c| c.u64(), stretch)?,
+            nrcpt: Values::of(df, col::NRCPT, |c| c.u32(), stretch)?,
+            message_id: strs(col::MESSAGE_ID)?,
+            related: strs(col::RELATED_QUEUE_ID)?,
+            reason: strs(col::REASON)?,
+            relay_ip: strs(col::RELAY_IP)?,
+            relay_port: Values::of(df, col::RELAY_PORT, |c| c.u16(), stretch)?,
+        })
+    }
+}
+
+/// One frame row of a message, as [`Builder::row`] reads it: the fields
+/// every row needs, and the others read when its kind needs them (a
+/// delivery's status, a `client=` line's client).
+struct Row<'c, 'a> {
+    columns: &'c Columns<'a>,
+    /// The row in its stretch.
+    i: usize,
+    /// The row in the frame.
+    at: usize,
+    kind: EventKind,
+    ts: Micros,
+    key: Key<'a>,
+}
+
+impl<'a> Row<'_, 'a> {
+    fn daemon(&self) -> &'a str {
+        self.columns.daemon.get(self.i).unwrap_or("")
+    }
+
+    fn stage(&self) -> Option<&'a str> {
+        self.columns.stage.get(self.i)
+    }
+
+    fn client_name(&self) -> Option<&'a str> {
+        self.columns.client_name.get(self.i)
+    }
+
+    fn client_ip(&self) -> Option<&'a str> {
+        self.columns.client_ip.get(self.i)
+    }
+
+    fn from(&self) -> Option<&'a str> {
+        self.columns.from.get(self.i)
+    }
+
+    fn to(&self) -> Option<&'a str> {
+        self.columns.to.get(self.i)
+    }
+
+    fn status(&self) -> Option<DeliveryStatus> {
+        self.columns.statuses.get(&self.columns.status, self.i)
+    }
+
+    fn size(&self) -> Option<u64> {
+        self.columns.size.get(self.i)
+    }
+
+    fn nrcpt(&self) -> Option<u32> {
+        self.columns.nrcpt.get(self.i)
+    }
+
+    fn message_id(&self) -> Option<&'a str> {
+        self.columns.message_id.get(self.i)
+    }
+
+    fn related(&self) -> Option<&'a str> {
+        self.columns.related.get(self.i)
+    }
+
+    fn reason(&self) -> Option<&'a str> {
+        self.columns.reason.get(self.i)
+    }
+
+    fn next_hop(&self) -> Option<NextHop<'a>> {
+        let ip = self.columns.relay_ip.get(self.i)?;
+        Some((ip, self.columns.relay_port.get(self.i)?))
+    }
+}
+
+/// The syslog names of a stretch's rows made instances, remembered for the
+/// last name seen (a log has a handful, in long runs).
+struct Instances<'a> {
+    last: Option<(u32, &'a str)>,
+}
+
+impl<'a> Instances<'a> {
+    fn of(&mut self, column: &Strs<'a>, i: usize) -> &'a str {
+        let Some(code) = column.code(i) else {
+            return instance_of(column.get(i).unwrap_or(""));
+        };
+        match self.last {
+            Some((last, instance)) if last == code => instance,
+            _ => {
+                let instance = instance_of(column.get(i).unwrap_or(""));
+                self.last = Some((code, instance));
+                instance
+            }
+        }
+    }
+}
+
+/// The kinds [`build`] reads: a message's, and cleanup's `message-id=`.
+fn kinds_read() -> Vec<EventKind> {
+    let mut kinds = KINDS.to_vec();
+    kinds.push(EventKind::MessageId);
+    kinds
 }
 
 /// Builds the messages of `df` (a frame holding at least [`reads`]).
 pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
-    let mut ts = df.column(col::TS)?.datetime()?.physical().iter();
-    let mut host = strings(df, col::HOST)?;
-    let mut instance = strings(df, col::INSTANCE)?;
-    let mut daemon = strings(df, col::DAEMON)?;
-    let mut kind = strings(df, col::KIND)?;
-    let mut queue_id = strings(df, col::QUEUE_ID)?;
-    let mut stage = strings(df, col::STAGE)?;
-    let mut client_name = strings(df, col::CLIENT_NAME)?;
-    let mut client_ip = strings(df, col::CLIENT_IP)?;
-    let mut from = strings(df, col::FROM)?;
-    let mut to = strings(df, col::TO)?;
-    let mut status = strings(df, col::STATUS)?;
-    let mut size = numbers(df, col::SIZE, |c| c.u64())?;
-    let mut nrcpt = numbers(df, col::NRCPT, |c| c.u32())?;
-    let mut message_id = strings(df, col::MESSAGE_ID)?;
-    let mut related = strings(df, col::RELATED_QUEUE_ID)?;
-    let mut reason = strings(df, col::REASON)?;
-    let mut relay_ip = strings(df, col::RELAY_IP)?;
-    let mut relay_port = numbers(df, col::RELAY_PORT, |c| c.u16())?;
-    let kinds: PlHashMap<&str, EventKind> =
-        EventKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
+    build_in(df, &rows::stretches(df))
+}
 
+/// [`build`], given the frame's stretches ([`rows::stretches`]).
+pub fn build_in<'a>(df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
     let mut builder = Builder::new();
-    builder.of_row.reserve(df.height());
-    builder.hop.reserve(df.height());
-    for _ in 0..df.height() {
-        let row = Row {
-            ts: ts.next().flatten().unwrap_or(0),
-            host: host.next().flatten().unwrap_or(""),
-            instance: instance_of(instance.next().flatten().unwrap_or("")),
-            daemon: daemon.next().flatten().unwrap_or(""),
-            kind: kind.next().flatten().and_then(|k| kinds.get(k).copied()),
-            queue_id: queue_id.next().flatten(),
-            stage: stage.next().flatten(),
-            client_name: client_name.next().flatten(),
-            client_ip: client_ip.next().flatten(),
-            from: from.next().flatten(),
-            to: to.next().flatten(),
-            status: status.next().flatten(),
-            size: size.next().flatten(),
-            nrcpt: nrcpt.next().flatten(),
-            message_id: message_id.next().flatten(),
-            related: related.next().flatten(),
-            reason: reason.next().flatten(),
-            relay_ip: relay_ip.next().flatten(),
-            relay_port: relay_port.next().flatten(),
-        };
-        builder.row(&row);
+    builder.of_row = vec![Messages::NONE; df.height()];
+    builder.hop = vec![false; df.height()];
+    let kinds = kinds_read();
+    for stretch in stretches {
+        let columns = Columns::of(df, stretch)?;
+        let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
+        let mut instances = Instances { last: None };
+        decoder.each(&columns.kind, stretch.len(), |i, kind| {
+            let Some(queue_id) = columns.queue_id.get(i) else {
+                return;
+            };
+            let row = Row {
+                columns: &columns,
+                i,
+                at: stretch.rows.start + i,
+                kind,
+                ts: columns.ts.get(i).unwrap_or(0),
+                key: Key {
+                    host: columns.host.get(i).unwrap_or(""),
+                    instance: instances.of(&columns.instance, i),
+                    queue_id,
+                },
+            };
+            builder.row(&row);
+        });
     }
-    Ok(builder.finish())
+    builder.finish(df, stretches)
 }
 
 struct Builder<'a> {
     list: Vec<Message<'a>>,
     of_row: Vec<u32>,
     hop: Vec<bool>,
-    /// The open message of each key.
-    open: PlHashMap<Key<'a>, u32>,
+    /// The open message of each key: the message's index, hashed and
+    /// compared by the key the message holds (4 bytes an entry instead of
+    /// a copy of the key's three names).
+    open: HashTable<u32>,
+    hasher: PlRandomState,
     /// Per message, the recipients seen deferred (to count them once).
     deferred: PlHashMap<u32, Vec<&'a str>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
     filters: PlHashSet<NextHop<'a>>,
-    /// Other final deliveries: (row, message, next hop): a delivery to a
-    /// content filter that kept the message (`250 2.7.0 Ok, discarded`)
-    /// is a hop too.
-    sent: Vec<(usize, u32, NextHop<'a>)>,
+    /// The frame rows of the other final deliveries with a next hop: a
+    /// delivery to a content filter that kept the message (`250 2.7.0 Ok,
+    /// discarded`) is a hop too. Their next hop is read again at the end,
+    /// only if there were filters.
+    sent: Vec<usize>,
     /// Links whose target was not open yet (inputs out of order): the
     /// target's key, the parent, the origin, the link's time.
     pending: Vec<(Key<'a>, u32, Origin, Micros)>,
@@ -531,7 +657,8 @@ impl<'a> Builder<'a> {
             list: Vec::new(),
             of_row: Vec::new(),
             hop: Vec::new(),
-            open: PlHashMap::new(),
+            open: HashTable::new(),
+            hasher: PlRandomState::default(),
             deferred: PlHashMap::new(),
             filters: PlHashSet::new(),
             sent: Vec::new(),
@@ -539,21 +666,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn row(&mut self, row: &Row<'a>) {
-        let at = self.of_row.len();
-        self.of_row.push(Messages::NONE);
-        self.hop.push(false);
-        let (Some(kind), Some(queue_id)) = (row.kind, row.queue_id) else {
-            return;
-        };
-        if !KINDS.contains(&kind) && kind != EventKind::MessageId {
-            return;
-        }
-        let key = Key {
-            host: row.host,
-            instance: row.instance,
-            queue_id,
-        };
+    fn row(&mut self, row: &Row<'_, 'a>) {
+        let (at, kind, key) = (row.at, row.kind, row.key);
         let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
         let index = match self.current(&key) {
             Some(i) => {
@@ -578,44 +692,44 @@ impl<'a> Builder<'a> {
                 m.origin = Origin::Smtp;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
-                m.client_name = row.client_name;
-                m.client_ip = row.client_ip;
+                m.client_name = row.client_name();
+                m.client_ip = row.client_ip();
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
                 m.arrival = Some(row.ts);
                 m.start_in_input = true;
                 if m.from.is_none() {
-                    m.from = row.from;
+                    m.from = row.from();
                 }
             }
             EventKind::MessageId => {
                 // Postfix's own mail (notifications, forwarded copies)
                 // starts with cleanup's message-id line.
-                if is_first && row.daemon == "cleanup" {
+                if is_first && row.daemon() == "cleanup" {
                     m.start_in_input = true;
                     m.arrival = Some(row.ts);
                 }
-                m.message_id = row.message_id;
+                m.message_id = row.message_id();
             }
             EventKind::Queued => {
                 m.queued = true;
                 if m.size.is_none() {
-                    m.from = row.from;
-                    m.size = row.size;
-                    m.nrcpt = row.nrcpt;
+                    m.from = row.from();
+                    m.size = row.size();
+                    m.nrcpt = row.nrcpt();
                 }
             }
             EventKind::Delivery => self.delivery(index, at, row),
             EventKind::Removed => {
                 m.removed = true;
-                if row.daemon == "postsuper" {
+                if row.daemon() == "postsuper" {
                     m.deleted = true;
                 }
             }
             EventKind::Expired => m.expired = true,
             EventKind::Notification => {
-                if let Some(new) = row.related {
+                if let Some(new) = row.related() {
                     self.link(&key.with(new), index, Origin::Notification, row.ts);
                 }
             }
@@ -623,7 +737,7 @@ impl<'a> Builder<'a> {
                 // smtpd `QID: reject: RCPT`: one recipient refused, the
                 // message goes on; after DATA (cleanup, a milter at
                 // END-OF-MESSAGE) the whole message is refused.
-                if kind == EventKind::Reject && row.stage == Some("RCPT") {
+                if kind == EventKind::Reject && row.stage() == Some("RCPT") {
                     m.refused_recipients += 1;
                 } else {
                     m.rejected = true;
@@ -641,16 +755,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn delivery(&mut self, index: u32, at: usize, row: &Row<'a>) {
-        let status = row.status.and_then(DeliveryStatus::from_name);
-        let forwarded = row.reason.is_some_and(|t| t.starts_with("forwarded as "));
-        let queued_as = row.related.filter(|_| !forwarded);
-        let key_host = row.host;
-        let key_instance = row.instance;
+    fn delivery(&mut self, index: u32, at: usize, row: &Row<'_, 'a>) {
+        let status = row.status();
+        let forwarded = row.reason().is_some_and(|t| t.starts_with("forwarded as "));
+        let related = row.related();
+        let queued_as = related.filter(|_| !forwarded);
+        let key_host = row.key.host;
+        let key_instance = row.key.instance;
         match status {
             Some(DeliveryStatus::Sent) if forwarded => {
                 self.list[index as usize].forwarded += 1;
-                if let Some(new) = row.related {
+                if let Some(new) = related {
                     let key = Key {
                         host: key_host,
                         instance: key_instance,
@@ -671,7 +786,7 @@ impl<'a> Builder<'a> {
                     self.current(&key)
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
-                let next_hop = row.relay_ip.zip(row.relay_port);
+                let next_hop = row.next_hop();
                 match reinjected {
                     Some(new) => {
                         self.hop[at] = true;
@@ -683,8 +798,8 @@ impl<'a> Builder<'a> {
                     }
                     None => {
                         self.list[index as usize].sent += 1;
-                        if let Some(next_hop) = next_hop {
-                            self.sent.push((at, index, next_hop));
+                        if next_hop.is_some() {
+                            self.sent.push(at);
                         }
                     }
                 }
@@ -694,7 +809,7 @@ impl<'a> Builder<'a> {
                 let m = &mut self.list[index as usize];
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
-                let to = row.to.unwrap_or("");
+                let to = row.to().unwrap_or("");
                 if !seen.contains(&to) {
                     seen.push(to);
                     m.deferred_recipients += 1;
@@ -706,13 +821,29 @@ impl<'a> Builder<'a> {
 
     /// The open message of `key`, if any.
     fn current(&self, key: &Key<'a>) -> Option<u32> {
-        self.open.get(key).copied()
+        let list = &self.list;
+        self.open
+            .find(key.hash(&self.hasher), |&i| key.of(&list[i as usize]))
+            .copied()
     }
 
     fn open_message(&mut self, key: &Key<'a>, ts: Micros) -> u32 {
         let index = self.list.len() as u32;
         self.list.push(Message::new(key, ts));
-        self.open.insert(*key, index);
+        let list = &self.list;
+        let hasher = &self.hasher;
+        let hash = key.hash(hasher);
+        let entry = self.open.entry(
+            hash,
+            |&i| key.of(&list[i as usize]),
+            |&i| Key::from(&list[i as usize]).hash(hasher),
+        );
+        match entry {
+            Entry::Occupied(mut entry) => *entry.get_mut() = index,
+            Entry::Vacant(entry) => {
+                entry.insert(index);
+            }
+        }
         index
     }
 
@@ -780,15 +911,10 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self) -> Messages<'a> {
+    fn finish(mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
         self.resolve_pending();
-        for (row, index, next_hop) in std::mem::take(&mut self.sent) {
-            if self.filters.contains(&next_hop) {
-                self.hop[row] = true;
-                let m = &mut self.list[index as usize];
-                m.sent -= 1;
-                m.filter_hops += 1;
-            }
+        if !self.filters.is_empty() {
+            self.filter_hops(df, stretches)?;
         }
         for m in &mut self.list {
             // A `message-id=` line first, without a notification or forward
@@ -798,15 +924,68 @@ impl<'a> Builder<'a> {
                 m.start_in_input = false;
             }
         }
-        Messages {
+        Ok(Messages {
             list: self.list,
             of_row: self.of_row,
             hop: self.hop,
+        })
+    }
+
+    /// Final deliveries to a next hop that turned out to be a content
+    /// filter are hops: their next hops read again (in frame order, one
+    /// stretch after the other).
+    fn filter_hops(&mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<()> {
+        let mut at = 0;
+        let mut columns: Option<(Strs<'a>, Values<'a, UInt16Type>)> = None;
+        for row in std::mem::take(&mut self.sent) {
+            while stretches[at].rows.end <= row {
+                at += 1;
+                columns = None;
+            }
+            let stretch = &stretches[at];
+            let (ip, port) = match columns {
+                Some(c) => c,
+                None => *columns.insert((
+                    Strs::of(df, col::RELAY_IP, stretch)?,
+                    Values::of(df, col::RELAY_PORT, |c| c.u16(), stretch)?,
+                )),
+            };
+            let i = row - stretch.rows.start;
+            let next_hop = ip.get(i).zip(port.get(i));
+            if next_hop.is_some_and(|hop| self.filters.contains(&hop)) {
+                self.hop[row] = true;
+                let m = &mut self.list[self.of_row[row] as usize];
+                m.sent -= 1;
+                m.filter_hops += 1;
+            }
         }
+        Ok(())
     }
 }
 
 impl<'a> Key<'a> {
+    fn from(m: &Message<'a>) -> Key<'a> {
+        Key {
+            host: m.host,
+            instance: m.instance,
+            queue_id: m.queue_id,
+        }
+    }
+
+    /// The key's hash in the open messages: its queue id's (a log has one
+    /// host and a few instances, so that is nearly as distinct, and one
+    /// string costs less to hash than three).
+    #[inline]
+    fn hash(&self, hasher: &PlRandomState) -> u64 {
+        hasher.hash_one(self.queue_id)
+    }
+
+    /// Whether `m` is a message of this key.
+    #[inline]
+    fn of(&self, m: &Message<'_>) -> bool {
+        self.queue_id == m.queue_id && same(self.host, m.host) && same(self.instance, m.instance)
+    }
+
     /// The same host and instance, another queue id.
     fn with(&self, queue_id: &'a str) -> Key<'a> {
         Key {

@@ -18,6 +18,7 @@
 
 pub mod set;
 
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
@@ -26,6 +27,7 @@ use std::time::SystemTime;
 use chrono::{Datelike, Utc};
 use polars::prelude::*;
 
+use crate::frame::rows::Stretch;
 use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, BlockReader, Extent, Input, Issue, Source};
 use crate::parse::syslog::bsd_month;
@@ -51,6 +53,10 @@ pub const BLOCK_BYTES: usize = 4 << 20;
 
 /// Lines are checked for UTF-8 and parsed this many bytes at a time.
 const STRETCH_BYTES: usize = 256 << 10;
+
+/// Parsed bytes of a mapped input stay mapped this long behind the parse
+/// ([`parse_chunk`]).
+const RELEASE_LAG: usize = 1 << 20;
 
 /// Blocks read but not yet done with (parsed, and handed to the sink when
 /// there is one), for `threads` workers: enough to keep every worker busy
@@ -215,6 +221,9 @@ pub struct Scan {
     /// smtpd, TLS and postscreen sessions, if the projection asked for
     /// them ([`Projection::with_session_stats`]).
     pub sessions: SessionStats,
+    /// The frame's stretches ([`frame::rows`]): the reports that walk its
+    /// rows read them one stretch at a time.
+    pub stretches: Vec<Stretch>,
 }
 
 /// A line's input (its number in the frame's `input` column), byte offset
@@ -673,8 +682,10 @@ impl Scan {
             }
         }
         sessions.finish();
+        let frame = stack(frames, projection);
         Scan {
-            frame: stack(frames, projection),
+            stretches: frame::rows::stretches(&frame),
+            frame,
             counts,
             unrecognized,
             inputs,
@@ -769,7 +780,10 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                                 json,
                                 mark_rows,
                             };
-                            let out = parse_chunk(&piece, &time, options, &tag);
+                            let release = |parsed: Range<usize>| {
+                                source.release(offset + parsed.start..offset + parsed.end)
+                            };
+                            let out = parse_chunk(&piece, &time, options, &tag, Some(&release));
                             source.release(offset..offset + chunk.len());
                             progress(chunk.len() as u64);
                             out
@@ -835,7 +849,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                                 json,
                                 mark_rows,
                             };
-                            parse_chunk(&piece, &time, options, &tag)
+                            parse_chunk(&piece, &time, options, &tag, None)
                         });
                         buffers
                             .lock()
@@ -1055,6 +1069,7 @@ fn parse_chunk(
     time: &TimeContext,
     options: &ParseOptions,
     tag: &Tag,
+    release: Option<&dyn Fn(Range<usize>)>,
 ) -> BlockOut {
     // journalctl's JSON records become lines first (one per record), with
     // where each record starts: the offsets and line numbers are the
@@ -1099,10 +1114,26 @@ fn parse_chunk(
     // stretch, not of the whole chunk. Each stretch's first line is marked
     // with its line number (counted from the chunk's start here), so that
     // a line number costs at most a stretch of line ends to count.
+    //
+    // A mapped piece's parsed pages are unmapped as the parse goes (the
+    // caller unmaps the whole piece at the end): the pieces in flight hold
+    // a megabyte or two each, not 32 MB each. The last RELEASE_LAG bytes
+    // wait: the kernel maps pages around the one a read faults in, so the
+    // start of the next stretch maps the end of this one again.
+    let release = release.filter(|_| decoded.is_none());
+    let mut released = 0;
     for stretch in chunks::split(chunk, chunk.len().div_ceil(STRETCH_BYTES)) {
         let at = parser.line_offset(stretch, parser.counts.lines);
         parser.marks.push((at, parser.counts.lines));
         parser.stretch(stretch);
+        if let Some(release) = release {
+            let end = stretch.as_ptr() as usize - chunk.as_ptr() as usize + stretch.len();
+            let parsed = end.saturating_sub(RELEASE_LAG);
+            if parsed > released {
+                release(released..parsed);
+                released = parsed;
+            }
+        }
     }
     let lines = parser.counts.lines;
     BlockOut {

@@ -14,9 +14,10 @@ pub fn enabled() -> bool {
 pub fn note(phase: &str, started: Instant) {
     if enabled() {
         eprintln!(
-            "timing: {phase} {:.3} s (peak so far {})",
+            "timing: {phase} {:.3} s (peak so far {}, now {})",
             started.elapsed().as_secs_f64(),
-            peak_memory()
+            memory("VmHWM:"),
+            memory("VmRSS:")
         );
     }
 }
@@ -28,14 +29,15 @@ pub fn size(what: &str, bytes: usize) {
     }
 }
 
-/// The process's peak resident memory so far, as Linux reports it.
-fn peak_memory() -> String {
+/// The process's peak resident memory so far (`VmHWM:`), or now
+/// (`VmRSS:`), as Linux reports it.
+fn memory(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l["VmHWM:".len()..].trim().to_string())
+                .find(|l| l.starts_with(field))
+                .map(|l| l[field.len()..].trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
 }

@@ -7,6 +7,8 @@
 //! and meanings live in [`SCHEMA`] only: the README's schema table and
 //! `--group-by`'s validation are generated from it.
 
+pub mod rows;
+
 use polars::chunked_array::builder::CategoricalChunkedBuilder;
 use polars::prelude::*;
 
@@ -479,41 +481,6 @@ fn append_domain(builder: &mut CatB, address: Option<&str>, scratch: &mut String
         Some(domain) => builder.append_value(domain),
         None => builder.append_null(),
     }
-}
-
-/// Rows of the frame, one column at a time, without copies: what the
-/// reports that walk every row (messages, the summary, sessions) read.
-/// A string column (categorical or not) as an iterator of `&str` borrowed
-/// from the frame; all null if the frame does not have it (a column the
-/// projection left out).
-pub fn strings<'a>(
-    df: &'a DataFrame,
-    name: &str,
-) -> PolarsResult<Box<dyn Iterator<Item = Option<&'a str>> + 'a>> {
-    let Ok(column) = df.column(name) else {
-        return Ok(Box::new(std::iter::repeat(None)));
-    };
-    Ok(match column.dtype() {
-        DataType::Categorical(..) => Box::new(column.cat32()?.iter_str()),
-        _ => Box::new(column.str()?.iter()),
-    })
-}
-
-/// A number column as an iterator, or all null (see [`strings`]).
-pub fn numbers<'a, T: PolarsNumericType>(
-    df: &'a DataFrame,
-    name: &str,
-    typed: fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
-) -> PolarsResult<Box<dyn Iterator<Item = Option<T::Native>> + 'a>> {
-    let Ok(column) = df.column(name) else {
-        return Ok(Box::new(std::iter::repeat(None)));
-    };
-    Ok(Box::new(typed(column)?.iter()))
-}
-
-/// The timestamps as an iterator of UTC microseconds.
-pub fn stamps(df: &DataFrame) -> PolarsResult<impl Iterator<Item = Option<i64>> + '_> {
-    Ok(df.column(col::TS)?.datetime()?.physical().iter())
 }
 
 /// An empty frame with the columns of `projection`, for inputs without events.

@@ -3,9 +3,10 @@
 use polars::prelude::*;
 
 use super::columns::{FIRST_SEEN, LAST_SEEN, RECIPIENTS, RELAYS};
-use super::grouping::{deliveries_needs, grouped, Aggregates};
-use super::{Body, ReportSpec};
+use super::grouping::{deliveries_needs, Aggregates};
+use super::{Body, Context, ReportSpec};
 use crate::frame::col;
+use crate::parse::DeliveryStatus;
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Deliveries (status=sent) by recipient domain",
@@ -18,11 +19,11 @@ pub const SPEC: ReportSpec = ReportSpec {
 /// What [`by_domain`] reads of the deliveries.
 pub const COLUMNS: &[&str] = &[col::TO_DOMAIN, col::TO, col::RELAY_HOST];
 
-/// The table: one row per recipient domain, of the `status=sent`
-/// deliveries with [`COLUMNS`].
-pub fn by_domain(sent: &DataFrame) -> PolarsResult<DataFrame> {
-    grouped(
-        sent,
+/// The table: one row per recipient domain, of the final `status=sent`
+/// deliveries.
+pub fn by_domain(context: &Context<'_>) -> PolarsResult<DataFrame> {
+    context.final_deliveries(
+        &[DeliveryStatus::Sent],
         &[col::TO_DOMAIN],
         &Aggregates {
             distinct: &[(col::TO, RECIPIENTS), (col::RELAY_HOST, RELAYS)],

@@ -5,7 +5,7 @@
 use polars::prelude::*;
 
 use super::columns::{FIRST_SEEN, LAST_SEEN, RECIPIENTS, RELAY, RELAYS};
-use super::grouping::{deliveries_needs, grouped, Aggregates};
+use super::grouping::{deliveries_needs, Aggregates};
 use super::{Body, Context, ReportSpec};
 use crate::frame::col;
 use crate::parse::DeliveryStatus;
@@ -30,9 +30,8 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let failed = context.final_deliveries(&DeliveryStatus::FAILED, COLUMNS)?;
-    let frame = grouped(
-        &failed,
+    let frame = context.final_deliveries(
+        &DeliveryStatus::FAILED,
         &[
             col::STATUS,
             col::TO_DOMAIN,

@@ -1,12 +1,13 @@
-//! The polars work shared by the reports: narrowing the frame to the
-//! columns a report reads, selecting rows, and grouping with counts,
-//! distinct values and first/last seen.
+//! The polars work of `--group-by`: narrowing the frame to the columns it
+//! reads and grouping with counts, distinct values and first/last seen;
+//! and the aggregates and reads of the report tables, which
+//! [`super::tally`] counts in place.
 
 use polars::prelude::*;
 
 use super::columns::{COUNT, FIRST_SEEN, LAST_SEEN};
 use crate::frame::{col, Projection};
-use crate::parse::{DeliveryStatus, EventKind};
+use crate::parse::EventKind;
 
 /// The frame with only `columns`: filtering a narrow frame copies only what a
 /// report reads (filtering all 45 columns for every report cost more than
@@ -15,73 +16,13 @@ pub fn narrow(df: &DataFrame, columns: &[&str]) -> PolarsResult<DataFrame> {
     df.select(columns.iter().copied())
 }
 
-/// The rows whose string `column` equals one of `values` (nulls never match).
-pub fn rows_where(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<DataFrame> {
-    df.filter(&equals_any(df, column, values)?)
-}
-
-/// Where the string or categorical `column` equals one of `values`; false
-/// for nulls.
-fn equals_any(df: &DataFrame, column: &str, values: &[&str]) -> PolarsResult<BooleanChunked> {
-    let column = df.column(column)?;
-    let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, df.height());
-    if let DataType::Categorical(_, mapping) = column.dtype() {
-        // Compare codes: a value the categories never saw matches no row.
-        let codes = column.cat32()?.physical();
-        for code in values.iter().filter_map(|v| mapping.get_cat(v)) {
-            mask = &mask | &codes.equal(code);
-        }
-    } else {
-        let strings = column.str()?;
-        for value in values {
-            mask = &mask | &strings.equal(*value);
-        }
-    }
-    // Nulls in the column compare as null: treat them as "no".
-    mask.fill_null_with_values(false)
-}
-
-/// The rows and columns [`deliveries`] reads, plus `columns`.
+/// The rows and columns the delivery tables read
+/// ([`super::Context::final_deliveries`]), plus `columns`.
 pub fn deliveries_needs(columns: &[&str]) -> Projection {
     Projection::NONE
         .with_kinds(&[EventKind::Delivery])
         .with_columns(&[col::KIND, col::STATUS])
         .with_columns(columns)
-}
-
-/// Delivery events whose status is one of `statuses`, with only `ts`,
-/// `kind`, `status` and `columns`: one filter over the narrow frame.
-pub fn deliveries(
-    df: &DataFrame,
-    statuses: &[DeliveryStatus],
-    columns: &[&str],
-) -> PolarsResult<DataFrame> {
-    deliveries_where(df, None, statuses, columns)
-}
-
-/// [`deliveries`] of the rows where `keep` is true (all rows if `None`).
-pub fn deliveries_where(
-    df: &DataFrame,
-    keep: Option<&BooleanChunked>,
-    statuses: &[DeliveryStatus],
-    columns: &[&str],
-) -> PolarsResult<DataFrame> {
-    let mut needed = vec![col::TS, col::KIND, col::STATUS];
-    needed.extend(
-        columns
-            .iter()
-            .filter(|c| !needed.contains(c))
-            .collect::<Vec<_>>(),
-    );
-    let narrow = narrow(df, &needed)?;
-    let is_delivery = equals_any(&narrow, col::KIND, &[EventKind::Delivery.as_str()])?;
-    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let has_status = equals_any(&narrow, col::STATUS, &statuses)?;
-    let mask = &is_delivery & &has_status;
-    match keep {
-        Some(keep) => narrow.filter(&(&mask & keep)),
-        None => narrow.filter(&mask),
-    }
 }
 
 /// Aggregates of [`grouped`]: each a column name in the input and the name of

@@ -23,7 +23,16 @@ pub const SPEC: ReportSpec = ReportSpec {
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let summary = context.summary()?;
     let t = &summary.totals;
-    let hosts: BTreeSet<&str> = context.messages()?.list.iter().map(|m| m.host).collect();
+    let mut hosts: BTreeSet<&str> = BTreeSet::new();
+    let mut last: Option<&str> = None;
+    for m in &context.messages()?.list {
+        // Messages of one host follow each other, and share its name (one
+        // string in the categories): a set insertion per change of host.
+        if !last.is_some_and(|l| std::ptr::eq(l, m.host)) {
+            hosts.insert(m.host);
+            last = Some(m.host);
+        }
+    }
     let host = match hosts.len() {
         0 => "no host".to_string(),
         1 | 2 => hosts.into_iter().collect::<Vec<_>>().join(", "),

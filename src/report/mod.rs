@@ -21,12 +21,14 @@ mod overview;
 pub mod rejects;
 pub mod render;
 pub mod summary;
+pub mod tally;
 mod time_range;
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
+use crate::frame::rows::Stretch;
 use crate::frame::Projection;
 use crate::input::readback::Origin;
 use crate::messages::{self, Messages};
@@ -117,6 +119,28 @@ impl ReportName {
 
     pub fn from_name(name: &str) -> Option<ReportName> {
         ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+
+    /// Whether the report reads the summary's numbers
+    /// ([`Context::summary`]): [`Context::prepare`] computes them ahead.
+    fn reads_summary(self) -> bool {
+        use ReportName::*;
+        matches!(
+            self,
+            Headline
+                | Overview
+                | Totals
+                | Fates
+                | PerDay
+                | PerHour
+                | RecipientDomains
+                | SenderDomains
+                | Senders
+                | Recipients
+                | SendersBySize
+                | RecipientsBySize
+                | NoSize
+        )
     }
 
     /// The reports `name` stands for: itself, or a group's.
@@ -255,6 +279,9 @@ impl Request {
     /// for this request: [`Context::new`]).
     pub fn compute(&self, context: &Context<'_>) -> PolarsResult<Vec<Report>> {
         let frame = context.frame;
+        if let Plan::Reports(names) = &self.plan {
+            context.prepare(names)?;
+        }
         match &self.plan {
             Plan::GroupBy(keys) => {
                 let body = Body::table(group_by::compute(frame, keys, &self.zone)?).limit(self.top);
@@ -309,11 +336,13 @@ pub struct Context<'a> {
     /// Count a content filter's hop as a delivery and its re-injected copy
     /// as received mail, as pflogsumm does.
     pub count_filter_hops: bool,
-    rejects: OnceCell<DataFrame>,
-    deliveries: OnceCell<DataFrame>,
-    messages: OnceCell<Messages<'a>>,
-    summary: OnceCell<Summary<'a>>,
-    not_hops: OnceCell<Option<BooleanChunked>>,
+    /// The frame's stretches ([`crate::frame::rows`]).
+    pub stretches: &'a [Stretch],
+    rejects: OnceLock<DataFrame>,
+    deliveries: OnceLock<DataFrame>,
+    messages: OnceLock<Messages<'a>>,
+    summary: OnceLock<Summary<'a>>,
+    found: OnceLock<Vec<findings::Finding>>,
 }
 
 impl<'a> Context<'a> {
@@ -331,12 +360,59 @@ impl<'a> Context<'a> {
             zone: &request.zone,
             window: request.window,
             count_filter_hops: request.count_filter_hops,
-            rejects: OnceCell::new(),
-            deliveries: OnceCell::new(),
-            messages: OnceCell::new(),
-            summary: OnceCell::new(),
-            not_hops: OnceCell::new(),
+            stretches: &scan.stretches,
+            rejects: OnceLock::new(),
+            deliveries: OnceLock::new(),
+            messages: OnceLock::new(),
+            summary: OnceLock::new(),
+            found: OnceLock::new(),
         }
+    }
+
+    /// Computes ahead the shared tables that `names` read, two at a time
+    /// where one does not need the other: when the findings are asked for,
+    /// the messages with the findings' tables, then the summary (if asked
+    /// for) with the findings. Each is pure Rust over
+    /// the frame (no polars, whose own thread pool would let this thread
+    /// take on other work while it waits), and the reports then only read
+    /// them. A report missing here still gets its tables, computed on
+    /// first use.
+    fn prepare(&self, names: &[ReportName]) -> PolarsResult<()> {
+        if !names.contains(&ReportName::Findings) || self.found.get().is_some() {
+            return Ok(());
+        }
+        let (messages, events) = rayon::join(|| self.messages().map(drop), || self.events());
+        messages?;
+        // The findings' tables are dropped once the findings are made.
+        let events = events?;
+        let found = if names.iter().any(|name| name.reads_summary()) {
+            let (summary, found) = rayon::join(
+                || self.summary().map(drop),
+                || findings::detect_in(self, &events, true),
+            );
+            summary?;
+            found?
+        } else {
+            findings::detect_in(self, &events, true)?
+        };
+        // Unset above, and only this function and `found` set it.
+        let _ = self.found.set(found);
+        Ok(())
+    }
+
+    /// The detectors' view of the frame ([`findings::events::Events`]).
+    pub fn events(&self) -> PolarsResult<findings::events::Events<'a>> {
+        let started = std::time::Instant::now();
+        let events = findings::events::Events::read(self);
+        crate::timings::note("(findings: events)", started);
+        events
+    }
+
+    /// Every detector's findings with their sample lines
+    /// ([`findings::detect`]): what the findings report prints (and
+    /// `--fail-on` then checks).
+    pub fn found(&self) -> PolarsResult<&[findings::Finding]> {
+        once(&self.found, || findings::detect(self, true)).map(Vec::as_slice)
     }
 
     /// The summary's numbers ([`summary::Summary`]).
@@ -349,24 +425,27 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Delivery rows with one of `statuses`, narrowed to `columns`, without
-    /// the deliveries that handed a message to a content filter (unless
-    /// they count, see `count_filter_hops`): what the delivery tables read.
-    /// Columns are narrowed before rows are filtered, so only the rows and
-    /// columns a table reads are copied.
+    /// Delivery rows with one of `statuses`, without the deliveries that
+    /// handed a message to a content filter (unless they count, see
+    /// `count_filter_hops`), grouped by `keys` ([`tally::grouped`]): the
+    /// delivery tables.
     pub fn final_deliveries(
         &self,
         statuses: &[DeliveryStatus],
-        columns: &[&str],
+        keys: &[&str],
+        aggregates: &grouping::Aggregates<'_>,
     ) -> PolarsResult<DataFrame> {
-        let not_hops = once(&self.not_hops, || {
-            let messages = self.messages()?;
-            if self.count_filter_hops || !messages.hop.contains(&true) {
-                return Ok(None);
-            }
-            Ok(Some(messages.hop.iter().map(|hop| !hop).collect()))
-        })?;
-        grouping::deliveries_where(self.frame, not_hops.as_ref(), statuses, columns)
+        let skip = match self.count_filter_hops {
+            true => None,
+            false => Some(self.messages()?.hop.as_slice()),
+        };
+        let rows = tally::Rows {
+            kinds: &[EventKind::Delivery],
+            statuses,
+            skip,
+            present: &[],
+        };
+        tally::grouped(self.frame, self.stretches, &rows, keys, aggregates)
     }
 
     /// The messages ([`crate::messages`]): read by the overview, the
@@ -374,7 +453,7 @@ impl<'a> Context<'a> {
     pub fn messages(&self) -> PolarsResult<&Messages<'a>> {
         once(&self.messages, || {
             let started = std::time::Instant::now();
-            let messages = messages::build(self.frame);
+            let messages = messages::build_in(self.frame, self.stretches);
             crate::timings::note("(messages)", started);
             messages
         })
@@ -384,7 +463,7 @@ impl<'a> Context<'a> {
     /// and the findings.
     pub fn rejects(&self) -> PolarsResult<&DataFrame> {
         once(&self.rejects, || {
-            let table = rejects::by_domain(self.frame, &[EventKind::Reject])?;
+            let table = rejects::by_domain(self, &[EventKind::Reject])?;
             match &self.findings.rules {
                 Some(rules) => rejects::with_site_rules(table, rules),
                 None => Ok(table),
@@ -395,16 +474,12 @@ impl<'a> Context<'a> {
     /// Successful deliveries by recipient domain ([`deliveries::SPEC`]):
     /// read by the deliveries report and the findings.
     pub fn deliveries(&self) -> PolarsResult<&DataFrame> {
-        once(&self.deliveries, || {
-            deliveries::by_domain(
-                &self.final_deliveries(&[DeliveryStatus::Sent], deliveries::COLUMNS)?,
-            )
-        })
+        once(&self.deliveries, || deliveries::by_domain(self))
     }
 }
 
 /// The value of `cell`, computed by `make` the first time.
-fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<&T> {
+fn once<T>(cell: &OnceLock<T>, make: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<&T> {
     if let Some(value) = cell.get() {
         return Ok(value);
     }

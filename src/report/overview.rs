@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use super::columns::{COUNT, ITEM, SECTION};
 use super::{Body, Context, ReportSpec};
-use crate::frame::{col, Projection};
+use crate::frame::{col, rows, Projection};
 use crate::parse::EventKind;
 
 pub const SPEC: ReportSpec = ReportSpec {
@@ -78,11 +78,7 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
         "delivered to".into(),
         t.recipient_domains,
     ));
-    let named = context
-        .frame
-        .column(col::TO_DOMAIN)?
-        .drop_nulls()
-        .n_unique()? as u64;
+    let named = rows::distinct(context.frame, context.stretches, col::TO_DOMAIN)? as u64;
     rows.push((
         "recipient domains",
         "named by any event (also rejected, bounced)".into(),

@@ -6,8 +6,9 @@
 use polars::prelude::*;
 
 use super::columns::{CLIENTS, FIRST_SEEN, LAST_SEEN, RECIPIENTS};
-use super::grouping::{grouped, narrow, rows_where, Aggregates};
-use super::{Body, ReportSpec};
+use super::grouping::Aggregates;
+use super::tally::{self, Rows};
+use super::{Body, Context, ReportSpec};
 use crate::frame::{col, Projection};
 use crate::parse::EventKind;
 
@@ -24,7 +25,7 @@ pub const WARNINGS: ReportSpec = ReportSpec {
     reads: || reads(&[EventKind::RejectWarning]),
     compute: |context| {
         Ok(Body::table(by_domain(
-            context.frame,
+            context,
             &[EventKind::RejectWarning],
         )?))
     },
@@ -61,11 +62,14 @@ pub fn reads(kinds: &[EventKind]) -> Projection {
 
 /// Policy actions of `kinds` by recipient domain × code × enhanced code ×
 /// restriction × reason, with distinct recipients and clients.
-pub fn by_domain(df: &DataFrame, kinds: &[EventKind]) -> PolarsResult<DataFrame> {
-    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    let rows = rows_where(&narrow(df, COLUMNS)?, col::KIND, &kinds)?;
-    grouped(
-        &rows,
+pub fn by_domain(context: &Context<'_>, kinds: &[EventKind]) -> PolarsResult<DataFrame> {
+    tally::grouped(
+        context.frame,
+        context.stretches,
+        &Rows {
+            kinds,
+            ..Rows::default()
+        },
         &[
             col::TO_DOMAIN,
             col::CODE,

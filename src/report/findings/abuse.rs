@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::events::{pick_samples, Events, Table};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::Micros;
+use crate::parse::{EventKind, Micros};
 
 /// A finding needs this many events.
 const MIN_EVENTS: usize = 10;
@@ -19,7 +19,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let p = &events.sasl_failures;
     let ip = p.text(col::CLIENT_IP);
     let sasl: Vec<usize> = (0..p.len()).collect();
-    let address_of = |i: usize| -> Option<String> { ip[i].map(str::to_string) };
+    let address_of = |i: usize| ip.get(i);
     if sasl.len() >= MIN_EVENTS {
         findings.push(concentrated(
             events,
@@ -36,17 +36,13 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     }
     // RBL and client rejects.
     let a = &events.actions;
-    let (kind, restriction, aip) = (
-        a.text(col::KIND),
-        a.text(col::RESTRICTION),
-        a.text(col::CLIENT_IP),
-    );
+    let (restriction, aip) = (a.text(col::RESTRICTION), a.text(col::CLIENT_IP));
     let of_class = |pred: &dyn Fn(&str) -> bool| -> Vec<usize> {
         (0..a.len())
-            .filter(|&i| kind[i] == Some("reject") && restriction[i].is_some_and(pred))
+            .filter(|&i| a.kind(i) == EventKind::Reject && restriction.get(i).is_some_and(pred))
             .collect()
     };
-    let client_of = |i: usize| aip[i].map(str::to_string);
+    let client_of = |i: usize| aip.get(i);
     let rbl = of_class(&|r: &str| {
         r.starts_with("reject_rbl_client")
             || r.starts_with("postscreen_dnsbl")
@@ -90,11 +86,11 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
 
 /// One finding over `rows`, naming the addresses with the most events.
 #[allow(clippy::too_many_arguments)]
-fn concentrated(
+fn concentrated<'a>(
     events: &Events<'_>,
     table: &Table,
     rows: &[usize],
-    address_of: &dyn Fn(usize) -> Option<String>,
+    address_of: &dyn Fn(usize) -> Option<&'a str>,
     id: &'static str,
     severity: Severity,
     what: &str,
@@ -103,14 +99,12 @@ fn concentrated(
     check: Vec<&str>,
 ) -> Finding {
     let ts = table.ts();
-    let mut by_address: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_address: BTreeMap<&str, u64> = BTreeMap::new();
     for &i in rows {
-        *by_address
-            .entry(address_of(i).unwrap_or_else(|| "?".into()))
-            .or_default() += 1;
+        *by_address.entry(address_of(i).unwrap_or("?")).or_default() += 1;
     }
-    let mut top: Vec<(String, u64)> = by_address.into_iter().collect();
-    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let mut top: Vec<(&str, u64)> = by_address.into_iter().collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
     let count = rows.len() as u64;
     let top_share = top.first().map_or(0, |t| t.1) * 100 / count.max(1);
     let shape = if top.len() <= 3 || top_share >= 50 {
@@ -118,18 +112,18 @@ fn concentrated(
     } else {
         "spread over many addresses"
     };
-    let first: Option<Micros> = rows.iter().map(|&i| ts[i]).min();
-    let last: Option<Micros> = rows.iter().map(|&i| ts[i]).max();
+    let first: Option<Micros> = rows.iter().map(|&i| ts.get(i)).min();
+    let last: Option<Micros> = rows.iter().map(|&i| ts.get(i)).max();
     let shown: Vec<String> = top
         .iter()
         .take(5)
         .map(|(a, n)| format!("{a} ({n})"))
         .collect();
-    let addresses: BTreeSet<String> = top.iter().map(|(a, _)| a.clone()).collect();
+    let addresses: BTreeSet<&str> = top.iter().map(|(a, _)| *a).collect();
     Finding {
         id,
         subject: if top.len() == 1 {
-            top[0].0.clone()
+            top[0].0.to_string()
         } else {
             format!("{} addresses", top.len())
         },
@@ -158,7 +152,7 @@ fn concentrated(
         fix: fix.to_string(),
         check: check.into_iter().map(str::to_string).collect(),
         parameters: Vec::new(),
-        addresses: addresses.into_iter().collect(),
+        addresses: addresses.into_iter().map(str::to_string).collect(),
         confirmation: None,
         impact: count,
     }

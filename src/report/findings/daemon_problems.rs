@@ -140,8 +140,8 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     );
     let mut groups: BTreeMap<(usize, bool), Group> = BTreeMap::new();
     for i in 0..p.len() {
-        let Some(message) = text[i] else { continue };
-        let fatal = matches!(kind[i], Some("fatal") | Some("panic"));
+        let Some(message) = text.get(i) else { continue };
+        let fatal = matches!(kind.get(i), Some("fatal") | Some("panic"));
         let signature = SIGNATURES.iter().position(|s| message.contains(s.text));
         let Some(signature) = signature.or_else(|| fatal.then_some(usize::MAX)) else {
             continue;
@@ -151,9 +151,9 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
             g.example = message.to_string();
         }
         g.rows.push(i);
-        g.daemons.insert(daemon[i].unwrap_or("?").to_string());
-        g.first = Some(g.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-        g.last = Some(g.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+        g.daemons.insert(daemon.get(i).unwrap_or("?").to_string());
+        g.first = Some(g.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+        g.last = Some(g.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
     }
     groups
         .into_iter()

@@ -5,12 +5,16 @@
 //! `mydestination`) that is hosted elsewhere, so that it is never relayed.
 //! (A remote server refusing a whole domain is `remote_bounces`.)
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity, Thresholds};
 use crate::frame::col;
-use crate::parse::{DeliveryStatus, Micros};
+use crate::frame::rows::Sym;
+use crate::parse::{DeliveryStatus, EventKind, Micros};
 
 /// Restrictions that judge the client, its HELO or the sender, not the
 /// recipient: they say nothing about the recipient domain.
@@ -51,20 +55,31 @@ impl Table {
     }
 }
 
+/// A group's recipient domain, code, enhanced code and reason.
+type GroupKey<'a> = (&'a str, Option<u16>, &'a str, &'a str);
+
 #[derive(Default)]
 struct Group<'a> {
     rows: Vec<usize>,
-    recipients: HashSet<String>,
-    clients: BTreeMap<&'a str, u64>,
+    /// Lower-cased (borrowed from the frame when they already are).
+    recipients: PlHashSet<Cow<'a, str>>,
+    clients: PlHashMap<&'a str, u64>,
     first: Option<Micros>,
     last: Option<Micros>,
-    restriction: &'a str,
+}
+
+/// `text` lower-cased, borrowed if it already is.
+fn lower(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
     let a = &events.actions;
-    let (kind, domain, code, enhanced, reason, restriction, to, client, ts) = (
-        a.text(col::KIND),
+    let (domain, code, enhanced, reason, restriction, to, client, ts) = (
         a.text(col::TO_DOMAIN),
         a.code(),
         a.text(col::ENHANCED),
@@ -74,36 +89,56 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
         a.text(col::CLIENT_IP),
         a.ts(),
     );
-    let mut groups: BTreeMap<(&str, Option<u16>, &str, &str), Group<'_>> = BTreeMap::new();
+    // Grouped by category codes ([`Sym`]): a row costs a hash of a few
+    // numbers; whether a restriction is about recipients is decided once
+    // per restriction.
+    let mut about_recipients: PlHashMap<Sym<'_>, bool> = PlHashMap::default();
+    let mut by_key: PlHashMap<(Sym<'_>, Option<u16>, Sym<'_>, Sym<'_>), Group<'_>> =
+        PlHashMap::default();
     for i in 0..a.len() {
-        let (Some("reject"), Some(d), Some(r)) = (kind[i], domain[i], restriction[i]) else {
+        if a.kind(i) != EventKind::Reject {
+            continue;
+        }
+        let (Some(d), Some(r)) = (domain.key(i), restriction.key(i)) else {
             continue;
         };
-        if !is_about_recipients(r) {
+        let about = *about_recipients
+            .entry(r)
+            .or_insert_with(|| is_about_recipients(restriction.get(i).unwrap_or("")));
+        if !about {
             continue;
         }
-        let key = (
-            d,
-            code[i],
-            enhanced[i].unwrap_or(""),
-            reason[i].unwrap_or(""),
-        );
-        let g = groups.entry(key).or_default();
+        let key = (d, code.get(i), enhanced.sym(i), reason.sym(i));
+        let g = by_key.entry(key).or_default();
         g.rows.push(i);
-        g.restriction = r;
-        if let Some(to) = to[i] {
-            g.recipients.insert(to.to_ascii_lowercase());
+        if let Some(to) = to.get(i) {
+            g.recipients.insert(lower(to));
         }
-        *g.clients.entry(client[i].unwrap_or("?")).or_default() += 1;
-        g.first = Some(g.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-        g.last = Some(g.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+        *g.clients.entry(client.get(i).unwrap_or("?")).or_default() += 1;
+        g.first = Some(g.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+        g.last = Some(g.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
     }
+    // By domain, code, enhanced code and reason (one key, one string).
+    let mut groups: Vec<(GroupKey<'_>, Group<'_>)> = by_key
+        .into_values()
+        .map(|g| {
+            let i = g.rows[0];
+            let key = (
+                domain.get(i).unwrap_or(""),
+                code.get(i),
+                enhanced.get(i).unwrap_or(""),
+                reason.get(i).unwrap_or(""),
+            );
+            (key, g)
+        })
+        .collect();
+    groups.sort_unstable_by(|x, y| x.0.cmp(&y.0));
     let delivered = delivered_recipients(events);
     let mut findings = Vec::new();
     for ((d, code, enhanced, reason), g) in &groups {
         let attempts = g.rows.len() as u64;
-        let none = HashSet::new();
-        let ok = delivered.get(*d).unwrap_or(&none);
+        let none = PlHashSet::default();
+        let ok = delivered.get(d).unwrap_or(&none);
         let rejected = g.recipients.len() as u64;
         let share = rejected as f64 / (rejected + ok.len() as u64).max(1) as f64;
         if attempts < thresholds.min_attempts || share < thresholds.min_share {
@@ -116,6 +151,12 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             .collect::<Vec<_>>()
             .join(" ");
         let table = Table::of(reason);
+        // The restriction of the group's last reject.
+        let group_restriction = g
+            .rows
+            .last()
+            .and_then(|&i| restriction.get(i))
+            .unwrap_or("");
         let mut by_count: Vec<(&str, u64)> = g.clients.iter().map(|(c, n)| (*c, *n)).collect();
         by_count.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
         let clients: Vec<String> = by_count
@@ -136,7 +177,7 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             "{} to {} at {d} were rejected by this server's smtpd with `{reply} {reason}` ({}; from {}{}), {}; {delivered_note}.",
             plural(attempts, "RCPT"),
             plural(rejected, "recipient"),
-            g.restriction,
+            group_restriction,
             join_list(&clients),
             if more > 0 { format!(" and {more} more clients") } else { String::new() },
             events.when(g.first, g.last),
@@ -165,7 +206,14 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             fix,
             check,
             parameters,
-            addresses: g.clients.keys().map(|c| c.to_string()).collect(),
+            addresses: g
+                .clients
+                .keys()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             confirmation: None,
             impact: attempts,
         });
@@ -173,17 +221,17 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
     findings
 }
 
-/// Distinct recipients with a `status=sent` delivery, per domain.
-fn delivered_recipients(events: &Events<'_>) -> HashMap<String, HashSet<String>> {
+/// Distinct recipients (lower-cased) with a `status=sent` delivery, per
+/// domain.
+fn delivered_recipients<'a>(events: &Events<'a>) -> PlHashMap<&'a str, PlHashSet<Cow<'a, str>>> {
     let t = &events.deliveries;
     let (status, domain, to) = (t.text(col::STATUS), t.text(col::TO_DOMAIN), t.text(col::TO));
-    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    let sent = status.wanted(DeliveryStatus::Sent.as_str());
+    let mut out: PlHashMap<&str, PlHashSet<Cow<str>>> = PlHashMap::default();
     for i in 0..t.len() {
-        if status[i] == Some(DeliveryStatus::Sent.as_str()) {
-            if let (Some(d), Some(to)) = (domain[i], to[i]) {
-                out.entry(d.to_string())
-                    .or_default()
-                    .insert(to.to_ascii_lowercase());
+        if status.is(i, &sent) {
+            if let (Some(d), Some(to)) = (domain.get(i), to.get(i)) {
+                out.entry(d).or_default().insert(lower(to));
             }
         }
     }

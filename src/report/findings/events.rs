@@ -5,8 +5,9 @@
 use polars::prelude::*;
 
 use super::Sample;
+use crate::frame::rows::{self, Decoder, Stretch, Strs, Sym, Values, Wanted};
 use crate::frame::{col, Projection};
-use crate::input::readback::{Origin, Wanted};
+use crate::input::readback::{self, Origin};
 use crate::parse::{EventKind, Micros};
 use crate::report::Context;
 use crate::scan::LineIndex;
@@ -71,29 +72,36 @@ pub fn reads() -> Projection {
         .with_columns(COLUMNS)
 }
 
-/// Rows of the frame with their string columns decoded, read by column
-/// name. The columns hold the strings; the detectors borrow them.
-pub struct Table {
-    frame: DataFrame,
+/// Rows of the frame, read in place by column name: each row's frame row
+/// and where that is among the frame's stretches. The frame holds the
+/// strings; the detectors borrow them.
+pub struct Table<'a> {
+    frame: &'a DataFrame,
+    stretches: &'a [Stretch],
     /// The frame row each row came from.
     pub rows: Vec<usize>,
+    /// Per row: its stretch, and its place in the stretch.
+    at: Vec<(u32, u32)>,
+    /// Per row: its kind.
+    kinds: Vec<EventKind>,
 }
 
-impl Table {
-    fn of(df: &DataFrame, kinds: &[EventKind]) -> PolarsResult<Table> {
-        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-        let with_rows = df.with_row_index("__row".into(), None)?;
-        let mut wanted = vec!["__row"];
-        wanted.extend(COLUMNS.iter().filter(|c| df.column(c).is_ok()));
-        let narrow = with_rows.select(wanted)?;
-        let frame = crate::report::grouping::rows_where(&narrow, col::KIND, &names)?;
-        let rows = frame
-            .column("__row")?
-            .idx()?
-            .iter()
-            .map(|r| r.unwrap_or(0) as usize)
-            .collect();
-        Ok(Table { frame, rows })
+impl<'a> Table<'a> {
+    fn new(frame: &'a DataFrame, stretches: &'a [Stretch]) -> Table<'a> {
+        Table {
+            frame,
+            stretches,
+            rows: Vec::new(),
+            at: Vec::new(),
+            kinds: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, stretch: usize, i: usize, kind: EventKind) {
+        self.kinds.push(kind);
+        self.rows.push(self.stretches[stretch].rows.start + i);
+        // A frame has fewer than 2^32 rows (polars' row index is 32 bits).
+        self.at.push((stretch as u32, i as u32));
     }
 
     pub fn len(&self) -> usize {
@@ -104,69 +112,151 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// The kind of the `i`-th row.
+    #[inline]
+    pub fn kind(&self, i: usize) -> EventKind {
+        self.kinds[i]
+    }
+
     /// A string column (categorical or not); all null if the frame does
     /// not have it.
-    pub fn text(&self, name: &str) -> Vec<Option<&str>> {
-        let Ok(column) = self.frame.column(name) else {
-            return vec![None; self.len()];
-        };
-        match column.dtype() {
-            DataType::Categorical(..) => column
-                .cat32()
-                .map(|c| c.iter_str().collect())
-                .unwrap_or_else(|_| vec![None; self.len()]),
-            _ => column
-                .str()
-                .map(|c| c.iter().collect())
-                .unwrap_or_else(|_| vec![None; self.len()]),
+    pub fn text(&self, name: &str) -> Text<'_, 'a> {
+        debug_assert!(COLUMNS.contains(&name), "{name} is read by the detectors");
+        let parts = self
+            .stretches
+            .iter()
+            .map(|s| Strs::of(self.frame, name, s).unwrap_or(Strs::Absent))
+            .collect();
+        Text {
+            parts,
+            at: &self.at,
         }
     }
 
-    pub fn code(&self) -> Vec<Option<u16>> {
-        match self.frame.column(col::CODE).ok().and_then(|c| c.u16().ok()) {
-            Some(ca) => ca.iter().collect(),
-            None => vec![None; self.len()],
+    /// The SMTP reply code.
+    pub fn code(&self) -> Numbers<'_, 'a, UInt16Type> {
+        self.numbers(col::CODE, |c| c.u16())
+    }
+
+    /// The next hop's port.
+    pub fn port(&self) -> Numbers<'_, 'a, UInt16Type> {
+        self.numbers(col::RELAY_PORT, |c| c.u16())
+    }
+
+    fn numbers<T: PolarsNumericType>(
+        &self,
+        name: &str,
+        typed: fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+    ) -> Numbers<'_, 'a, T> {
+        let parts = self
+            .stretches
+            .iter()
+            .map(|s| Values::of(self.frame, name, typed, s).unwrap_or(Values::absent()))
+            .collect();
+        Numbers {
+            parts,
+            at: &self.at,
         }
     }
 
-    pub fn port(&self) -> Vec<Option<u16>> {
-        match self
-            .frame
-            .column(col::RELAY_PORT)
-            .ok()
-            .and_then(|c| c.u16().ok())
-        {
-            Some(ca) => ca.iter().collect(),
-            None => vec![None; self.len()],
+    /// The times (UTC microseconds; 0 if the frame has none).
+    pub fn ts(&self) -> Stamps<'_, 'a> {
+        let parts = self
+            .stretches
+            .iter()
+            .map(|s| rows::stamps(self.frame, s).unwrap_or(Values::absent()))
+            .collect();
+        Stamps(Numbers {
+            parts,
+            at: &self.at,
+        })
+    }
+}
+
+/// A string column of a [`Table`].
+pub struct Text<'t, 'a> {
+    /// The column over each stretch of the frame.
+    parts: Vec<Strs<'a>>,
+    at: &'t [(u32, u32)],
+}
+
+impl<'a> Text<'_, 'a> {
+    /// The value of the table's `i`-th row.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let (stretch, j) = self.at[i];
+        self.parts[stretch as usize].get(j as usize)
+    }
+
+    /// The `i`-th row as a key to group by ([`Strs::sym`]).
+    #[inline]
+    pub fn sym(&self, i: usize) -> Sym<'a> {
+        let (stretch, j) = self.at[i];
+        self.parts[stretch as usize].sym(j as usize)
+    }
+
+    /// [`Text::sym`], and `None` for null.
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<Sym<'a>> {
+        let (stretch, j) = self.at[i];
+        self.parts[stretch as usize].key(j as usize)
+    }
+
+    /// `value`, made ready for [`Text::is`].
+    pub fn wanted<'v>(&self, value: &'v str) -> Wanted<'v> {
+        match self.parts.first() {
+            Some(part) => part.wanted(value),
+            None => Wanted::Text(value),
         }
     }
 
-    pub fn ts(&self) -> Vec<Micros> {
-        match self
-            .frame
-            .column(col::TS)
-            .ok()
-            .and_then(|c| c.datetime().ok())
-        {
-            Some(ca) => ca.physical().iter().map(|t| t.unwrap_or(0)).collect(),
-            None => vec![0; self.len()],
-        }
+    /// Whether the `i`-th row is `value` (made by [`Text::wanted`]).
+    #[inline]
+    pub fn is(&self, i: usize, value: &Wanted<'_>) -> bool {
+        let (stretch, j) = self.at[i];
+        self.parts[stretch as usize].is(j as usize, value)
+    }
+}
+
+/// A number column of a [`Table`].
+pub struct Numbers<'t, 'a, T: PolarsNumericType> {
+    parts: Vec<Values<'a, T>>,
+    at: &'t [(u32, u32)],
+}
+
+impl<T: PolarsNumericType> Numbers<'_, '_, T> {
+    /// The value of the table's `i`-th row.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<T::Native> {
+        let (stretch, j) = self.at[i];
+        self.parts[stretch as usize].get(j as usize)
+    }
+}
+
+/// The times of a [`Table`]'s rows.
+pub struct Stamps<'t, 'a>(Numbers<'t, 'a, Int64Type>);
+
+impl Stamps<'_, '_> {
+    /// The time of the table's `i`-th row (0 if it has none).
+    #[inline]
+    pub fn get(&self, i: usize) -> Micros {
+        self.0.get(i).unwrap_or(0)
     }
 }
 
 /// The detectors' view of a run.
 pub struct Events<'a> {
     /// Rejects, reject warnings, milter rejects, holds, discards.
-    pub actions: Table,
-    pub deliveries: Table,
+    pub actions: Table<'a>,
+    pub deliveries: Table<'a>,
     /// Warnings, errors, fatal errors, panics.
-    pub problems: Table,
+    pub problems: Table<'a>,
     /// `client=` lines: the clients mail was accepted from.
-    pub clients: Table,
+    pub clients: Table<'a>,
     /// smtpd's `NAME[ADDR]: SASL MECH authentication failed` warnings.
-    pub sasl_failures: Table,
+    pub sasl_failures: Table<'a>,
     /// master's and postfix-script's messages: starts, reloads, stops.
-    pub master: Table,
+    pub master: Table<'a>,
     /// First and last event of the run.
     pub span: Option<(Micros, Micros)>,
     inputs: &'a [Origin<'a>],
@@ -177,14 +267,35 @@ pub struct Events<'a> {
 }
 
 impl<'a> Events<'a> {
+    /// The tables of `context`'s frame, sorted out in one pass over its
+    /// `kind` column.
     pub fn read(context: &Context<'a>) -> PolarsResult<Events<'a>> {
-        let df = context.frame;
-        let actions = Table::of(df, ACTION_KINDS)?;
-        let deliveries = Table::of(df, &[EventKind::Delivery])?;
-        let problems = Table::of(df, PROBLEM_KINDS)?;
-        let clients = Table::of(df, &[EventKind::Client])?;
-        let sasl_failures = Table::of(df, &[EventKind::SaslFailure])?;
-        let master = Table::of(df, &[EventKind::Master])?;
+        let (df, stretches) = (context.frame, context.stretches);
+        let mut tables: [Table<'a>; 6] = std::array::from_fn(|_| Table::new(df, stretches));
+        // The table of each kind read, by the kind's index.
+        let mut table_of = [usize::MAX; EventKind::ALL.len()];
+        let groups: [&[EventKind]; 6] = [
+            ACTION_KINDS,
+            &[EventKind::Delivery],
+            PROBLEM_KINDS,
+            &[EventKind::Client],
+            &[EventKind::SaslFailure],
+            &[EventKind::Master],
+        ];
+        for (table, kinds) in groups.iter().enumerate() {
+            for kind in *kinds {
+                table_of[kind.index()] = table;
+            }
+        }
+        let read: Vec<EventKind> = groups.iter().flat_map(|k| k.iter().copied()).collect();
+        for (s, stretch) in stretches.iter().enumerate() {
+            let kind = Strs::of(df, col::KIND, stretch)?;
+            let decoder = Decoder::new(&kind, &read, |k| k.as_str());
+            decoder.each(&kind, stretch.len(), |i, k| {
+                tables[table_of[k.index()]].push(s, i, k);
+            });
+        }
+        let [actions, deliveries, problems, clients, sasl_failures, master] = tables;
         Ok(Events {
             actions,
             deliveries,
@@ -263,11 +374,11 @@ impl<'a> Events<'a> {
             if mine.is_empty() {
                 continue;
             }
-            let wanted: Vec<Wanted> = mine
+            let wanted: Vec<readback::Wanted> = mine
                 .iter()
                 .map(|&k| {
                     let (_, _, at, mark) = places[k];
-                    Wanted {
+                    readback::Wanted {
                         from: mark.map_or(at, |m| m.offset),
                         at,
                     }

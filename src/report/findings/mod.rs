@@ -26,6 +26,7 @@ mod soft_unknown;
 mod unreachable;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{Body, Context, ReportSpec};
 
@@ -253,47 +254,60 @@ impl Default for Thresholds {
 }
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let findings = detect(context, true)?;
     Ok(Body::Findings {
-        findings,
+        findings: context.found()?.to_vec(),
         omitted: 0,
     })
 }
 
 /// Every detector's findings, worst first, then by impact; with `samples`,
 /// their sample lines too (read back from a streamed input: not done for
-/// findings that are only counted, as by `--fail-on`).
+/// findings that are only counted, as by `--fail-on`). The findings report
+/// reads them through [`Context::found`], computed once.
 pub fn detect(context: &Context<'_>, samples: bool) -> PolarsResult<Vec<Finding>> {
-    let started = std::time::Instant::now();
-    let events = Events::read(context)?;
-    crate::timings::note("(findings: events)", started);
+    detect_in(context, &context.events()?, samples)
+}
+
+/// [`detect`] from `events` (read from `context`'s frame).
+pub fn detect_in<'a>(
+    context: &Context<'a>,
+    events: &Events<'a>,
+    samples: bool,
+) -> PolarsResult<Vec<Finding>> {
     let messages = context.messages()?;
     let options = context.findings;
     let thresholds = &options.thresholds;
-    let detectors: [(&str, &dyn Fn() -> Vec<Finding>); 8] = [
-        ("domain_wide", &|| domain_wide::detect(&events, thresholds)),
-        ("relay_denied", &|| relay_denied::detect(&events)),
-        ("soft_unknown", &|| soft_unknown::detect(&events)),
+    type Detector<'d> = &'d (dyn Fn() -> Vec<Finding> + Sync);
+    let detectors: [(&str, Detector<'_>); 8] = [
+        ("domain_wide", &|| domain_wide::detect(events, thresholds)),
+        ("relay_denied", &|| relay_denied::detect(events)),
+        ("soft_unknown", &|| soft_unknown::detect(events)),
         ("remote_bounces", &|| {
-            remote_bounces::detect(&events, thresholds)
+            remote_bounces::detect(events, thresholds)
         }),
-        ("unreachable", &|| unreachable::detect(&events, messages)),
-        ("onset", &|| onset::detect(&events)),
-        ("abuse", &|| abuse::detect(&events)),
-        ("daemon_problems", &|| daemon_problems::detect(&events)),
+        ("unreachable", &|| unreachable::detect(events, messages)),
+        ("onset", &|| onset::detect(events)),
+        ("abuse", &|| abuse::detect(events)),
+        ("daemon_problems", &|| daemon_problems::detect(events)),
     ];
-    let mut findings = Vec::new();
-    for (name, detector) in detectors {
-        let started = std::time::Instant::now();
-        findings.extend(detector());
-        crate::timings::note(name, started);
-    }
+    // The detectors only read the events and the messages: they run side
+    // by side, and their findings are kept in this order.
+    let found: Vec<Vec<Finding>> = detectors
+        .par_iter()
+        .map(|(name, detector)| {
+            let started = std::time::Instant::now();
+            let found = detector();
+            crate::timings::note(name, started);
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
     if let Some(rules) = &options.rules {
-        findings.extend(site_rules::detect(&events, rules));
+        findings.extend(site_rules::detect(events, rules));
     }
     if let Some(config) = &options.postconf {
         for finding in &mut findings {
-            finding.confirmation = postconf::confirm(finding, config, &events);
+            finding.confirmation = postconf::confirm(finding, config, events);
         }
     }
     if !options.only.is_empty() {

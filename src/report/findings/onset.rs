@@ -3,12 +3,16 @@
 //! of the log, then many. The moment it started is usually the moment of a
 //! configuration change (a reload, a new map, a certificate).
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+
+use polars::prelude::PlHashMap;
 
 use super::events::{pick_samples, Events, Table};
 use super::{plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::{DeliveryStatus, Micros};
+use crate::frame::rows::Sym;
+use crate::parse::{DeliveryStatus, EventKind, Micros};
 
 /// A class needs this many events to be reported.
 const MIN_EVENTS: usize = 10;
@@ -28,13 +32,13 @@ fn reload_before(events: &Events<'_>, at: Micros) -> Option<(usize, Micros, Stri
             // master's `reload`, `daemon started`; postfix-script's
             // `refreshing`, `starting`: the moment a configuration is read.
             matches!(
-                action[i],
+                action.get(i),
                 Some("reload" | "started" | "refreshing" | "starting")
-            ) && ts[i] <= at
-                && at - ts[i] <= RELOAD_WINDOW
+            ) && ts.get(i) <= at
+                && at - ts.get(i) <= RELOAD_WINDOW
         })
-        .max_by_key(|&i| ts[i])
-        .map(|i| (i, ts[i], reason[i].unwrap_or("").to_string()))
+        .max_by_key(|&i| ts.get(i))
+        .map(|i| (i, ts.get(i), reason.get(i).unwrap_or("").to_string()))
 }
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
@@ -45,55 +49,15 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let quiet_until = start + (end - start) / 4;
-    let mut classes: BTreeMap<String, (&Table, Vec<usize>)> = BTreeMap::new();
-    let a = &events.actions;
-    let (kind, code, enhanced, reason) = (
-        a.text(col::KIND),
-        a.code(),
-        a.text(col::ENHANCED),
-        a.text(col::REASON),
-    );
-    for i in 0..a.len() {
-        if kind[i] == Some("reject") {
-            let key = format!(
-                "reject `{} {} {}`",
-                code[i].map_or(String::new(), |c| c.to_string()),
-                enhanced[i].unwrap_or(""),
-                reason[i].unwrap_or("")
-            );
-            classes.entry(key).or_insert((a, Vec::new())).1.push(i);
-        }
-    }
-    let d = &events.deliveries;
-    let (status, relay, dsn, dreason) = (
-        d.text(col::STATUS),
-        d.text(col::RELAY_HOST),
-        d.text(col::DSN),
-        d.text(col::REASON),
-    );
-    for i in 0..d.len() {
-        let failed = [DeliveryStatus::Deferred, DeliveryStatus::Bounced]
-            .iter()
-            .any(|s| status[i] == Some(s.as_str()));
-        if failed {
-            let key = format!(
-                "{} at {} `{} {}`",
-                status[i].unwrap_or(""),
-                relay[i].unwrap_or("?"),
-                dsn[i].unwrap_or(""),
-                dreason[i].unwrap_or("")
-            );
-            classes.entry(key).or_insert((d, Vec::new())).1.push(i);
-        }
-    }
+    let classes = classes(events);
     let mut findings = Vec::new();
     for (class, (table, rows)) in &classes {
         if rows.len() < MIN_EVENTS {
             continue;
         }
         let ts = table.ts();
-        let first = rows.iter().map(|&i| ts[i]).min().unwrap_or(start);
-        let last = rows.iter().map(|&i| ts[i]).max().unwrap_or(end);
+        let first = rows.iter().map(|&i| ts.get(i)).min().unwrap_or(start);
+        let last = rows.iter().map(|&i| ts.get(i)).max().unwrap_or(end);
         if first < quiet_until {
             continue;
         }
@@ -146,6 +110,89 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// A class of failure: its table (rejects or deliveries) and its rows in it.
+type Class<'t, 'a> = (&'t Table<'a>, Vec<usize>);
+
+/// The rejects by reply (code, enhanced code, reason) and the failed
+/// deliveries by status, next hop and reply, each class named as the
+/// findings print it.
+fn classes<'t, 'a>(events: &'t Events<'a>) -> BTreeMap<String, Class<'t, 'a>> {
+    // Rows are grouped by category codes first ([`Sym`]), so that a row
+    // costs a hash of a few numbers, not a name built for it; the names
+    // are built once per group.
+    let mut classes: BTreeMap<String, Class<'t, 'a>> = BTreeMap::new();
+    let a = &events.actions;
+    let (code, enhanced, reason) = (a.code(), a.text(col::ENHANCED), a.text(col::REASON));
+    let mut rejects: PlHashMap<(Option<u16>, Sym<'a>, Sym<'a>), Vec<usize>> = PlHashMap::default();
+    for i in 0..a.len() {
+        if a.kind(i) == EventKind::Reject {
+            let key = (code.get(i), enhanced.sym(i), reason.sym(i));
+            rejects.entry(key).or_default().push(i);
+        }
+    }
+    for (_, rows) in rejects {
+        let i = rows[0];
+        let name = format!(
+            "reject `{} {} {}`",
+            code.get(i).map_or(String::new(), |c| c.to_string()),
+            enhanced.get(i).unwrap_or(""),
+            reason.get(i).unwrap_or("")
+        );
+        add(&mut classes, name, a, rows);
+    }
+    let d = &events.deliveries;
+    let (status, relay, dsn, reason) = (
+        d.text(col::STATUS),
+        d.text(col::RELAY_HOST),
+        d.text(col::DSN),
+        d.text(col::REASON),
+    );
+    let failed =
+        [DeliveryStatus::Deferred, DeliveryStatus::Bounced].map(|s| status.wanted(s.as_str()));
+    let mut deliveries: PlHashMap<_, Vec<usize>> = PlHashMap::default();
+    for i in 0..d.len() {
+        if failed.iter().any(|s| status.is(i, s)) {
+            // A missing next hop is named `?`, not the empty string.
+            let hop = relay.get(i).map(|_| relay.sym(i));
+            let key = (status.sym(i), hop, dsn.sym(i), reason.sym(i));
+            deliveries.entry(key).or_default().push(i);
+        }
+    }
+    for (_, rows) in deliveries {
+        let i = rows[0];
+        let name = format!(
+            "{} at {} `{} {}`",
+            status.get(i).unwrap_or(""),
+            relay.get(i).unwrap_or("?"),
+            dsn.get(i).unwrap_or(""),
+            reason.get(i).unwrap_or("")
+        );
+        add(&mut classes, name, d, rows);
+    }
+    classes
+}
+
+/// Adds `rows` of `table` to the class `name`. Two groups can have one
+/// name (a reason that is the empty string, or null): their rows merge,
+/// in table order.
+fn add<'t, 'a>(
+    classes: &mut BTreeMap<String, Class<'t, 'a>>,
+    name: String,
+    table: &'t Table<'a>,
+    rows: Vec<usize>,
+) {
+    match classes.entry(name) {
+        Entry::Vacant(entry) => {
+            entry.insert((table, rows));
+        }
+        Entry::Occupied(mut entry) => {
+            let merged = &mut entry.get_mut().1;
+            merged.extend(rows);
+            merged.sort_unstable();
+        }
+    }
 }
 
 /// `3 hours`, `45 minutes`.

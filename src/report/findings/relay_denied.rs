@@ -6,12 +6,14 @@
 //! that did authenticate, or many clients on the submission listener,
 //! means the server's authentication is broken (critical).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::PlHashMap;
 
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::Micros;
+use crate::parse::{EventKind, Micros};
 
 #[derive(Default)]
 struct Client<'a> {
@@ -28,8 +30,7 @@ struct Client<'a> {
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let a = &events.actions;
-    let (kind, restriction, ip, name, domain, to, from, sasl, instance, ts) = (
-        a.text(col::KIND),
+    let (restriction, ip, name, domain, to, from, sasl, instance, ts) = (
         a.text(col::RESTRICTION),
         a.text(col::CLIENT_IP),
         a.text(col::CLIENT_NAME),
@@ -41,20 +42,21 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         a.ts(),
     );
     let mut clients: BTreeMap<&str, Client<'_>> = BTreeMap::new();
+    let unauth = restriction.wanted("reject_unauth_destination");
     for i in 0..a.len() {
-        if kind[i] != Some("reject") || restriction[i] != Some("reject_unauth_destination") {
+        if a.kind(i) != EventKind::Reject || !restriction.is(i, &unauth) {
             continue;
         }
-        let c = clients.entry(ip[i].unwrap_or("?")).or_default();
+        let c = clients.entry(ip.get(i).unwrap_or("?")).or_default();
         c.rows.push(i);
-        c.name = name[i].unwrap_or("unknown");
-        *c.domains.entry(domain[i].unwrap_or("?")).or_default() += 1;
-        c.recipients.extend(to[i]);
-        c.senders.extend(from[i]);
-        c.authenticated.extend(sasl[i]);
-        c.listeners.extend(instance[i]);
-        c.first = Some(c.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-        c.last = Some(c.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+        c.name = name.get(i).unwrap_or("unknown");
+        *c.domains.entry(domain.get(i).unwrap_or("?")).or_default() += 1;
+        c.recipients.extend(to.get(i));
+        c.senders.extend(from.get(i));
+        c.authenticated.extend(sasl.get(i));
+        c.listeners.extend(instance.get(i));
+        c.first = Some(c.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+        c.last = Some(c.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
     }
     if clients.is_empty() {
         return Vec::new();
@@ -173,10 +175,14 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
 }
 
 /// Messages accepted (`client=`) per client address.
-fn accepted_messages(events: &Events<'_>) -> HashMap<String, u64> {
-    let mut out = HashMap::new();
-    for ip in events.clients.text(col::CLIENT_IP).into_iter().flatten() {
-        *out.entry(ip.to_string()).or_insert(0) += 1;
+fn accepted_messages<'a>(events: &Events<'a>) -> PlHashMap<&'a str, u64> {
+    let clients = &events.clients;
+    let ip = clients.text(col::CLIENT_IP);
+    let mut out = PlHashMap::default();
+    for i in 0..clients.len() {
+        if let Some(ip) = ip.get(i) {
+            *out.entry(ip).or_insert(0) += 1;
+        }
     }
     out
 }

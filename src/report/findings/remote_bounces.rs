@@ -5,7 +5,9 @@
 //! short list of the big providers); `5.7.x` means it refuses our mail as
 //! policy (at `MAIL FROM`: our sender or address; after DATA: the content).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::PlHashMap;
 
 use super::events::{pick_samples, Events};
 use super::{plural, Evidence, Finding, Severity, Thresholds};
@@ -60,35 +62,37 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
         d.ts(),
     );
     let mut groups: BTreeMap<(&str, &str, Option<u16>, &str, &str), Group<'_>> = BTreeMap::new();
-    let mut sent: HashMap<&str, u64> = HashMap::new();
+    let mut sent: PlHashMap<&str, u64> = PlHashMap::default();
     let mut unresolvable: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let (is_sent, is_bounced) = (
+        status.wanted(DeliveryStatus::Sent.as_str()),
+        status.wanted(DeliveryStatus::Bounced.as_str()),
+    );
     for i in 0..d.len() {
-        let Some(dom) = domain[i] else { continue };
-        match status[i] {
-            Some(s) if s == DeliveryStatus::Sent.as_str() => *sent.entry(dom).or_default() += 1,
-            Some(s) if s == DeliveryStatus::Bounced.as_str() => {
-                let dsn = dsn[i].or(enhanced[i]).unwrap_or("");
-                // `Host or domain name not found`: the domain does not
-                // resolve (5.4.4): a typo candidate.
-                if dsn == "5.4.4" || reason[i].is_some_and(|r| r.contains("Host not found")) {
-                    unresolvable.entry(dom).or_default().push(i);
-                }
-                let Some(c) = code[i] else { continue };
-                let key = (
-                    dom,
-                    dsn,
-                    Some(c),
-                    reason[i].unwrap_or(""),
-                    command[i].unwrap_or(""),
-                );
-                let g = groups.entry(key).or_default();
-                g.rows.push(i);
-                g.recipients.extend(to[i]);
-                g.relays.extend(relay[i]);
-                g.first = Some(g.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-                g.last = Some(g.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+        let Some(dom) = domain.get(i) else { continue };
+        if status.is(i, &is_sent) {
+            *sent.entry(dom).or_default() += 1;
+        } else if status.is(i, &is_bounced) {
+            let dsn = dsn.get(i).or(enhanced.get(i)).unwrap_or("");
+            // `Host or domain name not found`: the domain does not
+            // resolve (5.4.4): a typo candidate.
+            if dsn == "5.4.4" || reason.get(i).is_some_and(|r| r.contains("Host not found")) {
+                unresolvable.entry(dom).or_default().push(i);
             }
-            _ => {}
+            let Some(c) = code.get(i) else { continue };
+            let key = (
+                dom,
+                dsn,
+                Some(c),
+                reason.get(i).unwrap_or(""),
+                command.get(i).unwrap_or(""),
+            );
+            let g = groups.entry(key).or_default();
+            g.rows.push(i);
+            g.recipients.extend(to.get(i));
+            g.relays.extend(relay.get(i));
+            g.first = Some(g.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+            g.last = Some(g.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
         }
     }
     let mut findings = Vec::new();
@@ -184,9 +188,9 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             .flat_map(|(_, g)| g.rows.iter().copied())
             .chain(unresolvable.get(dom).into_iter().flatten().copied())
             .collect();
-        let recipients: BTreeSet<&str> = rows.iter().filter_map(|&i| to[i]).collect();
-        let first = rows.iter().map(|&i| ts[i]).min();
-        let last = rows.iter().map(|&i| ts[i]).max();
+        let recipients: BTreeSet<&str> = rows.iter().filter_map(|&i| to.get(i)).collect();
+        let first = rows.iter().map(|&i| ts.get(i)).min();
+        let last = rows.iter().map(|&i| ts.get(i)).max();
         findings.push(Finding {
             id: "typo-domain",
             subject: dom.to_string(),

@@ -15,9 +15,9 @@
 //! show the rule's restriction instead of the inferred one. The file is
 //! checked at start: an error names the file, the line and the pattern.
 
-use std::collections::HashSet;
 use std::path::Path;
 
+use polars::prelude::PlHashSet;
 use regex::Regex;
 
 use super::events::{pick_samples, Events};
@@ -120,8 +120,8 @@ pub fn detect(events: &Events<'_>, rules: &Rules) -> Vec<Finding> {
         t.ts(),
     );
     let mut hits: Vec<Vec<usize>> = vec![Vec::new(); rules.rules.len()];
-    for (i, reply) in reason.iter().enumerate() {
-        if let Some((rule, _)) = rules.matching(reply.unwrap_or("")) {
+    for i in 0..t.len() {
+        if let Some((rule, _)) = rules.matching(reason.get(i).unwrap_or("")) {
             hits[rule].push(i);
         }
     }
@@ -130,10 +130,10 @@ pub fn detect(events: &Events<'_>, rules: &Rules) -> Vec<Finding> {
         .filter(|(_, rows)| !rows.is_empty())
         .map(|(r, rows)| {
             let rule = &rules.rules[r];
-            let recipients: HashSet<&str> = rows.iter().filter_map(|&i| to[i]).collect();
-            let clients: HashSet<&str> = rows.iter().filter_map(|&i| client[i]).collect();
-            let first = rows.iter().map(|&i| ts[i]).min();
-            let last = rows.iter().map(|&i| ts[i]).max();
+            let recipients: PlHashSet<&str> = rows.iter().filter_map(|&i| to.get(i)).collect();
+            let clients: PlHashSet<&str> = rows.iter().filter_map(|&i| client.get(i)).collect();
+            let first = rows.iter().map(|&i| ts.get(i)).min();
+            let last = rows.iter().map(|&i| ts.get(i)).max();
             let count = rows.len() as u64;
             Finding {
                 id: "site-rule",

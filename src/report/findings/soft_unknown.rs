@@ -5,12 +5,15 @@
 //! try again for days instead of bouncing it, and the sender learns of the
 //! typo late or never.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::PlHashMap;
 
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
-use crate::parse::Micros;
+use crate::frame::rows::Sym;
+use crate::parse::{EventKind, Micros};
 
 /// The parameter that sets the code for the table a reply names.
 fn parameter(reason: &str) -> Option<(&'static str, &'static str)> {
@@ -37,15 +40,14 @@ struct Group<'a> {
     rows: Vec<usize>,
     domains: BTreeMap<&'a str, u64>,
     /// (client, recipient) → attempts: the retries of the loop.
-    pairs: HashMap<(&'a str, &'a str), u64>,
+    pairs: PlHashMap<(&'a str, &'a str), u64>,
     first: Option<Micros>,
     last: Option<Micros>,
 }
 
 pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let a = &events.actions;
-    let (kind, code, enhanced, reason, instance, domain, to, client, ts) = (
-        a.text(col::KIND),
+    let (code, enhanced, reason, instance, domain, to, client, ts) = (
         a.code(),
         a.text(col::ENHANCED),
         a.text(col::REASON),
@@ -59,32 +61,38 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     // rejects per listener, to show where the 450 comes from.
     let mut soft: BTreeMap<(&str, &str, &str), Group<'_>> = BTreeMap::new();
     let mut hard: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    // The table a reply names, read once per reply (by its category code).
+    let mut tables: PlHashMap<Sym<'_>, Option<(&str, &str)>> = PlHashMap::default();
     for i in 0..a.len() {
-        let (Some("reject"), Some(code), Some(reason)) = (kind[i], code[i], reason[i]) else {
-            continue;
-        };
-        if !reason.contains("User unknown in ") {
+        if a.kind(i) != EventKind::Reject {
             continue;
         }
-        let Some((table, param)) = parameter(reason) else {
+        let (Some(code), Some(reply)) = (code.get(i), reason.key(i)) else {
             continue;
         };
-        let listener = instance[i].unwrap_or("postfix");
+        let named = *tables.entry(reply).or_insert_with(|| {
+            let reason = reason.get(i).unwrap_or("");
+            parameter(reason).filter(|_| reason.contains("User unknown in "))
+        });
+        let Some((table, param)) = named else {
+            continue;
+        };
+        let listener = instance.get(i).unwrap_or("postfix");
         if code >= 500 {
             *hard.entry((listener, table)).or_default() += 1;
             continue;
         }
-        if !(code == 450 && enhanced[i].unwrap_or("").starts_with("4.1.")) {
+        if !(code == 450 && enhanced.get(i).unwrap_or("").starts_with("4.1.")) {
             continue;
         }
         let g = soft.entry((listener, table, param)).or_default();
         g.rows.push(i);
-        *g.domains.entry(domain[i].unwrap_or("?")).or_default() += 1;
+        *g.domains.entry(domain.get(i).unwrap_or("?")).or_default() += 1;
         *g.pairs
-            .entry((client[i].unwrap_or("?"), to[i].unwrap_or("?")))
+            .entry((client.get(i).unwrap_or("?"), to.get(i).unwrap_or("?")))
             .or_default() += 1;
-        g.first = Some(g.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-        g.last = Some(g.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
+        g.first = Some(g.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+        g.last = Some(g.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
     }
     soft.iter()
         .filter(|(_, g)| g.rows.len() >= 5)

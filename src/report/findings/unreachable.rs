@@ -6,11 +6,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use polars::prelude::PlHashMap;
+
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
+use crate::frame::rows::Sym;
 use crate::messages::{Fate, Messages};
 use crate::parse::{DeliveryStatus, Micros};
+
+/// A deferral's reply as category codes: code, dsn (null apart), reason.
+type Reply<'a> = (Option<u16>, Option<Sym<'a>>, Sym<'a>);
 
 #[derive(Default)]
 struct Hop<'a> {
@@ -21,6 +27,9 @@ struct Hop<'a> {
     domains: BTreeMap<&'a str, u64>,
     /// The messages deferred (indexes into the messages).
     messages: BTreeSet<u32>,
+    /// The deferrals by reply, each with a row that has it and its count;
+    /// named once the rows are read.
+    replies: PlHashMap<Reply<'a>, (usize, u64)>,
     reasons: BTreeMap<String, u64>,
     greylist: bool,
     sent: u64,
@@ -41,38 +50,46 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
         d.text(col::REASON),
         d.ts(),
     );
-    let mut hops: BTreeMap<String, Hop<'_>> = BTreeMap::new();
+    let mut hops: BTreeMap<&str, Hop<'_>> = BTreeMap::new();
+    let (sent, deferred) = (
+        status.wanted(DeliveryStatus::Sent.as_str()),
+        status.wanted(DeliveryStatus::Deferred.as_str()),
+    );
     for i in 0..d.len() {
         // Local transports (`relay=local`, `virtual`, a pipe) have no
         // address: they are not destinations that answer or not.
-        let Some(address) = ip[i].filter(|a| !a.contains('/')) else {
+        let Some(address) = ip.get(i).filter(|a| !a.contains('/')) else {
             continue;
         };
-        let hop = hops.entry(address.to_string()).or_default();
-        hop.ports.extend(port[i]);
-        match status[i] {
-            Some(s) if s == DeliveryStatus::Sent.as_str() => hop.sent += 1,
-            Some(s) if s == DeliveryStatus::Deferred.as_str() => {
-                hop.rows.push(i);
-                hop.names.extend(relay[i]);
-                *hop.domains.entry(domain[i].unwrap_or("?")).or_default() += 1;
-                if let Some(&m) = messages.of_row.get(d.rows[i]) {
-                    if m != Messages::NONE {
-                        hop.messages.insert(m);
-                    }
+        let hop = hops.entry(address).or_default();
+        hop.ports.extend(port.get(i));
+        if status.is(i, &sent) {
+            hop.sent += 1;
+        } else if status.is(i, &deferred) {
+            hop.rows.push(i);
+            hop.names.extend(relay.get(i));
+            *hop.domains.entry(domain.get(i).unwrap_or("?")).or_default() += 1;
+            if let Some(&m) = messages.of_row.get(d.rows[i]) {
+                if m != Messages::NONE {
+                    hop.messages.insert(m);
                 }
-                let text = format!(
-                    "{}{}{}",
-                    code[i].map_or(String::new(), |c| format!("{c} ")),
-                    dsn[i].map_or(String::new(), |d| format!("{d} ")),
-                    reason[i].unwrap_or("")
-                );
-                hop.greylist |= text.to_ascii_lowercase().contains("greylist");
-                *hop.reasons.entry(text).or_default() += 1;
-                hop.first = Some(hop.first.map_or(ts[i], |f: Micros| f.min(ts[i])));
-                hop.last = Some(hop.last.map_or(ts[i], |l: Micros| l.max(ts[i])));
             }
-            _ => {}
+            let reply = (code.get(i), dsn.key(i), reason.sym(i));
+            hop.replies.entry(reply).or_insert((i, 0)).1 += 1;
+            hop.first = Some(hop.first.map_or(ts.get(i), |f: Micros| f.min(ts.get(i))));
+            hop.last = Some(hop.last.map_or(ts.get(i), |l: Micros| l.max(ts.get(i))));
+        }
+    }
+    for hop in hops.values_mut() {
+        for (_, (i, n)) in hop.replies.drain() {
+            let text = format!(
+                "{}{}{}",
+                code.get(i).map_or(String::new(), |c| format!("{c} ")),
+                dsn.get(i).map_or(String::new(), |d| format!("{d} ")),
+                reason.get(i).unwrap_or("")
+            );
+            hop.greylist |= text.to_ascii_lowercase().contains("greylist");
+            *hop.reasons.entry(text).or_default() += n;
         }
     }
     let mut findings = Vec::new();
@@ -82,7 +99,7 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
         }
         let key = match hop.ports.iter().collect::<Vec<_>>()[..] {
             [port] => format!("{address}:{port}"),
-            _ => address.clone(),
+            _ => address.to_string(),
         };
         let attempts = hop.rows.len() as u64;
         let waiting: Vec<_> = hop

@@ -3,15 +3,13 @@
 //! master's and postfix-script's messages (started, reload, stopping,
 //! terminating on signal …), as logged.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use super::{count_column, text_column};
+use crate::frame::rows::{self, Decoder, Strs};
 use crate::frame::{col, Projection};
 use crate::parse::{EventKind, Micros};
 use crate::report::columns::{COUNT, FIRST_SEEN, LAST_SEEN, SEVERITY};
-use crate::report::grouping::{narrow, rows_where};
 use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
@@ -26,8 +24,9 @@ pub const SPEC: ReportSpec = ReportSpec {
     ranked: true,
 };
 
-/// (severity rank, severity, daemon, condensed text).
-type Key = (usize, String, String, String);
+/// (severity rank, severity, daemon, condensed text), borrowed from the
+/// frame.
+type Key<'a> = (usize, &'static str, &'a str, &'a str);
 /// count, first and last seen.
 type Seen = (u64, Micros, Micros);
 
@@ -40,45 +39,32 @@ const KINDS: &[EventKind] = &[
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let names: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
-    let rows = rows_where(
-        &narrow(
-            context.frame,
-            &[col::TS, col::KIND, col::DAEMON, col::REASON],
-        )?,
-        col::KIND,
-        &names,
-    )?;
-    let ts = rows.column(col::TS)?.datetime()?.physical().clone();
-    let kind = rows.column(col::KIND)?.cast(&DataType::String)?;
-    let daemon = rows.column(col::DAEMON)?.cast(&DataType::String)?;
-    let text = rows.column(col::REASON)?.cast(&DataType::String)?;
-    let mut groups: HashMap<Key, Seen> = HashMap::new();
-    let mut condensed = String::new();
-    for (((ts, kind), daemon), text) in ts
-        .iter()
-        .zip(kind.str()?.iter())
-        .zip(daemon.str()?.iter())
-        .zip(text.str()?.iter())
-    {
-        let (Some(ts), Some(kind)) = (ts, kind) else {
-            continue;
-        };
-        let rank = names.iter().position(|n| *n == kind).unwrap_or(names.len());
-        // The reason is the condensed message (addresses, numbers replaced).
-        condensed.clear();
-        condensed.push_str(text.unwrap_or(""));
-        let entry = groups
-            .entry((
+    let df = context.frame;
+    let mut groups: PlHashMap<Key<'_>, Seen> = PlHashMap::default();
+    // The frame read in place: the reason column already holds the
+    // condensed message (addresses, numbers replaced).
+    for stretch in context.stretches {
+        let kind = Strs::of(df, col::KIND, stretch)?;
+        let kinds = Decoder::new(&kind, KINDS, |k| k.as_str());
+        let ts = rows::stamps(df, stretch)?;
+        let daemon = Strs::of(df, col::DAEMON, stretch)?;
+        let text = Strs::of(df, col::REASON, stretch)?;
+        kinds.each(&kind, stretch.len(), |i, k| {
+            let Some(ts) = ts.get(i) else {
+                return;
+            };
+            let rank = KINDS.iter().position(|n| *n == k).unwrap_or(KINDS.len());
+            let key = (
                 rank,
-                kind.to_string(),
-                daemon.unwrap_or("").to_string(),
-                condensed.clone(),
-            ))
-            .or_insert((0, ts, ts));
-        entry.0 += 1;
-        entry.1 = entry.1.min(ts);
-        entry.2 = entry.2.max(ts);
+                k.as_str(),
+                daemon.get(i).unwrap_or(""),
+                text.get(i).unwrap_or(""),
+            );
+            let entry = groups.entry(key).or_insert((0, ts, ts));
+            entry.0 += 1;
+            entry.1 = entry.1.min(ts);
+            entry.2 = entry.2.max(ts);
+        });
     }
     let mut rows: Vec<_> = groups.into_iter().collect();
     // Worst first, then by count.
@@ -91,9 +77,9 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
             .into_column()
     };
     Ok(Body::table(DataFrame::new_infer_height(vec![
-        text_column(SEVERITY, rows.iter().map(|r| r.0 .1.clone()).collect()),
-        text_column(col::DAEMON, rows.iter().map(|r| r.0 .2.clone()).collect()),
-        text_column(col::REASON, rows.iter().map(|r| r.0 .3.clone()).collect()),
+        text_column(SEVERITY, rows.iter().map(|r| r.0 .1).collect()),
+        text_column(col::DAEMON, rows.iter().map(|r| r.0 .2).collect()),
+        text_column(col::REASON, rows.iter().map(|r| r.0 .3).collect()),
         count_column(COUNT, rows.iter().map(|r| r.1 .0).collect()),
         stamps(FIRST_SEEN, |v| v.1),
         stamps(LAST_SEEN, |v| v.2),

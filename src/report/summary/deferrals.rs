@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::frame::col;
 use crate::parse::DeliveryStatus;
 use crate::report::columns::{FIRST_SEEN, LAST_SEEN, MESSAGES, RECIPIENTS};
-use crate::report::grouping::{deliveries_needs, grouped, Aggregates};
+use crate::report::grouping::{deliveries_needs, Aggregates};
 use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
@@ -34,9 +34,8 @@ pub const COLUMNS: &[&str] = &[
 /// Deliveries with `status` by next hop × dsn × code × reason. (smtp's
 /// failure and error(8)'s repeat of it are one row.)
 pub fn detail(context: &Context<'_>, status: DeliveryStatus) -> PolarsResult<Body> {
-    let rows = context.final_deliveries(&[status], COLUMNS)?;
-    let frame = grouped(
-        &rows,
+    let frame = context.final_deliveries(
+        &[status],
         &[col::RELAY_HOST, col::DSN, col::CODE, col::REASON],
         &Aggregates {
             distinct: &[(col::QUEUE_ID, MESSAGES), (col::TO, RECIPIENTS)],

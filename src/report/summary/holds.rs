@@ -8,7 +8,7 @@ use crate::report::{Body, ReportSpec};
 pub const HOLDS: ReportSpec = ReportSpec {
     title: "Held messages by recipient domain and restriction",
     reads: || reads(HELD),
-    compute: |context| Ok(Body::table(by_domain(context.frame, HELD)?)),
+    compute: |context| Ok(Body::table(by_domain(context, HELD)?)),
     drop_first: DROP_FIRST,
     ranked: true,
 };
@@ -16,7 +16,7 @@ pub const HOLDS: ReportSpec = ReportSpec {
 pub const DISCARDS: ReportSpec = ReportSpec {
     title: "Discarded messages by recipient domain and restriction",
     reads: || reads(DISCARDED),
-    compute: |context| Ok(Body::table(by_domain(context.frame, DISCARDED)?)),
+    compute: |context| Ok(Body::table(by_domain(context, DISCARDED)?)),
     drop_first: DROP_FIRST,
     ranked: true,
 };

@@ -16,6 +16,7 @@ pub mod daemon_messages;
 pub mod deferrals;
 pub mod fates;
 pub mod holds;
+mod hourly;
 pub mod no_size;
 pub mod people;
 pub mod per_day;
@@ -31,14 +32,15 @@ pub mod totals;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Timelike};
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::Context;
-use crate::frame::{col, strings, Projection};
+use crate::frame::rows::{self, Decoder, Strs, Sym, Values};
+use crate::frame::{col, Projection};
 use crate::messages::{self, Fate, Messages, Origin};
 use crate::parse::{DeliveryStatus, EventKind, Micros};
-use crate::zone::Zone;
+use hourly::Hourly;
 
 /// The summary's sections, in pflogsumm's order (`--report summary`).
 pub const SECTIONS: &[super::ReportName] = {
@@ -171,6 +173,16 @@ pub struct Traffic {
     pub rejected: u64,
 }
 
+impl Traffic {
+    fn add(&mut self, other: &Traffic) {
+        self.received += other.received;
+        self.delivered += other.delivered;
+        self.deferred += other.deferred;
+        self.bounced += other.bounced;
+        self.rejected += other.rejected;
+    }
+}
+
 /// Deliveries to one recipient domain.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DomainDelivery {
@@ -261,11 +273,11 @@ impl<'a> Summary<'a> {
     /// its re-injected copy as received mail, as pflogsumm counts them.
     pub fn compute(context: &Context<'a>, count_filter_hops: bool) -> PolarsResult<Summary<'a>> {
         let messages = context.messages()?;
-        let zone = context.zone;
         let mut s = Summary::default();
-        s.received_side(messages, zone, count_filter_hops);
-        s.delivery_side(context.frame, messages, zone, count_filter_hops)?;
-        s.refusal_side(context.frame, zone)?;
+        let mut hourly = Hourly::new(context.zone);
+        s.received_side(messages, &mut hourly, count_filter_hops);
+        s.event_side(context.frame, messages, &mut hourly, count_filter_hops)?;
+        (s.days, s.hours) = hourly.finish();
         let counts = context.counts;
         let t = &mut s.totals;
         t.rejected = [
@@ -282,28 +294,22 @@ impl<'a> Summary<'a> {
         Ok(s)
     }
 
-    fn day_hour(zone: &Zone, ts: Micros) -> Option<(NaiveDate, u32)> {
-        zone.local(ts).map(|t| (t.date(), t.hour()))
-    }
-
-    fn traffic(&mut self, zone: &Zone, ts: Micros, add: impl Fn(&mut Traffic)) {
-        if let Some((day, hour)) = Self::day_hour(zone, ts) {
-            add(self.days.entry(day).or_default());
-            add(self.hours.entry((day, hour)).or_default());
-        }
-    }
-
     /// Received messages: totals, fates, senders, sending domains, traffic.
-    fn received_side(&mut self, messages: &Messages<'a>, zone: &Zone, count_filter_hops: bool) {
-        let mut fates: BTreeMap<Fate, (u64, u64)> = BTreeMap::new();
-        let mut sending_domains = PlHashSet::new();
+    fn received_side(
+        &mut self,
+        messages: &Messages<'a>,
+        hourly: &mut Hourly<'_>,
+        count_filter_hops: bool,
+    ) {
+        let mut fates = [(0u64, 0u64); Fate::ALL.len()];
         for m in &messages.list {
             let received = m.is_received(count_filter_hops);
-            let fate = fates.entry(m.fate()).or_default();
+            let fate = m.fate();
+            let counted = &mut fates[fate as usize];
             if received {
-                fate.0 += 1;
+                counted.0 += 1;
             } else {
-                fate.1 += 1;
+                counted.1 += 1;
             }
             let t = &mut self.totals;
             t.deferred += u64::from(m.deferrals > 0);
@@ -319,7 +325,7 @@ impl<'a> Summary<'a> {
                 continue;
             }
             t.received += 1;
-            t.open += u64::from(matches!(m.fate(), Fate::Open | Fate::Held));
+            t.open += u64::from(matches!(fate, Fate::Open | Fate::Held));
             let size = m.size.unwrap_or(0);
             t.bytes_received += size;
             let sender = self
@@ -328,129 +334,201 @@ impl<'a> Summary<'a> {
                 .or_default();
             sender.messages += 1;
             sender.bytes += size;
-            let domain = sending_domain(m);
-            let volume = self.sender_domains.entry(domain.clone()).or_default();
+            let volume = self.sender_domains.entry(sending_domain(m)).or_default();
             volume.messages += 1;
             volume.bytes += size;
-            sending_domains.insert(domain);
             if let Some(arrival) = m.arrival {
-                self.traffic(zone, arrival, |t| t.received += 1);
+                hourly.add(arrival, |t| t.received += 1);
             }
         }
         self.totals.senders = self.senders.len() as u64;
-        self.totals.sending_domains = sending_domains.len() as u64;
+        self.totals.sending_domains = self.sender_domains.len() as u64;
         self.fates = Fate::ALL
             .iter()
             .map(|f| {
-                let (received, other) = fates.get(f).copied().unwrap_or_default();
+                let (received, other) = fates[*f as usize];
                 (*f, received, other)
             })
             .collect();
     }
 
-    /// Delivery attempts: delivered, bytes, recipients, domains, traffic.
-    /// Reads the frame's columns in place (the names borrow from it).
-    fn delivery_side(
+    /// Delivery attempts (delivered, bytes, recipients, domains, traffic)
+    /// and refusals (traffic), in one pass over the frame's rows, read in
+    /// place: the names borrow from the frame.
+    fn event_side(
         &mut self,
         df: &'a DataFrame,
         messages: &Messages<'a>,
-        zone: &Zone,
+        hourly: &mut Hourly<'_>,
         count_filter_hops: bool,
     ) -> PolarsResult<()> {
-        let kind = df.column(col::KIND)?.cat32()?;
-        let Some(delivery) = kind.get_mapping().get_cat(EventKind::Delivery.as_str()) else {
-            return Ok(());
-        };
-        let ts = df.column(col::TS)?.datetime()?.physical();
-        let delay = df.column(col::DELAY)?.f32()?;
-        let status = strings(df, col::STATUS)?;
-        let to = strings(df, col::TO)?;
-        let domain = strings(df, col::TO_DOMAIN)?;
-        let reason = strings(df, col::REASON)?;
-        let mut recipient_domains = PlHashSet::new();
-        let columns = kind
-            .physical()
-            .iter()
-            .zip(ts.iter())
-            .zip(status)
-            .zip(to)
-            .zip(domain)
-            .zip(delay.iter().zip(reason))
-            .enumerate();
-        for (row, (((((code, ts), status), to), domain), (delay, text))) in columns {
-            let (Some(ts), true) = (ts, code == Some(delivery)) else {
-                continue;
+        let mut kinds = vec![EventKind::Delivery];
+        kinds.extend_from_slice(REFUSALS);
+        let statuses = [
+            DeliveryStatus::Sent,
+            DeliveryStatus::Deferred,
+            DeliveryStatus::Bounced,
+        ];
+        let mut by_code = ByCode::default();
+        for stretch in rows::stretches(df) {
+            let kind = Strs::of(df, col::KIND, &stretch)?;
+            let kinds = Decoder::new(&kind, &kinds, |k| k.as_str());
+            let ts = rows::stamps(df, &stretch)?;
+            let status = Strs::of(df, col::STATUS, &stretch)?;
+            let columns = DeliveryColumns {
+                statuses: Decoder::new(&status, &statuses, |s| s.as_str()),
+                status,
+                to: Strs::of(df, col::TO, &stretch)?,
+                domain: Strs::of(df, col::TO_DOMAIN, &stretch)?,
+                reason: Strs::of(df, col::REASON, &stretch)?,
+                delay: Values::of(df, col::DELAY, |c| c.f32(), &stretch)?,
             };
-            let message = messages.of(row);
-            let size = message.and_then(|m| m.size);
-            let domain = domain.unwrap_or("");
-            // `delay=` is logged with at most 3 decimals; f32 → f64 would
-            // print 0.05000000074505806.
-            let delay = (f64::from(delay.unwrap_or(0.0)) * 1000.0).round() / 1000.0;
-            match status.and_then(DeliveryStatus::from_name) {
-                Some(DeliveryStatus::Sent) => {
-                    let forwarded = text.is_some_and(|t| t.starts_with("forwarded as "));
-                    let hop = messages.hop.get(row).copied().unwrap_or(false);
-                    if forwarded || (hop && !count_filter_hops) {
-                        continue;
-                    }
-                    let t = &mut self.totals;
-                    t.delivered += 1;
-                    t.bytes_delivered += size.unwrap_or(0);
-                    if size.is_none() {
-                        if let (Some(m), Some(to)) = (message, to) {
-                            self.no_size.push((m.queue_id, to));
-                        }
-                    }
-                    let recipient = self
-                        .recipients
-                        .entry(address_key(to.unwrap_or("")))
-                        .or_default();
-                    recipient.messages += 1;
-                    recipient.bytes += size.unwrap_or(0);
-                    let d = self.recipient_domains.entry(domain).or_default();
-                    d.sent += 1;
-                    d.bytes += size.unwrap_or(0);
-                    d.delay_sum += delay;
-                    d.delay_max = d.delay_max.max(delay);
-                    recipient_domains.insert(domain);
-                    self.traffic(zone, ts, |t| t.delivered += 1);
+            kinds.each(&kind, stretch.len(), |i, kind| {
+                let Some(ts) = ts.get(i) else {
+                    return;
+                };
+                if kind == EventKind::Delivery {
+                    let row = stretch.rows.start + i;
+                    let seen = Seen {
+                        columns: &columns,
+                        i,
+                        row,
+                        ts,
+                    };
+                    self.delivery(&seen, &mut by_code, messages, hourly, count_filter_hops);
+                } else {
+                    hourly.add(ts, |t| t.rejected += 1);
                 }
-                Some(DeliveryStatus::Deferred) => {
-                    let d = self.recipient_domains.entry(domain).or_default();
-                    d.defers += 1;
-                    d.delay_max = d.delay_max.max(delay);
-                    self.traffic(zone, ts, |t| t.deferred += 1);
-                }
-                Some(DeliveryStatus::Bounced) => self.traffic(zone, ts, |t| t.bounced += 1),
-                _ => {}
-            }
+            });
         }
+        by_code.fold_into(self);
         self.totals.recipients = self.recipients.len() as u64;
-        self.totals.recipient_domains = recipient_domains.len() as u64;
+        self.totals.recipient_domains = self
+            .recipient_domains
+            .values()
+            .filter(|d| d.sent > 0)
+            .count() as u64;
         self.no_size.sort();
         Ok(())
     }
 
-    /// Rejects, reject warnings, holds and discards per day and hour.
-    fn refusal_side(&mut self, df: &DataFrame, zone: &Zone) -> PolarsResult<()> {
-        let kinds: Vec<&str> = REFUSALS.iter().map(|k| k.as_str()).collect();
-        let rows = super::grouping::rows_where(
-            &super::grouping::narrow(df, &[col::TS, col::KIND])?,
-            col::KIND,
-            &kinds,
-        )?;
-        for ts in rows
-            .column(col::TS)?
-            .datetime()?
-            .physical()
-            .iter()
-            .flatten()
-        {
-            self.traffic(zone, ts, |t| t.rejected += 1);
+    /// One delivery attempt.
+    fn delivery(
+        &mut self,
+        seen: &Seen<'_, 'a>,
+        by_code: &mut ByCode<'a>,
+        messages: &Messages<'a>,
+        hourly: &mut Hourly<'_>,
+        count_filter_hops: bool,
+    ) {
+        let Seen {
+            columns,
+            i,
+            row,
+            ts,
+        } = *seen;
+        let message = messages.of(row);
+        let size = message.and_then(|m| m.size);
+        // `delay=` is logged with at most 3 decimals; f32 → f64 would
+        // print 0.05000000074505806.
+        let delay = (f64::from(columns.delay.get(i).unwrap_or(0.0)) * 1000.0).round() / 1000.0;
+        match columns.statuses.get(&columns.status, i) {
+            Some(DeliveryStatus::Sent) => {
+                let forwarded = columns
+                    .reason
+                    .get(i)
+                    .is_some_and(|t| t.starts_with("forwarded as "));
+                let hop = messages.hop.get(row).copied().unwrap_or(false);
+                if forwarded || (hop && !count_filter_hops) {
+                    return;
+                }
+                let to = columns.to.get(i);
+                let t = &mut self.totals;
+                t.delivered += 1;
+                t.bytes_delivered += size.unwrap_or(0);
+                if size.is_none() {
+                    if let (Some(m), Some(to)) = (message, to) {
+                        self.no_size.push((m.queue_id, to));
+                    }
+                }
+                let recipient = by_code.recipient(&columns.to, i);
+                recipient.messages += 1;
+                recipient.bytes += size.unwrap_or(0);
+                let d = by_code.domain(&columns.domain, i);
+                d.sent += 1;
+                d.bytes += size.unwrap_or(0);
+                d.delay_sum += delay;
+                d.delay_max = d.delay_max.max(delay);
+                hourly.add(ts, |t| t.delivered += 1);
+            }
+            Some(DeliveryStatus::Deferred) => {
+                let d = by_code.domain(&columns.domain, i);
+                d.defers += 1;
+                d.delay_max = d.delay_max.max(delay);
+                hourly.add(ts, |t| t.deferred += 1);
+            }
+            Some(DeliveryStatus::Bounced) => hourly.add(ts, |t| t.bounced += 1),
+            _ => {}
         }
-        Ok(())
     }
+}
+
+/// A delivery row: the `i`-th row of `columns`, frame row `row`, at `ts`.
+struct Seen<'c, 'a> {
+    columns: &'c DeliveryColumns<'a>,
+    i: usize,
+    row: usize,
+    ts: Micros,
+}
+
+/// The recipients and recipient domains of the deliveries, counted by
+/// category code ([`Sym`]: a hash of a number per row, not of a name, and
+/// no lower-casing per row), each with its name; folded by name at the end.
+#[derive(Default)]
+struct ByCode<'a> {
+    recipients: PlHashMap<Sym<'a>, (&'a str, Volume)>,
+    domains: PlHashMap<Sym<'a>, (&'a str, DomainDelivery)>,
+}
+
+impl<'a> ByCode<'a> {
+    fn recipient(&mut self, to: &Strs<'a>, i: usize) -> &mut Volume {
+        let entry = self
+            .recipients
+            .entry(to.sym(i))
+            .or_insert_with(|| (to.get(i).unwrap_or(""), Volume::default()));
+        &mut entry.1
+    }
+
+    /// A domain deliveries are counted under (null counts as `""`).
+    fn domain(&mut self, domain: &Strs<'a>, i: usize) -> &mut DomainDelivery {
+        let entry = self
+            .domains
+            .entry(domain.sym(i))
+            .or_insert_with(|| (domain.get(i).unwrap_or(""), DomainDelivery::default()));
+        &mut entry.1
+    }
+
+    /// Adds the counts to `summary`'s, by name: a recipient under its
+    /// [`address_key`] (names that differ only by the case of their
+    /// domain are one), a domain under its name (one code, one name).
+    fn fold_into(self, summary: &mut Summary<'a>) {
+        for (to, volume) in self.recipients.into_values() {
+            let recipient = summary.recipients.entry(address_key(to)).or_default();
+            recipient.messages += volume.messages;
+            recipient.bytes += volume.bytes;
+        }
+        summary.recipient_domains.extend(self.domains.into_values());
+    }
+}
+
+/// The delivery columns [`Summary::delivery`] reads, over one stretch.
+struct DeliveryColumns<'a> {
+    status: Strs<'a>,
+    statuses: Decoder<DeliveryStatus>,
+    to: Strs<'a>,
+    domain: Strs<'a>,
+    reason: Strs<'a>,
+    delay: Values<'a, Float32Type>,
 }
 
 /// A column of strings.

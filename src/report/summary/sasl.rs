@@ -6,7 +6,8 @@
 use crate::frame::{col, Projection};
 use crate::parse::EventKind;
 use crate::report::columns::{CLIENTS, FIRST_SEEN, LAST_SEEN, USERNAMES};
-use crate::report::grouping::{grouped, narrow, rows_where, Aggregates};
+use crate::report::grouping::Aggregates;
+use crate::report::tally::{self, Rows};
 use crate::report::{Body, Context, ReportSpec};
 use polars::prelude::*;
 
@@ -52,13 +53,14 @@ const FAILURE_COLUMNS: &[&str] = &[
 
 /// Messages accepted from authenticated clients, per user name.
 fn users(context: &Context<'_>) -> PolarsResult<Body> {
-    let rows = rows_where(
-        &narrow(context.frame, USER_COLUMNS)?,
-        col::KIND,
-        &[EventKind::Client.as_str()],
-    )?;
-    let authenticated = rows.filter(&rows.column(col::SASL_USERNAME)?.is_not_null())?;
-    Ok(Body::table(grouped(
+    let authenticated = Rows {
+        kinds: &[EventKind::Client],
+        present: &[col::SASL_USERNAME],
+        ..Rows::default()
+    };
+    Ok(Body::table(tally::grouped(
+        context.frame,
+        context.stretches,
         &authenticated,
         &[col::SASL_USERNAME, col::SASL_METHOD],
         &Aggregates {
@@ -71,13 +73,14 @@ fn users(context: &Context<'_>) -> PolarsResult<Body> {
 
 /// Failed attempts per client address and mechanism.
 fn failures(context: &Context<'_>) -> PolarsResult<Body> {
-    let rows = rows_where(
-        &narrow(context.frame, FAILURE_COLUMNS)?,
-        col::KIND,
-        &[EventKind::SaslFailure.as_str()],
-    )?;
-    Ok(Body::table(grouped(
-        &rows,
+    let failures = Rows {
+        kinds: &[EventKind::SaslFailure],
+        ..Rows::default()
+    };
+    Ok(Body::table(tally::grouped(
+        context.frame,
+        context.stretches,
+        &failures,
         &[col::CLIENT_IP, col::SASL_METHOD],
         &Aggregates {
             distinct: &[(col::SASL_USERNAME, USERNAMES)],

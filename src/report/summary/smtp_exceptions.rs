@@ -9,7 +9,8 @@ use polars::prelude::*;
 use crate::frame::{col, Projection};
 use crate::parse::EventKind;
 use crate::report::columns::{FIRST_SEEN, LAST_SEEN};
-use crate::report::grouping::{grouped, narrow, rows_where, Aggregates};
+use crate::report::grouping::Aggregates;
+use crate::report::tally::{self, Rows};
 use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
@@ -33,13 +34,14 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    let rows = rows_where(
-        &narrow(context.frame, COLUMNS)?,
-        col::KIND,
-        &[EventKind::ConnectError.as_str()],
-    )?;
-    Ok(Body::table(grouped(
-        &rows,
+    let errors = Rows {
+        kinds: &[EventKind::ConnectError],
+        ..Rows::default()
+    };
+    Ok(Body::table(tally::grouped(
+        context.frame,
+        context.stretches,
+        &errors,
         &[col::REASON, col::RELAY_HOST, col::RELAY_IP],
         &Aggregates {
             distinct: &[],
