@@ -176,17 +176,6 @@ impl LineCounts {
         }
     }
 
-    fn count_event(&mut self, event: &Event<'_>) {
-        let kind = event.kind.index();
-        self.events += 1;
-        self.by_kind[kind] += 1;
-        let span = &mut self.span_by_kind[kind];
-        *span = match *span {
-            Some((first, last)) => Some((first.min(event.ts), last.max(event.ts))),
-            None => Some((event.ts, event.ts)),
-        };
-    }
-
     /// Postfix lines: the ones a parser gap could hide in.
     pub fn postfix_lines(&self) -> u64 {
         self.events + self.outside_window + self.known + self.unrecognized
@@ -1102,6 +1091,7 @@ fn parse_chunk(
             .map(|p| (p, FrameBuilder::new(p, chunk.len() / 1000))),
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
+        kinds: KindTally::new(),
         keep_unrecognized: options.unrecognized,
         track_months: options.track_months,
         unrecognized: Vec::new(),
@@ -1135,6 +1125,7 @@ fn parse_chunk(
             }
         }
     }
+    parser.kinds.fold_into(&mut parser.counts);
     let lines = parser.counts.lines;
     BlockOut {
         input: tag.input,
@@ -1214,6 +1205,7 @@ struct ChunkParser<'c> {
     export: Option<(&'c Projection, FrameBuilder)>,
     minutes: MinuteCache,
     counts: LineCounts,
+    kinds: KindTally,
     keep_unrecognized: bool,
     track_months: bool,
     /// Unrecognized lines, each followed by `\n`.
@@ -1224,6 +1216,45 @@ struct ChunkParser<'c> {
     months: u16,
     last_bsd: Option<(u64, u32)>,
     sessions: SessionStats,
+}
+
+/// The events of a chunk by kind: how many, the first and the last stamp.
+/// Plain arrays, each updated without a branch on every event (an
+/// `Option` span per kind cost a load, a test and a branch on each), and
+/// folded into the [`LineCounts`] when the chunk is done.
+struct KindTally {
+    count: [u64; EventKind::ALL.len()],
+    first: [Micros; EventKind::ALL.len()],
+    last: [Micros; EventKind::ALL.len()],
+}
+
+impl KindTally {
+    fn new() -> Self {
+        KindTally {
+            count: [0; EventKind::ALL.len()],
+            first: [Micros::MAX; EventKind::ALL.len()],
+            last: [Micros::MIN; EventKind::ALL.len()],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, event: &Event<'_>) {
+        let kind = event.kind.index();
+        self.count[kind] += 1;
+        self.first[kind] = self.first[kind].min(event.ts);
+        self.last[kind] = self.last[kind].max(event.ts);
+    }
+
+    /// Into `counts`, which holds no event yet.
+    fn fold_into(&self, counts: &mut LineCounts) {
+        for kind in 0..EventKind::ALL.len() {
+            if self.count[kind] > 0 {
+                counts.events += self.count[kind];
+                counts.by_kind[kind] = self.count[kind];
+                counts.span_by_kind[kind] = Some((self.first[kind], self.last[kind]));
+            }
+        }
+    }
 }
 
 impl ChunkParser<'_> {
@@ -1317,7 +1348,7 @@ impl ChunkParser<'_> {
                 self.counts.outside_window += 1;
             }
             Parsed::Event => {
-                self.counts.count_event(event);
+                self.kinds.add(event);
                 if self.projection.gathers(event) {
                     self.sessions.add(event);
                 }

@@ -175,8 +175,11 @@ pub struct Peer<'a> {
 ///
 /// Peers are short and this runs on most lines of a busy server (connect,
 /// disconnect, TLS): [`find_byte`] and [`find_byte2`], not `memchr`, whose
-/// setup costs more than scanning a few dozen bytes.
-#[inline]
+/// setup costs more than scanning a few dozen bytes. Inlined: returned
+/// through the stack, the peer was written a word at a time and read back
+/// two at a time, which the processor cannot forward from its store buffer
+/// (a stall per call).
+#[inline(always)]
 pub fn peer(s: &str) -> Option<(Peer<'_>, &str)> {
     let b = s.as_bytes();
     // The first `[`, with no space before it.
@@ -184,18 +187,37 @@ pub fn peer(s: &str) -> Option<(Peer<'_>, &str)> {
     if b[open] != b'[' {
         return None;
     }
-    let close = open + 1 + find_byte(&b[open + 1..], b']')?;
-    let name = (open > 0).then(|| &s[..open]);
-    let addr = &s[open + 1..close];
-    let mut rest = &s[close + 1..];
+    let close = open + 1 + find_byte(b.get(open + 1..)?, b']')?;
+    // `get`, not `&s[..]`: the bytes found are ASCII, on character
+    // boundaries, and indexing a `str` was an out-of-line call here.
+    let name = if open > 0 { Some(s.get(..open)?) } else { None };
+    let addr = s.get(open + 1..close)?;
+    let mut end = close + 1;
     let mut port = None;
-    // `strip`, not `strip_prefix(':')`: a `char` prefix is compared with a
-    // `memcmp` call.
-    if let Some(after) = strip(rest, b":") {
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            port = parse_port(&after.as_bytes()[..digits]);
-            rest = &after[digits..];
+    if b.get(end) == Some(&b':') {
+        // The digits after the `:`, read as they are scanned: a port if
+        // they are one to five and make a `u16` ([`parse_port`]); the rest
+        // starts after all of them either way.
+        let start = end + 1;
+        let mut at = start;
+        let mut value = 0u32;
+        while let Some(&c) = b.get(at) {
+            let digit = c.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            if at - start < 5 {
+                value = value * 10 + u32::from(digit);
+            }
+            at += 1;
+        }
+        if at > start {
+            port = if at - start <= 5 {
+                u16::try_from(value).ok()
+            } else {
+                None
+            };
+            end = at;
         }
     }
     Some((
@@ -204,7 +226,7 @@ pub fn peer(s: &str) -> Option<(Peer<'_>, &str)> {
             addr: Some(addr),
             port,
         },
-        rest,
+        s.get(end..)?,
     ))
 }
 
@@ -218,6 +240,39 @@ pub fn parse_port(digits: &[u8]) -> Option<u16> {
     let value = digits
         .iter()
         .fold(0u32, |v, &d| v * 10 + u32::from(d.wrapping_sub(b'0')));
+    u16::try_from(value).ok()
+}
+
+/// Whether `s` is one or more ASCII digits.
+#[inline]
+pub fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `s` as a `u16`, as `s.parse::<u16>()` reads it (an optional `+`, then
+/// digits, leading zeros allowed) without its generic overflow and sign
+/// handling.
+#[inline]
+pub fn parse_u16(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    let digits = match b {
+        [b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value = 0u32;
+    for &c in digits {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+        if value > u32::from(u16::MAX) {
+            return None;
+        }
+    }
     u16::try_from(value).ok()
 }
 
@@ -265,49 +320,109 @@ pub fn starts_with_bytes<const N: usize>(s: &[u8], prefix: &[u8; N]) -> bool {
 /// line's fields. Beyond them, `memchr`.
 #[inline(always)]
 pub fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
-    let mut at = 0;
-    while at < SWAR_BYTES {
-        let Some(word) = word_at(haystack, at) else {
-            break;
-        };
-        let found = zero_bytes(word ^ repeat(needle));
-        if found != 0 {
-            return Some(at + found.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    memchr::memchr(needle, &haystack[at..]).map(|i| at + i)
+    find_bytes(
+        haystack,
+        |word| zero_bytes(word ^ repeat(needle)),
+        |c| c == needle,
+        || memchr::memchr(needle, haystack),
+    )
 }
 
 /// Where `a` or `b` first occurs in `haystack` ([`find_byte`] for two).
 #[inline(always)]
 pub fn find_byte2(haystack: &[u8], a: u8, b: u8) -> Option<usize> {
+    // Each mask flags its first match exactly (and may flag bytes after
+    // it): the lowest flag of both is the first match of either.
+    find_bytes(
+        haystack,
+        |word| zero_bytes(word ^ repeat(a)) | zero_bytes(word ^ repeat(b)),
+        |c| c == a || c == b,
+        || memchr::memchr2(a, b, haystack),
+    )
+}
+
+/// The search of [`find_byte`] and [`find_byte2`]: `flags` marks the
+/// matches of a word (exactly the lowest one), `matches` tells a byte,
+/// `beyond` searches the whole haystack with `memchr` when the match is not
+/// in the first [`SWAR_BYTES`].
+///
+/// A stretch shorter than a word at the end (the last field of a line,
+/// such as a DNS reply or a port) is searched as the haystack's last eight
+/// bytes, which overlap bytes already searched: those hold no match, so the
+/// lowest flag is still the first match. Before, it was a `memchr` call,
+/// whose setup cost more than the search.
+#[inline(always)]
+fn find_bytes(
+    haystack: &[u8],
+    flags: impl Fn(u64) -> u64,
+    matches: impl Fn(u8) -> bool,
+    beyond: impl FnOnce() -> Option<usize>,
+) -> Option<usize> {
+    let len = haystack.len();
+    if len < 8 {
+        return haystack.iter().position(|&c| matches(c));
+    }
     let mut at = 0;
-    while at < SWAR_BYTES {
-        let Some(word) = word_at(haystack, at) else {
-            break;
-        };
-        // Each mask flags its first match exactly (and may flag bytes
-        // after it): the lowest flag of both is the first match of either.
-        let found = zero_bytes(word ^ repeat(a)) | zero_bytes(word ^ repeat(b));
+    while at < SWAR_BYTES && at + 8 <= len {
+        let found = flags(word_at(haystack, at));
         if found != 0 {
-            return Some(at + found.trailing_zeros() as usize / 8);
+            return Some(at + lowest_flag(found));
         }
         at += 8;
     }
-    memchr::memchr2(a, b, &haystack[at..]).map(|i| at + i)
+    if len - at < 8 {
+        if at == len {
+            return None;
+        }
+        let last = len - 8;
+        let found = flags(word_at(haystack, last));
+        return (found != 0).then(|| last + lowest_flag(found));
+    }
+    beyond()
+}
+
+/// Where `needle` last occurs in `haystack`: eight bytes at a time from
+/// the end, in registers, then the bytes before the first word. For short
+/// texts such as a program name (`postfix/postscreen`), where the match is
+/// within the last word or two.
+#[inline]
+pub fn rfind_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+    let mut end = haystack.len();
+    while end >= 8 {
+        let found = exact_zero_bytes(word_at(haystack, end - 8) ^ repeat(needle));
+        if found != 0 {
+            return Some(end - 8 + (63 - found.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    haystack[..end].iter().rposition(|&c| c == needle)
+}
+
+/// The high bit of each zero byte of `x` set, and of no other byte: no
+/// carry crosses a byte, so the highest flag is exact too (unlike
+/// [`zero_bytes`]).
+#[inline(always)]
+fn exact_zero_bytes(x: u64) -> u64 {
+    let low = repeat(0x7f);
+    !(((x & low) + low) | x) & repeat(0x80)
 }
 
 /// How far [`find_byte`] searches in registers.
 const SWAR_BYTES: usize = 32;
 
-/// The eight bytes at `at`, little-endian: byte `at` is the lowest.
+/// The eight bytes at `at` (`at + 8 <= haystack.len()`), little-endian:
+/// byte `at` is the lowest.
 #[inline(always)]
-fn word_at(haystack: &[u8], at: usize) -> Option<u64> {
-    let chunk = haystack.get(at..at + 8)?;
+fn word_at(haystack: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
-    w.copy_from_slice(chunk);
-    Some(u64::from_le_bytes(w))
+    w.copy_from_slice(&haystack[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The byte index of the lowest flag of a [`zero_bytes`] mask.
+#[inline(always)]
+fn lowest_flag(found: u64) -> usize {
+    found.trailing_zeros() as usize / 8
 }
 
 #[inline(always)]
@@ -328,7 +443,10 @@ fn zero_bytes(x: u64) -> u64 {
 #[inline(always)]
 pub fn split_word(s: &str) -> Option<(&str, &str)> {
     let at = find_byte(s.as_bytes(), b' ')?;
-    Some((&s[..at], &s[at + 1..]))
+    // Checked splits, not `&s[..at]`: indexing a `str` was an out-of-line
+    // call in the large parsers this is inlined into.
+    let (word, rest) = s.split_at_checked(at)?;
+    Some((word, rest.get(1..)?))
 }
 
 /// An SMTP reply split into code, enhanced status code and text:
@@ -694,14 +812,24 @@ mod tests {
                 find_byte2(b, b'[', b' '),
                 b.iter().position(|&c| c == b'[' || c == b' ')
             );
+            proptest::prop_assert_eq!(rfind_byte(b, b']'), b.iter().rposition(|&c| c == b']'));
             proptest::prop_assert_eq!(split_word(&haystack), haystack.split_once(' '));
             proptest::prop_assert_eq!(strip(&haystack, b"ab "), haystack.strip_prefix("ab "));
             proptest::prop_assert_eq!(strip(&haystack, b"a"), haystack.strip_prefix('a'));
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// The hand-written number readers agree with `str::parse`.
+        #[test]
+        fn numbers_read_as_str_parse_reads_them(s in "[+-]?[0-9]{0,7}|[0-9 +a/]{0,4}") {
+            proptest::prop_assert_eq!(parse_u16(&s), s.parse::<u16>().ok());
+        }
+    }
+
     /// The needle at every position, before, at and after the 32 bytes
-    /// searched in registers.
+    /// searched in registers (and, backwards, in every word).
     #[test]
     fn byte_finds_at_every_position() {
         for len in 0..80 {
@@ -709,10 +837,12 @@ mod tests {
                 let mut b = vec![b'a'; len];
                 b[at] = b']';
                 assert_eq!(find_byte(&b, b']'), Some(at), "{len} {at}");
+                assert_eq!(rfind_byte(&b, b']'), Some(at), "{len} {at}");
                 b[at] = b' ';
                 assert_eq!(find_byte2(&b, b'[', b' '), Some(at), "{len} {at}");
             }
             assert_eq!(find_byte(&vec![b'a'; len], b']'), None);
+            assert_eq!(rfind_byte(&vec![b'a'; len], b']'), None);
         }
     }
 

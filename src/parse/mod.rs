@@ -475,6 +475,21 @@ pub fn parse_message_into<'a>(daemon: &str, message: &'a str, event: &mut Event<
     if let Some(parsed) = postscreen::parse(daemon, message, event) {
         return parsed;
     }
+    // anvil's statistics: the general parsers would try every other shape
+    // first, and none of them takes a line that starts so.
+    if daemon == "anvil" {
+        if let Some(max) = fields::strip(message, b"statistics: max ") {
+            return status::anvil_into(max, event);
+        }
+    }
+    other_message_into(daemon, message, event)
+}
+
+/// [`other_message`] into `event`. Out of line: its frame (an event
+/// returned by value) would otherwise be set up for every line, the
+/// frequent ones above included.
+#[inline(never)]
+fn other_message_into<'a>(daemon: &str, message: &'a str, event: &mut Event<'a>) -> Parsed {
     match other_message(daemon, message) {
         MessageOutcome::Event(other) => {
             *event = other;

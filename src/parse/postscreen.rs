@@ -23,30 +23,24 @@ use super::{Event, EventKind, Parsed, Skip};
 /// for the ones this module does not settle (warnings, `NOQUEUE: reject:`,
 /// cache cleanup, stress mode, …), which the general parsers then take.
 /// (tlsproxy's TLS summaries are `tls` events, taken before.)
+///
+/// Each verdict's words are matched here, and its fields read by a small
+/// function of its own that writes them to `out`: no verdict is carried out
+/// of the branches (a large `Option`, merged from a dozen of them, was
+/// copied through the stack with a `memcpy` on every line), and no
+/// combinator or closure is left for the compiler to call out of line.
 #[inline]
 pub fn parse<'a>(daemon: &str, message: &'a str, out: &mut Event<'a>) -> Option<Parsed> {
     let found = match daemon {
-        "postscreen" => verdict(message)?,
-        "dnsblog" => listed(message)?,
+        "postscreen" => verdict(message, out)?,
+        "dnsblog" => listed(fields::strip(message, b"addr ")?, out),
         "tlsproxy" => return tlsproxy(message),
         _ => return None,
     };
-    Some(match found {
-        Some(v) => {
-            // In place: every field a verdict has ([`Event::reset`]).
-            out.reset(EventKind::Postscreen);
-            out.action = Some(v.action);
-            out.client_ip = v.client.addr;
-            out.client_port = v.client.port;
-            out.stage = v.stage;
-            out.text = v.text;
-            out.value = v.value;
-            out.relay_ip = v.local.addr;
-            out.relay_port = v.local.port;
-            out.dnsbl = v.dnsbl;
-            Parsed::Event
-        }
-        None => Parsed::Skipped(Skip::Unrecognized),
+    Some(if found {
+        Parsed::Event
+    } else {
+        Parsed::Skipped(Skip::Unrecognized)
     })
 }
 
@@ -64,110 +58,133 @@ struct Verdict<'a> {
     dnsbl: Option<&'a str>,
 }
 
+/// Writes `v` to `out`, in place: every field a verdict has
+/// ([`Event::reset`]). True, for the callers' `Some(emit(…))`.
+#[inline(always)]
+fn emit<'a>(out: &mut Event<'a>, v: Verdict<'a>) -> bool {
+    out.reset(EventKind::Postscreen);
+    out.action = Some(v.action);
+    out.client_ip = v.client.addr;
+    out.client_port = v.client.port;
+    out.stage = v.stage;
+    out.text = v.text;
+    out.value = v.value;
+    out.relay_ip = v.local.addr;
+    out.relay_port = v.local.port;
+    out.dnsbl = v.dnsbl;
+    true
+}
+
 /// The verdicts, by first byte; each one's words are fixed (upper case as
-/// postscreen logs them). `None` if `message` is not one, `Some(None)` if it
-/// starts like one but is damaged.
-fn verdict(message: &str) -> Option<Option<Verdict<'_>>> {
-    let event = match message.as_bytes().first()? {
+/// postscreen logs them, followed by a space). `None` if `message` is not
+/// one; else whether its event was written to `out` (false: it starts like
+/// one but is damaged).
+#[inline(always)]
+fn verdict<'a>(message: &'a str, out: &mut Event<'a>) -> Option<bool> {
+    let m = message;
+    let found = match m.as_bytes().first()? {
         b'C' => {
-            if let Some((action, rest)) = word(message, b"CONNECT") {
-                connect(action, rest)
-            } else if let Some((action, rest)) = word(message, b"COMMAND PIPELINING") {
+            if let Some((action, rest)) = word(m, b"CONNECT ") {
+                connect(action, rest, out)
+            } else if let Some((action, rest)) = word(m, b"COMMAND PIPELINING ") {
                 // `… after CMD: TEXT`: the command and what the client sent
                 // ahead of the reply, both client input.
-                from_after(action, rest).map(|(v, input)| Verdict {
-                    text: Some(input),
-                    ..v
-                })
-            } else {
-                let (action, rest) = word(message, b"COMMAND TIME LIMIT")
-                    .or_else(|| word(message, b"COMMAND COUNT LIMIT"))
-                    .or_else(|| word(message, b"COMMAND LENGTH LIMIT"))?;
+                from_after(action, rest, out, After::Text)
+            } else if let Some((action, rest)) = either(
+                word(m, b"COMMAND TIME LIMIT "),
+                either(
+                    word(m, b"COMMAND COUNT LIMIT "),
+                    word(m, b"COMMAND LENGTH LIMIT "),
+                ),
+            ) {
                 // `… after STATE`: the command the limit hit.
-                from_after(action, rest).map(|(v, state)| Verdict {
-                    stage: Some(state),
-                    ..v
-                })
+                from_after(action, rest, out, After::Stage)
+            } else {
+                return None;
             }
         }
         b'P' => {
-            if let Some((action, rest)) =
-                word(message, b"PASS NEW").or_else(|| word(message, b"PASS OLD"))
-            {
-                client_only(action, rest)
+            if let Some((action, rest)) = either(word(m, b"PASS NEW "), word(m, b"PASS OLD ")) {
+                client_only(action, rest, out)
+            } else if let Some((action, rest)) = word(m, b"PREGREET ") {
+                pregreet(action, rest, out)
             } else {
-                let (action, rest) = word(message, b"PREGREET")?;
-                pregreet(action, rest)
+                return None;
             }
         }
         b'D' => {
-            if let Some((action, rest)) = word(message, b"DNSBL") {
-                dnsbl_rank(action, rest)
+            if let Some((action, rest)) = word(m, b"DNSBL ") {
+                dnsbl_rank(action, rest, out)
             } else if let Some((action, rest)) =
-                word(message, b"DISCONNECT").or_else(|| word(message, b"DENYLISTED"))
+                either(word(m, b"DISCONNECT "), word(m, b"DENYLISTED "))
             {
-                client_only(action, rest)
+                client_only(action, rest, out)
+            } else if let Some((action, rest)) = word(m, b"DATA without valid RCPT ") {
+                from_only(action, rest, out)
             } else {
-                let (action, rest) = word(message, b"DATA without valid RCPT")?;
-                from_only(action, rest)
+                return None;
             }
         }
         b'H' => {
-            let (action, rest) = word(message, b"HANGUP")?;
-            hangup(action, rest)
+            let (action, rest) = word(m, b"HANGUP ")?;
+            hangup(action, rest, out)
         }
         b'B' => {
-            if let Some((action, rest)) = word(message, b"BARE NEWLINE") {
+            if let Some((action, rest)) = word(m, b"BARE NEWLINE ") {
                 // `… after INPUT`: the (escaped) line that ended in a bare
                 // newline, client input.
-                from_after(action, rest).map(|(v, input)| Verdict {
-                    text: Some(input),
-                    ..v
-                })
-            } else if let Some((action, rest)) = word(message, b"BDAT without valid RCPT") {
-                from_only(action, rest)
+                from_after(action, rest, out, After::Text)
+            } else if let Some((action, rest)) = word(m, b"BDAT without valid RCPT ") {
+                from_only(action, rest, out)
             } else {
-                let (action, rest) = word(message, b"BLACKLISTED")?;
-                client_only(action, rest)
+                let (action, rest) = word(m, b"BLACKLISTED ")?;
+                client_only(action, rest, out)
             }
         }
         b'N' => {
-            let (action, rest) = word(message, b"NON-SMTP COMMAND")?;
+            let (action, rest) = word(m, b"NON-SMTP COMMAND ")?;
             // `… after STATE: COMMAND TEXT`.
-            from_after(action, rest).and_then(|(v, after)| {
-                let (state, input) = after.split_once(':')?;
-                Some(Verdict {
-                    stage: Some(state),
-                    text: Some(fields::strip(input, b" ")?),
-                    ..v
-                })
-            })
+            from_after(action, rest, out, After::StageAndText)
         }
         b'W' | b'A' => {
-            let (action, rest) = word(message, b"WHITELISTED")
-                .or_else(|| word(message, b"ALLOWLISTED"))
-                .or_else(|| word(message, b"WHITELIST VETO"))
-                .or_else(|| word(message, b"ALLOWLIST VETO"))?;
-            client_only(action, rest)
+            let (action, rest) = either(
+                either(word(m, b"WHITELISTED "), word(m, b"ALLOWLISTED ")),
+                either(word(m, b"WHITELIST VETO "), word(m, b"ALLOWLIST VETO ")),
+            )?;
+            client_only(action, rest, out)
         }
         _ => return None,
     };
-    Some(event)
+    Some(found)
 }
 
-/// `s` split after the verdict words `w`, when it starts with them followed
-/// by a space: the words (a slice of `s`) and the rest after the space. A
-/// fixed-size compare, inlined ([`fields::strip`]).
+/// The first of two matches. Not `Option::or_else`: its closure made it a
+/// call that returned the match through the stack, where reading it back
+/// wider than it was written stalled every line (a failed store forward).
+/// Both words are fixed compares, cheap to try together.
+#[inline(always)]
+fn either<'a>(
+    first: Option<(&'a str, &'a str)>,
+    second: Option<(&'a str, &'a str)>,
+) -> Option<(&'a str, &'a str)> {
+    match first {
+        Some(found) => Some(found),
+        None => second,
+    }
+}
+
+/// `s` split after the verdict words `w` (which end in a space): the words
+/// without the space (a slice of `s`) and the rest after it. A fixed-size
+/// compare, inlined ([`fields::strip`]).
 #[inline(always)]
 fn word<'a, const N: usize>(s: &'a str, w: &[u8; N]) -> Option<(&'a str, &'a str)> {
     if !fields::starts_with_bytes(s.as_bytes(), w) {
         return None;
     }
-    let (words, rest) = s.split_at_checked(N)?;
-    Some((words, fields::strip(rest, b" ")?))
+    Some((s.get(..N - 1)?, s.get(N..)?))
 }
 
-#[inline]
+#[inline(always)]
 fn verdict_of<'a>(action: &'a str, client: Peer<'a>) -> Verdict<'a> {
     Verdict {
         action,
@@ -177,114 +194,214 @@ fn verdict_of<'a>(action: &'a str, client: Peer<'a>) -> Verdict<'a> {
 }
 
 /// `[A]:P` at the start of `s`: postscreen's client (never a name), and
-/// the rest after it.
-#[inline]
+/// the rest after it. On bytes, inlined: every verdict has one or two.
+#[inline(always)]
 fn client(s: &str) -> Option<(Peer<'_>, &str)> {
-    let inner = fields::strip(s, b"[")?;
-    let close = fields::find_byte(inner.as_bytes(), b']')?;
-    let addr = inner.get(..close)?;
-    let port_text = fields::strip(inner.get(close..)?, b"]:")?;
-    // The port's digits, read as they are scanned.
-    let digits = port_text.as_bytes();
-    let mut port = 0u32;
-    let mut len = 0;
-    while let Some(d) = digits.get(len).filter(|d| d.is_ascii_digit()) {
-        port = port * 10 + u32::from(d - b'0');
-        len += 1;
-        if len > 5 {
-            return None;
-        }
+    let b = s.as_bytes();
+    if b.first() != Some(&b'[') {
+        return None;
     }
+    let close = 1 + fields::find_byte(b.get(1..)?, b']')?;
+    if b.get(close + 1) != Some(&b':') {
+        return None;
+    }
+    let (port, end) = port_at(b, close + 2)?;
     let peer = Peer {
         name: None,
-        addr: Some(addr),
-        port: Some(u16::try_from(port).ok().filter(|_| len > 0)?),
+        addr: Some(s.get(1..close)?),
+        port: Some(port),
     };
-    Some((peer, port_text.get(len..)?))
+    Some((peer, s.get(end..)?))
+}
+
+/// `from [A]:P` at the start of `s`: the client and the rest after it.
+#[inline(always)]
+fn from_client(s: &str) -> Option<(Peer<'_>, &str)> {
+    client(fields::strip(s, b"from ")?)
+}
+
+/// The port at `start` of `b`: one to five digits that make a `u16`, and
+/// where they end. Six digits or more are no port. The value is read as the
+/// digits are scanned.
+#[inline(always)]
+fn port_at(b: &[u8], start: usize) -> Option<(u16, usize)> {
+    let mut at = start;
+    let mut port = 0u32;
+    while let Some(&c) = b.get(at) {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        if at - start == 5 {
+            return None;
+        }
+        port = port * 10 + u32::from(digit);
+        at += 1;
+    }
+    if at == start {
+        return None;
+    }
+    Some((u16::try_from(port).ok()?, at))
 }
 
 /// `VERDICT [A]:P`.
-#[inline]
-fn client_only<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    let (peer, "") = client(rest)? else {
-        return None;
-    };
-    Some(verdict_of(action, peer))
+fn client_only<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    match client(rest) {
+        Some((peer, "")) => emit(out, verdict_of(action, peer)),
+        _ => false,
+    }
 }
 
 /// `VERDICT from [A]:P`.
-#[inline]
-fn from_only<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    client_only(action, fields::strip(rest, b"from ")?)
+fn from_only<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    match fields::strip(rest, b"from ") {
+        Some(rest) => client_only(action, rest, out),
+        None => false,
+    }
 }
 
-/// `VERDICT from [A]:P after X`: the event and X.
-#[inline]
-fn from_after<'a>(action: &'a str, rest: &'a str) -> Option<(Verdict<'a>, &'a str)> {
-    let (peer, after) = client(fields::strip(rest, b"from ")?)?;
-    Some((verdict_of(action, peer), fields::strip(after, b" after ")?))
+/// What follows ` after ` in a [`from_after`] verdict.
+#[derive(Clone, Copy)]
+enum After {
+    /// Client input: the `text`.
+    Text,
+    /// The SMTP state: the `stage`.
+    Stage,
+    /// `STATE: INPUT`.
+    StageAndText,
+}
+
+/// `VERDICT from [A]:P after X`, X read as `after` says.
+fn from_after<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>, after: After) -> bool {
+    let Some((peer, x)) = from_client(rest) else {
+        return false;
+    };
+    let Some(x) = fields::strip(x, b" after ") else {
+        return false;
+    };
+    let v = verdict_of(action, peer);
+    let v = match after {
+        After::Text => Verdict { text: Some(x), ..v },
+        After::Stage => Verdict {
+            stage: Some(x),
+            ..v
+        },
+        After::StageAndText => {
+            let Some((state, input)) = x.split_once(':') else {
+                return false;
+            };
+            let Some(input) = fields::strip(input, b" ") else {
+                return false;
+            };
+            Verdict {
+                stage: Some(state),
+                text: Some(input),
+                ..v
+            }
+        }
+    };
+    emit(out, v)
 }
 
 /// `CONNECT from [A]:P to [SA]:SP`: the local address and port the client
 /// connected to are the `relay_*` of the event.
-#[inline]
-fn connect<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    let (peer, after) = client(fields::strip(rest, b"from ")?)?;
-    let (local, "") = client(fields::strip(after, b" to ")?)? else {
-        return None;
+fn connect<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    let Some((peer, after)) = from_client(rest) else {
+        return false;
     };
-    Some(Verdict {
-        local,
-        ..verdict_of(action, peer)
-    })
+    let Some(after) = fields::strip(after, b" to ") else {
+        return false;
+    };
+    match client(after) {
+        Some((local, "")) => emit(
+            out,
+            Verdict {
+                local,
+                ..verdict_of(action, peer)
+            },
+        ),
+        _ => false,
+    }
 }
 
 /// `DNSBL rank N for [A]:P`.
-#[inline]
-fn dnsbl_rank<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    let (rank, client_text) = split_word(fields::strip(rest, b"rank ")?)?;
-    Some(Verdict {
-        value: Some(number(rank)?),
-        ..client_only(action, fields::strip(client_text, b"for ")?)?
-    })
+fn dnsbl_rank<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    let Some(rest) = fields::strip(rest, b"rank ") else {
+        return false;
+    };
+    let Some((rank, client_text)) = split_word(rest) else {
+        return false;
+    };
+    let (Some(rank), Some(client_text)) = (number(rank), fields::strip(client_text, b"for "))
+    else {
+        return false;
+    };
+    match client(client_text) {
+        Some((peer, "")) => emit(
+            out,
+            Verdict {
+                value: Some(rank),
+                ..verdict_of(action, peer)
+            },
+        ),
+        _ => false,
+    }
 }
 
 /// `PREGREET N after T from [A]:P: TEXT` (N bytes sent before the
 /// greeting, T seconds; TEXT escaped, at most 100 bytes).
-#[inline]
-fn pregreet<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    let (bytes, rest) = split_word(rest)?;
-    let (peer, text) = client(fields::strip(after_time(rest)?, b"from ")?)?;
-    Some(Verdict {
-        value: Some(number(bytes)?),
-        text: Some(fields::strip(text, b": ")?),
-        ..verdict_of(action, peer)
-    })
+fn pregreet<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    let Some((bytes, rest)) = split_word(rest) else {
+        return false;
+    };
+    let Some(rest) = after_time(rest) else {
+        return false;
+    };
+    let Some((peer, text)) = from_client(rest) else {
+        return false;
+    };
+    let (Some(bytes), Some(text)) = (number(bytes), fields::strip(text, b": ")) else {
+        return false;
+    };
+    emit(
+        out,
+        Verdict {
+            value: Some(bytes),
+            text: Some(text),
+            ..verdict_of(action, peer)
+        },
+    )
 }
 
 /// `HANGUP after T from [A]:P in TEST`: TEST is the stage
 /// (`tests before SMTP handshake`, `tests after SMTP handshake`).
-#[inline]
-fn hangup<'a>(action: &'a str, rest: &'a str) -> Option<Verdict<'a>> {
-    let (peer, test) = client(fields::strip(after_time(rest)?, b"from ")?)?;
-    let test = fields::strip(test, b" in ")?;
-    if test.is_empty() {
-        return None;
+fn hangup<'a>(action: &'a str, rest: &'a str, out: &mut Event<'a>) -> bool {
+    let Some(rest) = after_time(rest) else {
+        return false;
+    };
+    let Some((peer, test)) = from_client(rest) else {
+        return false;
+    };
+    match fields::strip(test, b" in ") {
+        Some(test) if !test.is_empty() => emit(
+            out,
+            Verdict {
+                stage: Some(test),
+                ..verdict_of(action, peer)
+            },
+        ),
+        _ => false,
     }
-    Some(Verdict {
-        stage: Some(test),
-        ..verdict_of(action, peer)
-    })
 }
 
 /// `after T ` (T: `0`, `0.23`, `11`): the rest after it.
-#[inline]
+#[inline(always)]
 fn after_time(rest: &str) -> Option<&str> {
     let (time, rest) = split_word(fields::strip(rest, b"after ")?)?;
     (!time.is_empty() && time.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then_some(rest)
 }
 
-#[inline]
+#[inline(always)]
 fn number(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -292,20 +409,25 @@ fn number(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// dnsblog's `addr ADDR listed by domain DOMAIN as REPLY`: one line per
-/// A record a DNS list answered.
-fn listed(message: &str) -> Option<Option<Verdict<'_>>> {
-    let rest = fields::strip(message, b"addr ")?;
-    Some(listed_fields(rest))
+/// dnsblog's `addr ADDR listed by domain DOMAIN as REPLY` (the text after
+/// `addr `): one line per A record a DNS list answered.
+fn listed<'a>(rest: &'a str, out: &mut Event<'a>) -> bool {
+    match listed_fields(rest) {
+        Some(v) => emit(out, v),
+        None => false,
+    }
 }
 
-#[inline]
+#[inline(always)]
 fn listed_fields(rest: &str) -> Option<Verdict<'_>> {
     let (addr, rest) = split_word(rest)?;
-    let (action, rest) = word(rest, b"listed")?;
+    let (action, rest) = word(rest, b"listed ")?;
     let (domain, reply) = split_word(fields::strip(rest, b"by domain ")?)?;
     let reply = fields::strip(reply, b"as ")?;
-    if addr.is_empty() || domain.is_empty() || reply.is_empty() || reply.bytes().any(|b| b == b' ')
+    if addr.is_empty()
+        || domain.is_empty()
+        || reply.is_empty()
+        || fields::find_byte(reply.as_bytes(), b' ').is_some()
     {
         return None;
     }

@@ -82,48 +82,77 @@ fn relay_event(kind: EventKind, peer: Peer<'_>) -> Event<'_> {
 /// `ehlo=1 mail=1 rcpt=0/1 … commands=4/6[ notes=bare_lf]`
 /// (`smtpd.c:smtpd_format_cmd_stats`, lower-cased): pairs separated by one
 /// space, each count `N` or `N/M`, the notes a word list; at least one pair.
-/// One pass over the bytes (disconnect lines are among the most frequent;
-/// a pass per pair with `find_byte` measured slower).
+/// One pass over the bytes, each run of a class in a loop of its own that
+/// looks the byte up in [`COUNTER_BYTES`] (disconnect lines are among the
+/// most frequent: a pass per pair with `find_byte`, and comparisons per
+/// byte, measured slower).
 fn is_counters(s: &str) -> bool {
     let b = s.as_bytes();
+    let run = |mut i: usize, class: u8| {
+        while i < b.len() && COUNTER_BYTES[usize::from(b[i])] & class != 0 {
+            i += 1;
+        }
+        i
+    };
     let mut i = 0;
     loop {
         let key = i;
-        while i < b.len() && (b[i].is_ascii_lowercase() || b[i] == b'_') {
-            i += 1;
-        }
+        i = run(i, KEY_BYTE);
         if i == key || b.get(i) != Some(&b'=') {
             return false;
         }
         let notes = &b[key..i] == b"notes";
         i += 1;
         let value = i;
-        let mut slash = None;
-        while i < b.len() && b[i] != b' ' {
-            let c = b[i];
-            let valid = if notes {
-                c.is_ascii_lowercase() || c == b'_' || c == b','
-            } else if c == b'/' && slash.is_none() {
-                slash = Some(i);
-                true
-            } else {
-                c.is_ascii_digit()
-            };
-            if !valid {
+        if notes {
+            i = run(i, NOTE_BYTE);
+            if i == value {
                 return false;
             }
-            i += 1;
+        } else {
+            // `N` or `N/M`: digits on both sides of the `/`.
+            i = run(i, DIGIT_BYTE);
+            if i == value {
+                return false;
+            }
+            if b.get(i) == Some(&b'/') {
+                let denominator = i + 1;
+                i = run(denominator, DIGIT_BYTE);
+                if i == denominator {
+                    return false;
+                }
+            }
         }
-        // Not empty; a `/` between two numbers.
-        if i == value || slash.is_some_and(|at| at == value || at + 1 == i) {
-            return false;
+        match b.get(i) {
+            None => return true,
+            Some(b' ') => i += 1,
+            Some(_) => return false,
         }
-        if i == b.len() {
-            return true;
-        }
-        i += 1;
     }
 }
+
+/// [`COUNTER_BYTES`] classes: a byte of a counter's name (`a-z`, `_`), of
+/// a count (`0-9`), of the notes (`a-z`, `_`, `,`).
+const KEY_BYTE: u8 = 1;
+const DIGIT_BYTE: u8 = 2;
+const NOTE_BYTE: u8 = 4;
+
+const COUNTER_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_lowercase() || b == b'_' {
+            table[c] = KEY_BYTE | NOTE_BYTE;
+        } else if b == b',' {
+            table[c] = NOTE_BYTE;
+        } else if b.is_ascii_digit() {
+            table[c] = DIGIT_BYTE;
+        }
+        c += 1;
+    }
+    table
+};
 
 needle!(FROM = " from ");
 needle!(WHILE = " while ");
@@ -261,11 +290,18 @@ fn connect_error(target: &str) -> Option<Event<'_>> {
 /// the peer. `None` if `message` does not start like one.
 #[inline]
 pub fn tls<'a>(message: &'a str, out: &mut Event<'a>) -> Option<Parsed> {
-    let (level, summary) = match fields::split_word(message) {
-        Some((level @ ("Anonymous" | "Trusted" | "Verified" | "Untrusted"), summary)) => {
-            (Some(level), summary)
-        }
-        _ => (None, message),
+    // The trust word, by its first byte (`parse_message_into` calls this
+    // for `A`, `T`, `U` and `V` only).
+    let leveled = match message.as_bytes().first() {
+        Some(b'A') => trust(message, b"Anonymous "),
+        Some(b'T') => trust(message, b"Trusted "),
+        Some(b'U') => trust(message, b"Untrusted "),
+        Some(b'V') => trust(message, b"Verified "),
+        _ => None,
+    };
+    let (level, summary) = match leveled {
+        Some((level, summary)) => (Some(level), summary),
+        None => (None, message),
     };
     let summary = fields::strip(summary, b"TLS connection ")?;
     Some(match tls_summary(summary) {
@@ -294,6 +330,14 @@ pub fn tls<'a>(message: &'a str, out: &mut Event<'a>) -> Option<Parsed> {
     })
 }
 
+/// The trust word `w` (with its space) at the start of `message`: the word
+/// and the rest.
+#[inline(always)]
+fn trust<'a, const N: usize>(message: &'a str, w: &[u8; N]) -> Option<(&'a str, &'a str)> {
+    let rest = fields::strip(message, w)?;
+    Some((message.get(..N - 1)?, rest))
+}
+
 /// What a TLS summary says after its trust word.
 struct TlsSummary<'a> {
     /// The peer is the server (`to`; smtp, lmtp), not the client (`from`).
@@ -306,33 +350,29 @@ struct TlsSummary<'a> {
     details: Option<&'a str>,
 }
 
+/// One in four lines of a busy server's smtpd is a TLS summary: each step
+/// is a fixed-size compare or a register search ([`fields::strip`],
+/// [`fields::split_word`]), numbers are read by hand, not by `str::parse`.
+/// Inlined into [`tls`], which writes what it returns (see [`fields::peer`]).
+#[inline(always)]
 fn tls_summary(summary: &str) -> Option<TlsSummary<'_>> {
-    let usage =
-        fields::strip(summary, b"established ").or_else(|| fields::strip(summary, b"reused "))?;
+    let usage = match summary.as_bytes().first() {
+        Some(b'e') => fields::strip(summary, b"established ")?,
+        Some(b'r') => fields::strip(summary, b"reused ")?,
+        _ => return None,
+    };
     let (to_server, peer_text) = match fields::strip(usage, b"from ") {
         Some(client) => (false, client),
         None => (true, fields::strip(usage, b"to ")?),
     };
     let (peer, after_peer) = match fields::peer(peer_text) {
         Some(found) => found,
-        None => {
-            // Postfix < 2.7 smtp: `to example.com: TLSv1 …`.
-            let colon = peer_text.find(':')?;
-            let name = &peer_text[..colon];
-            if name.is_empty() || name.contains(' ') {
-                return None;
-            }
-            let peer = Peer {
-                name: Some(name),
-                ..Peer::default()
-            };
-            (peer, &peer_text[colon..])
-        }
+        None => bare_server(peer_text)?,
     };
     // The server name the client asked for (SNI, server side, 3.4+) is
     // not kept: `… from CLIENT to SNI: …`.
     let after_peer = match fields::strip(after_peer, b" to ") {
-        Some(sni) => &sni[sni.find(':')?..],
+        Some(sni) => sni.get(fields::find_byte(sni.as_bytes(), b':')?..)?,
         None => after_peer,
     };
     let negotiated = fields::strip(after_peer, b": ")?;
@@ -340,11 +380,10 @@ fn tls_summary(summary: &str) -> Option<TlsSummary<'_>> {
     let (cipher, bits) = fields::split_word(fields::strip(after, b"with cipher ")?)?;
     let bits = fields::strip(bits, b"(")?;
     let slash = fields::find_byte(bits.as_bytes(), b'/')?;
-    let (used, bits) = (&bits[..slash], &bits[slash + 1..]);
+    let (used, bits) = (bits.get(..slash)?, bits.get(slash + 1..)?);
     let (algorithm, details) = fields::split_word(bits)?;
-    let details = fields::strip(details, b"bits)")?.trim_matches(' ');
-    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if protocol.is_empty() || cipher.is_empty() || !number(algorithm) {
+    let details = trim_spaces(fields::strip(details, b"bits)")?);
+    if protocol.is_empty() || cipher.is_empty() || !fields::is_digits(algorithm) {
         return None;
     }
     Some(TlsSummary {
@@ -352,9 +391,37 @@ fn tls_summary(summary: &str) -> Option<TlsSummary<'_>> {
         peer,
         protocol,
         cipher,
-        bits: used.parse().ok()?,
+        bits: fields::parse_u16(used)?,
         details: (!details.is_empty()).then_some(details),
     })
+}
+
+/// Postfix < 2.7 smtp's bare server name: `to example.com: TLSv1 …`.
+#[cold]
+fn bare_server(peer_text: &str) -> Option<(Peer<'_>, &str)> {
+    let colon = peer_text.find(':')?;
+    let name = &peer_text[..colon];
+    if name.is_empty() || name.contains(' ') {
+        return None;
+    }
+    let peer = Peer {
+        name: Some(name),
+        ..Peer::default()
+    };
+    Some((peer, &peer_text[colon..]))
+}
+
+/// `s` without its leading and trailing spaces (`trim_matches(' ')`, which
+/// is a call).
+#[inline]
+fn trim_spaces(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|&c| c != b' ')
+        .map_or(start, |last| last + 1);
+    s.get(start..end).unwrap_or("")
 }
 
 /// The smtp client's SASL failures (`smtp_sasl_glue.c`), after `QID: `:
