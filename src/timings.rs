@@ -14,10 +14,12 @@ pub fn enabled() -> bool {
 pub fn note(phase: &str, started: Instant) {
     if enabled() {
         eprintln!(
-            "timing: {phase} {:.3} s (peak so far {}, now {})",
+            "timing: {phase} {:.3} s (peak so far {}, now {}: heap {}, files {})",
             started.elapsed().as_secs_f64(),
             memory("VmHWM:"),
-            memory("VmRSS:")
+            memory("VmRSS:"),
+            memory("RssAnon:"),
+            memory("RssFile:")
         );
     }
 }
@@ -30,7 +32,8 @@ pub fn size(what: &str, bytes: usize) {
 }
 
 /// The process's peak resident memory so far (`VmHWM:`), or now
-/// (`VmRSS:`), as Linux reports it.
+/// (`VmRSS:`; of it, `RssAnon:` the heap and `RssFile:` the mapped files
+/// and the binary), as Linux reports it.
 fn memory(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

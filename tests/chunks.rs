@@ -5,6 +5,7 @@
 use maillog_report::input::{load, Loaded, MmapPolicy, DEFAULT_MAX_DECOMPRESSED};
 use maillog_report::scan::{scan, ScanOptions};
 use maillog_report::sessions::{SessionStats, Tally};
+use polars::prelude::PlHashSet;
 
 use super::support;
 
@@ -19,9 +20,13 @@ fn scan_with_chunks(path: &str, chunks: usize) -> maillog_report::scan::Scan {
 /// Everything the session statistics hold, in a comparable order (seconds
 /// to the microsecond: sums taken in another order differ in the last bits).
 fn session_digest(stats: &SessionStats) -> Vec<String> {
+    let names = |numbers: &PlHashSet<u32>| {
+        let mut names: Vec<&str> = numbers.iter().map(|&n| stats.name(n)).collect();
+        names.sort();
+        names
+    };
     let tally = |t: &Tally| {
-        let mut clients: Vec<&String> = t.clients.iter().collect();
-        clients.sort();
+        let clients = names(&t.clients);
         format!(
             "{} {:.6} {:.6} {clients:?}",
             t.connections, t.seconds, t.longest
@@ -43,15 +48,13 @@ fn session_digest(stats: &SessionStats) -> Vec<String> {
     let mut rest: Vec<String> = stats
         .by_client
         .iter()
-        .map(|(c, t)| format!("client {c} {}", tally(t)))
+        .map(|(&c, t)| format!("client {} {}", stats.name(c), tally(t)))
         .chain(stats.tls().map(|(k, g)| {
-            let mut peers: Vec<&String> = g.peers.iter().collect();
-            peers.sort();
+            let peers = names(&g.peers);
             format!("tls {k:?} {} {} {} {peers:?}", g.count, g.first, g.last)
         }))
         .chain(stats.verdicts().map(|(k, g)| {
-            let mut peers: Vec<&String> = g.peers.iter().collect();
-            peers.sort();
+            let peers = names(&g.peers);
             format!("verdict {k:?} {} {} {} {peers:?}", g.count, g.first, g.last)
         }))
         .collect();

@@ -125,14 +125,19 @@ fn per_hour(context: &Context<'_>) -> PolarsResult<Body> {
 
 /// Clients by sessions, then by time connected.
 fn per_client(context: &Context<'_>) -> PolarsResult<Body> {
-    let mut rows: Vec<(&String, &Tally)> = context.session_stats.by_client.iter().collect();
+    let stats = context.session_stats;
+    let mut rows: Vec<(&str, &Tally)> = stats
+        .by_client
+        .iter()
+        .map(|(&client, tally)| (stats.name(client), tally))
+        .collect();
     rows.sort_by(|a, b| {
         b.1.connections
             .cmp(&a.1.connections)
             .then(b.1.seconds.total_cmp(&a.1.seconds))
             .then(a.0.cmp(b.0))
     });
-    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.0).collect();
     let tallies: Vec<&Tally> = rows.iter().map(|r| r.1).collect();
     let mut frame = session_frame(vec![text_column(CLIENT, names)], &tallies)?;
     // One client per row: its distinct-clients count says nothing.
