@@ -8,7 +8,16 @@ shifted by whole days, so that the result spans many distinct days, as a
 long-lived relay's log does. Lines without a recognisable timestamp are kept
 as they are (they are part of real logs too).
 
-    python3 scripts/make-big-log.py OUT.log [SIZE_MB]     (default 1100 MB)
+    python3 scripts/make-big-log.py OUT.log [SIZE_MB] [FIRST_DAY]
+                                   (default 1100 MB, shifted from day 0)
+
+FIRST_DAY shifts every copy by that many more days: logs made with
+FIRST_DAY 0, 300, 600, … follow each other in time (as a rotated set does),
+e.g. the 20 GB run of BENCHMARKS.md:
+
+    for i in $(seq 0 19); do
+      python3 scripts/make-big-log.py /tmp/many/mail.log.$i 1000 $((i * 300))
+    done
 """
 
 import datetime as dt
@@ -53,13 +62,14 @@ def shift_line(line, days, year):
 def main():
     out_path = sys.argv[1]
     target = int(sys.argv[2] if len(sys.argv) > 2 else 1100) * 1_000_000
+    first_day = int(sys.argv[3] if len(sys.argv) > 3 else 0)
     logs = sources()
     written = 0
     copy = 0
     with open(out_path + ".tmp", "wb") as out:
         while written < target:
             # Shift within one year: BSD stamps have no year, keep them sane.
-            days = copy % 300
+            days = first_day + copy % 300
             for lines in logs:
                 chunk = b"".join(shift_line(l, days, 2025) for l in lines)
                 out.write(chunk)
