@@ -195,29 +195,11 @@ pub fn peer(s: &str) -> Option<(Peer<'_>, &str)> {
     let mut end = close + 1;
     let mut port = None;
     if b.get(end) == Some(&b':') {
-        // The digits after the `:`, read as they are scanned: a port if
-        // they are one to five and make a `u16` ([`parse_port`]); the rest
-        // starts after all of them either way.
-        let start = end + 1;
-        let mut at = start;
-        let mut value = 0u32;
-        while let Some(&c) = b.get(at) {
-            let digit = c.wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            if at - start < 5 {
-                value = value * 10 + u32::from(digit);
-            }
-            at += 1;
-        }
-        if at > start {
-            port = if at - start <= 5 {
-                u16::try_from(value).ok()
-            } else {
-                None
-            };
-            end = at;
+        // The rest starts after all the digits, a port or not.
+        let (digits, after) = port_digits(b, end + 1);
+        if after > end + 1 {
+            port = digits;
+            end = after;
         }
     }
     Some((
@@ -241,6 +223,31 @@ pub fn parse_port(digits: &[u8]) -> Option<u16> {
         .iter()
         .fold(0u32, |v, &d| v * 10 + u32::from(d.wrapping_sub(b'0')));
     u16::try_from(value).ok()
+}
+
+/// The digits at `start` of `b`: the port they make if they are one to five
+/// and fit a `u16` (as [`parse_port`] reads it), and where they end. The
+/// value is read as the digits are scanned (one pass; peers and postscreen
+/// clients are on most lines of a busy server).
+#[inline(always)]
+pub fn port_digits(b: &[u8], start: usize) -> (Option<u16>, usize) {
+    let mut at = start;
+    let mut value = 0u32;
+    while let Some(&c) = b.get(at) {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        if at - start < 5 {
+            value = value * 10 + u32::from(digit);
+        }
+        at += 1;
+    }
+    let port = match at - start {
+        1..=5 => u16::try_from(value).ok(),
+        _ => None,
+    };
+    (port, at)
 }
 
 /// Whether `s` is one or more ASCII digits.
@@ -825,6 +832,15 @@ mod tests {
         #[test]
         fn numbers_read_as_str_parse_reads_them(s in "[+-]?[0-9]{0,7}|[0-9 +a/]{0,4}") {
             proptest::prop_assert_eq!(parse_u16(&s), s.parse::<u16>().ok());
+            // The port after the first byte: its digits, read as
+            // `str::parse` reads one to five of them.
+            let b = s.as_bytes();
+            if !b.is_empty() {
+                let digits = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let text = &s[1..1 + digits];
+                let expected = (digits <= 5).then(|| text.parse::<u16>().ok()).flatten();
+                proptest::prop_assert_eq!(port_digits(b, 1), (expected, 1 + digits));
+            }
         }
     }
 

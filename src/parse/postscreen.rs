@@ -205,7 +205,8 @@ fn client(s: &str) -> Option<(Peer<'_>, &str)> {
     if b.get(close + 1) != Some(&b':') {
         return None;
     }
-    let (port, end) = port_at(b, close + 2)?;
+    let (port, end) = fields::port_digits(b, close + 2);
+    let port = port?;
     let peer = Peer {
         name: None,
         addr: Some(s.get(1..close)?),
@@ -218,30 +219,6 @@ fn client(s: &str) -> Option<(Peer<'_>, &str)> {
 #[inline(always)]
 fn from_client(s: &str) -> Option<(Peer<'_>, &str)> {
     client(fields::strip(s, b"from ")?)
-}
-
-/// The port at `start` of `b`: one to five digits that make a `u16`, and
-/// where they end. Six digits or more are no port. The value is read as the
-/// digits are scanned.
-#[inline(always)]
-fn port_at(b: &[u8], start: usize) -> Option<(u16, usize)> {
-    let mut at = start;
-    let mut port = 0u32;
-    while let Some(&c) = b.get(at) {
-        let digit = c.wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        if at - start == 5 {
-            return None;
-        }
-        port = port * 10 + u32::from(digit);
-        at += 1;
-    }
-    if at == start {
-        return None;
-    }
-    Some((u16::try_from(port).ok()?, at))
 }
 
 /// `VERDICT [A]:P`.
