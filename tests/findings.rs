@@ -464,3 +464,45 @@ fn an_onset_after_a_reload_names_it() {
         );
     }
 }
+
+/// A bounce onset where Postfix reached no server (`relay=none`: the
+/// DNS lookup failed, so no host is named) says so instead of "at none".
+/// The bounce is the pixelpark server's real line, re-timed after an hour
+/// of the lab's deliveries.
+#[test]
+fn an_onset_with_no_server_reached_says_so() {
+    let Some(corpus) = support::shared("corpus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let delivery = log
+        .lines()
+        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
+        .unwrap();
+    // One of its lines holds raw non-UTF-8 bytes (kept on purpose).
+    let server = std::fs::read(corpus.join("pixelpark-postfix-logsums.mail.log")).unwrap();
+    let server = String::from_utf8_lossy(&server);
+    let bounce = server
+        .lines()
+        .find(|l| l.contains("relay=none") && l.contains("status=bounced"))
+        .unwrap();
+    let message = &bounce[bounce.find("postfix/smtp[").unwrap()..];
+    let mut lines: Vec<String> = (0..7).map(|i| at(delivery, 12, i * 10)).collect();
+    lines.extend((0..12).map(|i| format!("Nov 23 13:{:02}:00 relay {message}", 12 + i)));
+    let path = dir.path().join("onset.log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let found = findings(&[path.to_str().unwrap()]);
+    let (_, onset) = found
+        .iter()
+        .find(|(k, _)| k.starts_with("onset"))
+        .expect("an onset finding");
+    let summary = onset["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(
+            "bounced, no server reached (relay=none) `5.4.4 Host or domain name not found."
+        ),
+        "{summary}"
+    );
+    assert!(!summary.contains(" at none"), "{summary}");
+}

@@ -154,7 +154,7 @@ fn classes<'t, 'a>(events: &'t Events<'a>) -> BTreeMap<String, Class<'t, 'a>> {
     let mut deliveries: PlHashMap<_, Vec<usize>> = PlHashMap::default();
     for i in 0..d.len() {
         if failed.iter().any(|s| status.is(i, s)) {
-            // A missing next hop is named `?`, not the empty string.
+            // A missing next hop is its own group, not the empty string's.
             let hop = relay.get(i).map(|_| relay.sym(i));
             let key = (status.sym(i), hop, dsn.sym(i), reason.sym(i));
             deliveries.entry(key).or_default().push(i);
@@ -162,10 +162,16 @@ fn classes<'t, 'a>(events: &'t Events<'a>) -> BTreeMap<String, Class<'t, 'a>> {
     }
     for (_, rows) in deliveries {
         let i = rows[0];
+        // `relay=none`: Postfix reached no server (the reason names the
+        // host it tried, if any).
+        let place = match relay.get(i) {
+            Some("none") => ", no server reached (relay=none)".to_string(),
+            Some(hop) => format!(" at {hop}"),
+            None => String::new(),
+        };
         let name = format!(
-            "{} at {} `{} {}`",
+            "{}{place} `{} {}`",
             status.get(i).unwrap_or(""),
-            relay.get(i).unwrap_or("?"),
             dsn.get(i).unwrap_or(""),
             reason.get(i).unwrap_or("")
         );
