@@ -3,7 +3,6 @@
 //! and still the report of everything readable.
 
 use std::io::Write;
-use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -39,16 +38,8 @@ fn version_and_help() {
 fn stdin_gives_the_same_report_as_the_file() {
     let args = ["--year", "2026", "--format", "json", "--report", "rejects"];
     let from_file = run(&[&args[..], &[lab_log().as_str()]].concat());
-    let mut child = binary()
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let data = std::fs::read(lab_log()).unwrap();
-    child.stdin.take().unwrap().write_all(&data).unwrap();
-    let from_stdin = child.wait_with_output().unwrap();
+    let from_stdin = support::run_with_stdin(binary().args(args).arg("-"), &data);
     assert!(from_stdin.status.success());
     assert_eq!(from_stdin.stdout, from_file.stdout);
 }

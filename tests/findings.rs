@@ -40,6 +40,13 @@ fn count(f: &Value, field: &str) -> u64 {
     f["evidence"][field].as_u64().unwrap()
 }
 
+/// The first line of `log` holding every one of `needles`.
+fn line_with<'l>(log: &'l str, needles: &[&str]) -> &'l str {
+    log.lines()
+        .find(|l| needles.iter().all(|n| l.contains(n)))
+        .unwrap_or_else(|| panic!("no line with {needles:?}"))
+}
+
 #[test]
 fn the_lab_scenarios_are_named_with_exact_numbers() {
     let found = findings(&[&lab_log()]);
@@ -245,14 +252,11 @@ fn cleanly_delivered_mail_gets_no_finding_and_fail_on_passes() {
 /// addresses.
 fn erg_school_log(dir: &Path, rejects: usize, delivered: usize) -> std::path::PathBuf {
     let log = std::fs::read_to_string(lab_log()).unwrap();
-    let reject = log
-        .lines()
-        .find(|l| l.contains("NOQUEUE: reject: RCPT") && l.contains("camille.desmet29@erg.school"))
-        .unwrap();
-    let delivery = log
-        .lines()
-        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
-        .unwrap();
+    let reject = line_with(
+        &log,
+        &["NOQUEUE: reject: RCPT", "camille.desmet29@erg.school"],
+    );
+    let delivery = line_with(&log, &["to=<admin@erg.school>", "status=sent"]);
     let mut lines = Vec::new();
     for i in 0..rejects {
         lines.push(reject.replace("camille.desmet29", &format!("user{i}")));
@@ -290,14 +294,8 @@ fn domain_wide_thresholds_at_their_edges() {
 fn soft_unknown_and_bounce_thresholds_at_their_edges() {
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::read_to_string(lab_log()).unwrap();
-    let soft = log
-        .lines()
-        .find(|l| l.contains(": 450 4.1.1 <") && l.contains("local recipient table"))
-        .unwrap();
-    let bounce = log
-        .lines()
-        .find(|l| l.contains("status=bounced") && l.contains("defunct-univ.example"))
-        .unwrap();
+    let soft = line_with(&log, &[": 450 4.1.1 <", "local recipient table"]);
+    let bounce = line_with(&log, &["status=bounced", "defunct-univ.example"]);
     for (n, expected) in [(4, false), (5, true)] {
         let lines: Vec<String> = (0..n)
             .map(|i| soft.replace("lotte.simon", &format!("user{i}")))
@@ -410,6 +408,21 @@ fn at(line: &str, hour: u32, minute: u32) -> String {
     format!("Nov 23 {hour:02}:{minute:02}:00{}", &line[15..])
 }
 
+/// The onset finding of a log of the lab's `delivery` line seven times
+/// from 12:00 to 13:00, then the lines `then`.
+fn onset_after_an_hour(dir: &Path, delivery: &str, then: Vec<String>) -> Value {
+    let mut lines: Vec<String> = (0..7).map(|i| at(delivery, 12, i * 10)).collect();
+    lines.extend(then);
+    let path = dir.join("onset.log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let found = findings(&[path.to_str().unwrap()]);
+    let (_, finding) = found
+        .iter()
+        .find(|(k, _)| k.starts_with("onset"))
+        .expect("an onset finding");
+    finding.clone()
+}
+
 /// An onset after a reload names the reload: an hour of deliveries, a
 /// `postfix reload` (master's real line), then a reject class that was
 /// never seen before. Without the reload, or with one more than half an
@@ -418,30 +431,17 @@ fn at(line: &str, hour: u32, minute: u32) -> String {
 fn an_onset_after_a_reload_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::read_to_string(lab_log()).unwrap();
-    let delivery = log
-        .lines()
-        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
-        .unwrap();
-    let reject = log
-        .lines()
-        .find(|l| l.contains("NOQUEUE: reject: RCPT") && l.contains("Relay access denied"))
-        .unwrap();
+    let delivery = line_with(&log, &["to=<admin@erg.school>", "status=sent"]);
+    let reject = line_with(&log, &["NOQUEUE: reject: RCPT", "Relay access denied"]);
     // infohtreasure's master line, with the lab's host.
     let reload = "Nov 23 14:04:29 relay postfix/master[1160]: reload -- version 2.10.1, configuration /etc/postfix";
     let onset = |reload_at: Option<(u32, u32)>| {
-        let mut lines: Vec<String> = (0..7).map(|i| at(delivery, 12, i * 10)).collect();
-        if let Some((h, m)) = reload_at {
-            lines.push(at(reload, h, m));
-        }
-        lines.extend((0..12).map(|i| at(reject, 13, 12 + i)));
-        let path = dir.path().join("onset.log");
-        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        let found = findings(&[path.to_str().unwrap()]);
-        let (_, finding) = found
-            .iter()
-            .find(|(k, _)| k.starts_with("onset"))
-            .expect("an onset finding");
-        finding.clone()
+        let mut then: Vec<String> = reload_at
+            .map(|(h, m)| at(reload, h, m))
+            .into_iter()
+            .collect();
+        then.extend((0..12).map(|i| at(reject, 13, 12 + i)));
+        onset_after_an_hour(dir.path(), delivery, then)
     };
     let named = onset(Some((13, 10)));
     let summary = named["summary"].as_str().unwrap();
@@ -476,27 +476,14 @@ fn an_onset_with_no_server_reached_says_so() {
     };
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::read_to_string(lab_log()).unwrap();
-    let delivery = log
-        .lines()
-        .find(|l| l.contains("to=<admin@erg.school>") && l.contains("status=sent"))
-        .unwrap();
+    let delivery = line_with(&log, &["to=<admin@erg.school>", "status=sent"]);
     // One of its lines holds raw non-UTF-8 bytes (kept on purpose).
     let server = std::fs::read(corpus.join("pixelpark-postfix-logsums.mail.log")).unwrap();
     let server = String::from_utf8_lossy(&server);
-    let bounce = server
-        .lines()
-        .find(|l| l.contains("relay=none") && l.contains("status=bounced"))
-        .unwrap();
+    let bounce = line_with(&server, &["relay=none", "status=bounced"]);
     let message = &bounce[bounce.find("postfix/smtp[").unwrap()..];
-    let mut lines: Vec<String> = (0..7).map(|i| at(delivery, 12, i * 10)).collect();
-    lines.extend((0..12).map(|i| format!("Nov 23 13:{:02}:00 relay {message}", 12 + i)));
-    let path = dir.path().join("onset.log");
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let found = findings(&[path.to_str().unwrap()]);
-    let (_, onset) = found
-        .iter()
-        .find(|(k, _)| k.starts_with("onset"))
-        .expect("an onset finding");
+    let then = (0..12).map(|i| format!("Nov 23 13:{:02}:00 relay {message}", 12 + i));
+    let onset = onset_after_an_hour(dir.path(), delivery, then.collect());
     let summary = onset["summary"].as_str().unwrap();
     assert!(
         summary.starts_with(

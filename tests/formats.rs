@@ -10,7 +10,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use maillog_report::parse::syslog::parse_envelope;
 use maillog_report::parse::TimeContext;
@@ -29,30 +29,13 @@ fn report(args: &[&str], input: Option<&[u8]>) -> String {
         all.extend(["--tz", "UTC"]);
     }
     all.extend_from_slice(args);
-    let output = run_with_stdin(support::binary().args(&all), input.unwrap_or_default());
+    let output = support::run_with_stdin(support::binary().args(&all), input.unwrap_or_default());
     assert!(
         output.status.success(),
         "{all:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     stdout(&output)
-}
-
-fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().unwrap();
-    // The binary may not read stdin at all (--journal-file): a broken pipe
-    // then is no failure.
-    let _ = writer.join().unwrap();
-    output
 }
 
 #[test]

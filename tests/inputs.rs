@@ -3,7 +3,6 @@
 //! standard input, or gzip-compressed.
 
 use std::io::Write;
-use std::process::Stdio;
 
 use maillog_report::input::{load, Loaded, MmapPolicy, Source, DEFAULT_MAX_DECOMPRESSED};
 use maillog_report::scan::{scan, ScanOptions};
@@ -59,7 +58,7 @@ fn mapped_read_stdin_and_gzip_inputs_give_one_output() {
     let run = |extra: &[&str]| {
         let out = support::run(&[&common[..], extra].concat());
         assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
-        without_file_names(&out.stdout)
+        support::without_sample_files(&out.stdout)
     };
     let mapped = run(&["--mmap", "always", &plain]);
     assert!(mapped.len() > 10_000);
@@ -67,35 +66,11 @@ fn mapped_read_stdin_and_gzip_inputs_give_one_output() {
     assert_eq!(run(&[&gz]), mapped, "gzip");
     let reference = support::run(&[&common[..], &["--mmap", "always", &plain]].concat());
 
-    let mut child = binary()
-        .args(common)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let data = std::fs::read(&plain).unwrap();
-    child.stdin.take().unwrap().write_all(&data).unwrap();
-    let from_stdin = child.wait_with_output().unwrap();
+    let from_stdin = support::run_with_stdin(binary().args(common).arg("-"), &data);
     assert!(from_stdin.status.success());
     // Standard input's sample lines have no text (it cannot be read
     // again); all else is the file's.
     let (stdin, file) = support::pipe_comparable("-", &from_stdin.stdout, &reference.stdout);
     assert_eq!(stdin, file, "standard input");
-}
-
-/// The JSON output with the findings' sample lines' file names blanked:
-/// they name each input as given (`maillog`, `maillog.gz`, `-`).
-fn without_file_names(json: &[u8]) -> Vec<u8> {
-    let mut v: serde_json::Value = serde_json::from_slice(json).expect("JSON");
-    for finding in v["findings"].as_array_mut().into_iter().flatten() {
-        for sample in finding["evidence"]["samples"]
-            .as_array_mut()
-            .into_iter()
-            .flatten()
-        {
-            sample["file"] = serde_json::Value::Null;
-        }
-    }
-    serde_json::to_vec(&v).unwrap()
 }

@@ -427,17 +427,10 @@ fn every_format_and_path_gives_the_mapped_output() {
             );
             std::fs::remove_file(&path).unwrap();
         }
-        let mut child = binary()
-            .args(["--year", "2026", "--format", "json", "--top", "0", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
+        let out = support::run_with_stdin(
+            binary().args(["--year", "2026", "--format", "json", "--top", "0", "-"]),
+            &bytes,
+        );
         assert!(out.status.success(), "{ext} on stdin: {}", stderr(&out));
         let (stdin, file) = support::pipe_comparable("-", &out.stdout, &reference.stdout);
         assert_eq!(stdin, file, "{ext} on standard input");
@@ -538,22 +531,12 @@ fn damaged_and_oversized_streams_of_every_format() {
 fn a_compressed_pipe_closed_early() {
     let data = std::fs::read(lab_log()).unwrap();
     let gz = compress(Compression::Gzip, &data);
-    let mut child = binary()
-        .args([
+    let out = support::run_with_stdin(
+        binary().args([
             "--year", "2026", "--format", "json", "--report", "overview", "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&gz[..gz.len() / 3])
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        &gz[..gz.len() / 3],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -1027,18 +1010,12 @@ fn journal_json_in_blocks_gives_the_mapped_output() {
             "{ext}"
         );
     }
-    let mut child = binary()
-        .args(["--year", "2026", "--format", "json", "--top", "0"])
-        .args(["--max-line", "2000", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out = support::run_with_stdin(
+        binary()
+            .args(["--year", "2026", "--format", "json", "--top", "0"])
+            .args(["--max-line", "2000", "-"]),
+        &data,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let (stdin, file) = support::pipe_comparable("-", &out.stdout, &mapped.stdout);
     assert_eq!(stdin, file, "standard input");

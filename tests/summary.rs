@@ -15,7 +15,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -217,15 +216,7 @@ fn the_summary_is_the_same_from_a_file_gzip_and_standard_input() {
     assert!(from_file.status.success());
     let from_gz = support::run(&[&args[..], &[gz.to_str().unwrap()]].concat());
     assert_eq!(from_gz.stdout, from_file.stdout, "gzip");
-    let mut child = binary()
-        .args(args)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&data).unwrap();
-    let from_stdin = child.wait_with_output().unwrap();
+    let from_stdin = support::run_with_stdin(binary().args(args).arg("-"), &data);
     assert_eq!(from_stdin.stdout, from_file.stdout, "standard input");
     let text = String::from_utf8(from_file.stdout).unwrap();
     assert!(text.starts_with("relay 2026-11-23 14:04-14:05 UTC: 682 received"));

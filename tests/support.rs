@@ -1,7 +1,8 @@
 //! Shared test helpers: where the shared data lives, and running the binary.
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -75,6 +76,26 @@ pub fn run_overview(args: &[&str]) -> Output {
     let mut all = vec!["--format", "json", "--report", "overview"];
     all.extend_from_slice(args);
     run(&all)
+}
+
+/// Runs `command` with `input` on its standard input (written from a
+/// thread, so that a large output cannot block the write), its output
+/// captured.
+pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    // The binary may not read all of it (--journal-file, a damaged
+    // stream): a broken pipe then is no failure.
+    let _ = writer.join().unwrap();
+    output
 }
 
 /// The findings' sample lines of a JSON report, each changed by `change`:
