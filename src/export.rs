@@ -10,7 +10,7 @@
 //! the whole-frame export ([`write_parquet`], [`write_dataset`]: kept for
 //! the messages file and as the reference the tests compare with).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{
     BatchedWriter, Categories, ChunkCompareEq, ChunkFillNullValue, DataFrame, DataType,
-    KeyValueMetadata, ParquetCompression, ParquetWriter, PolarsResult, Schema, StatisticsOptions,
-    StringChunked,
+    Int64Chunked, KeyValueMetadata, ParquetCompression, ParquetWriter, PolarsResult, Schema,
+    StatisticsOptions, StringChunked,
 };
 
 use crate::frame::{self, col, Projection};
@@ -98,34 +98,11 @@ pub fn write_dataset(
 ) -> Result<Vec<PathBuf>> {
     let frame = export_frame(df).context("typing the export columns")?;
     let file_name = dataset_file_name(read, events);
-    let days = day_strings(&frame)?;
-    let hosts = frame
-        .column(col::HOST)?
-        .cast(&DataType::String)?
-        .str()?
-        .clone();
-    let mut partitions: Vec<(String, String)> = days
-        .iter()
-        .zip(hosts.iter())
-        .map(|(d, h)| {
-            (
-                d.unwrap_or("unknown").to_string(),
-                h.unwrap_or("unknown").to_string(),
-            )
-        })
-        .collect();
-    partitions.sort();
-    partitions.dedup();
-
+    let partitions = Partitions::of(&frame)?;
     let mut written = Vec::new();
-    for (day, host) in partitions {
-        let mask = &days.equal(day.as_str()) & &hosts.equal(host.as_str());
-        let part = frame
-            .filter(&mask.fill_null_with_values(false)?)?
-            .drop(col::HOST)?;
-        let partition_dir = dir
-            .join(format!("day={day}"))
-            .join(format!("host={}", hive_escape(&host)));
+    for partition in &partitions.keys {
+        let part = partitions.rows(&frame, partition)?.drop(col::HOST)?;
+        let partition_dir = partition.dir(dir);
         std::fs::create_dir_all(&partition_dir)
             .with_context(|| format!("creating {}", partition_dir.display()))?;
         let path = partition_dir.join(&file_name);
@@ -353,7 +330,7 @@ pub struct DatasetSink {
     dir: PathBuf,
     inputs: Vec<String>,
     schema: Schema,
-    parts: BTreeMap<(String, String), ParquetStream>,
+    parts: BTreeMap<Partition, ParquetStream>,
     error: Option<anyhow::Error>,
 }
 
@@ -371,39 +348,17 @@ impl DatasetSink {
     }
 
     fn add(&mut self, frame: &DataFrame) -> Result<()> {
-        let days = day_strings(frame)?;
-        let hosts = frame
-            .column(col::HOST)?
-            .cast(&DataType::String)?
-            .str()?
-            .clone();
-        let mut partitions: Vec<(String, String)> = days
-            .iter()
-            .zip(hosts.iter())
-            .map(|(d, h)| {
-                (
-                    d.unwrap_or("unknown").to_string(),
-                    h.unwrap_or("unknown").to_string(),
-                )
-            })
-            .collect();
-        partitions.sort();
-        partitions.dedup();
-        let whole = partitions.len() == 1;
-        for (day, host) in partitions {
+        let partitions = Partitions::of(frame)?;
+        let whole = partitions.keys.len() == 1;
+        for key in partitions.keys.iter() {
             let rows = if whole {
                 frame.clone()
             } else {
-                let mask = &days.equal(day.as_str()) & &hosts.equal(host.as_str());
-                frame.filter(&mask.fill_null_with_values(false)?)?
+                partitions.rows(frame, key)?
             }
             .drop(col::HOST)?;
-            let key = (day, host);
-            if !self.parts.contains_key(&key) {
-                let partition_dir = self
-                    .dir
-                    .join(format!("day={}", key.0))
-                    .join(format!("host={}", hive_escape(&key.1)));
+            if !self.parts.contains_key(key) {
+                let partition_dir = key.dir(&self.dir);
                 std::fs::create_dir_all(&partition_dir)
                     .with_context(|| format!("creating {}", partition_dir.display()))?;
                 // Named when the run's fingerprint is known.
@@ -412,7 +367,7 @@ impl DatasetSink {
                 self.parts.insert(key.clone(), stream);
             }
             self.parts
-                .get_mut(&key)
+                .get_mut(key)
                 .expect("inserted above")
                 .push(rows)?;
         }
@@ -436,12 +391,8 @@ impl DatasetSink {
         }
         let file_name = dataset_file_name(read, events);
         let mut written = Vec::new();
-        for ((day, host), mut stream) in std::mem::take(&mut self.parts) {
-            let path = self
-                .dir
-                .join(format!("day={day}"))
-                .join(format!("host={}", hive_escape(&host)))
-                .join(&file_name);
+        for (key, mut stream) in std::mem::take(&mut self.parts) {
+            let path = key.dir(&self.dir).join(&file_name);
             stream.retarget(path.clone());
             stream.finish()?;
             written.push(path);
@@ -464,16 +415,80 @@ impl Sink for DatasetSink {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) of every row.
-fn day_strings(frame: &DataFrame) -> Result<StringChunked> {
-    let ts = frame.column(col::TS)?.datetime()?.physical().clone();
-    Ok(ts
-        .iter()
-        .map(|t| {
-            t.and_then(chrono::DateTime::from_timestamp_micros)
-                .map(|d| d.format("%Y-%m-%d").to_string())
-        })
-        .collect())
+/// A dataset partition: a UTC day (days since 1970-01-01) and a host;
+/// `None` for rows without one (named `unknown`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Partition {
+    day: Option<i64>,
+    host: Option<String>,
+}
+
+impl Partition {
+    /// `DIR/day=YYYY-MM-DD/host=HOST` (the host escaped, [`hive_escape`]).
+    fn dir(&self, dir: &Path) -> PathBuf {
+        let day = self
+            .day
+            .and_then(|d| chrono::DateTime::from_timestamp(d * SECONDS_PER_DAY, 0))
+            .map_or_else(
+                || "unknown".to_string(),
+                |d| d.format("%Y-%m-%d").to_string(),
+            );
+        let host = self.host.as_deref().unwrap_or("unknown");
+        dir.join(format!("day={day}"))
+            .join(format!("host={}", hive_escape(host)))
+    }
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The rows of an exported frame by partition: each row's day number and
+/// host (compared, not formatted, per row), and each partition once, in
+/// order.
+struct Partitions {
+    days: Int64Chunked,
+    hosts: StringChunked,
+    keys: Vec<Partition>,
+}
+
+impl Partitions {
+    fn of(frame: &DataFrame) -> Result<Partitions> {
+        let days: Int64Chunked = frame
+            .column(col::TS)?
+            .datetime()?
+            .physical()
+            .iter()
+            .map(|t| t.map(|t| t.div_euclid(SECONDS_PER_DAY * 1_000_000)))
+            .collect();
+        let hosts = frame
+            .column(col::HOST)?
+            .cast(&DataType::String)?
+            .str()?
+            .clone();
+        let distinct: BTreeSet<(Option<i64>, Option<&str>)> =
+            days.iter().zip(hosts.iter()).collect();
+        let keys = distinct
+            .into_iter()
+            .map(|(day, host)| Partition {
+                day,
+                host: host.map(str::to_string),
+            })
+            .collect();
+        Ok(Partitions { days, hosts, keys })
+    }
+
+    /// `frame`'s rows of `partition`.
+    fn rows(&self, frame: &DataFrame, partition: &Partition) -> Result<DataFrame> {
+        let day = match partition.day {
+            Some(day) => self.days.equal(day),
+            None => self.days.is_null(),
+        };
+        let host = match &partition.host {
+            Some(host) => self.hosts.equal(host.as_str()),
+            None => self.hosts.is_null(),
+        };
+        let mask = (&day & &host).fill_null_with_values(false)?;
+        Ok(frame.filter(&mask)?)
+    }
 }
 
 /// A value as a Hive partition path component: characters other than
