@@ -356,6 +356,25 @@ pub struct Scanned {
     pub sessions: SessionStats,
 }
 
+impl Scanned {
+    /// What was read of an input, before its blocks' results are joined
+    /// into it.
+    fn before_blocks(name: String, id: u16, extent: Extent, issue: Option<Issue>) -> Scanned {
+        Scanned {
+            name,
+            id,
+            extent,
+            issue,
+            months: 0,
+            last_month: None,
+            frame: DataFrame::empty(),
+            counts: LineCounts::default(),
+            lines: LineIndex::default(),
+            sessions: SessionStats::default(),
+        }
+    }
+}
+
 /// The rows and unrecognized lines of each block, handed over in input
 /// order (the streamed exports).
 pub trait Sink: Send {
@@ -784,18 +803,7 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     });
                     seq += 1;
                 }
-                Scanned {
-                    name: input.name,
-                    id,
-                    extent: Extent::of(data),
-                    issue: None,
-                    months: 0,
-                    last_month: None,
-                    frame: DataFrame::empty(),
-                    counts: LineCounts::default(),
-                    lines: LineIndex::default(),
-                    sessions: SessionStats::default(),
-                }
+                Scanned::before_blocks(input.name, id, Extent::of(data), None)
             }
             Feed::Blocks {
                 mut reader,
@@ -851,18 +859,12 @@ fn produce<'s, 'a: 's>(scope: &rayon::Scope<'s>, p: Producer<'s, 'a>) {
                     });
                     seq += 1;
                 }
-                Scanned {
-                    name: input.name,
+                Scanned::before_blocks(
+                    input.name,
                     id,
-                    extent: reader.extent().clone(),
-                    issue: reader.issue().cloned(),
-                    months: 0,
-                    last_month: None,
-                    frame: DataFrame::empty(),
-                    counts: LineCounts::default(),
-                    lines: LineIndex::default(),
-                    sessions: SessionStats::default(),
-                }
+                    reader.extent().clone(),
+                    reader.issue().cloned(),
+                )
             }
         };
         let _ = p.sender.send(Message::End {

@@ -8,9 +8,8 @@ use maillog_report::input::{Input, Source};
 use maillog_report::messages::{self, Fate, Message, Messages, Origin};
 use maillog_report::scan::{scan, ScanOptions};
 use polars::prelude::DataFrame;
-use serde_json::Value;
 
-use super::support::{self, lab_log};
+use super::support::{self, lab_log, totals};
 
 /// The event frame of `inputs`: the messages borrow from it.
 fn frame_of(inputs: &[&str]) -> DataFrame {
@@ -50,28 +49,6 @@ fn lines_of(log: &str, id: &str) -> Vec<String> {
 /// `Nov 23 14:…` → `Nov 23 16:…`: the same lines two hours later.
 fn later(line: &str) -> String {
     line.replacen(" 14:", " 16:", 1)
-}
-
-fn totals(args: &[&str]) -> std::collections::BTreeMap<String, u64> {
-    let mut all = vec!["--format", "json", "--report", "totals"];
-    all.extend_from_slice(args);
-    let out = support::run(&all);
-    assert!(out.status.success(), "{args:?}: {}", support::stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["totals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let item = r["item"].as_str().unwrap();
-            let key = if r["section"] == "bytes" {
-                format!("bytes {item}")
-            } else {
-                item.to_string()
-            };
-            (key, r["count"].as_u64().unwrap())
-        })
-        .collect()
 }
 
 #[test]

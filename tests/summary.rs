@@ -18,35 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::support::{self, binary, lab_log, repo, stderr};
-
-type Totals = BTreeMap<String, u64>;
-
-fn totals_of(json: &[u8]) -> Totals {
-    let v: Value = serde_json::from_slice(json).expect("JSON");
-    v["totals"]
-        .as_array()
-        .expect("a totals report")
-        .iter()
-        .map(|r| {
-            let item = r["item"].as_str().unwrap();
-            let key = if r["section"] == "bytes" {
-                format!("bytes {item}")
-            } else {
-                item.to_string()
-            };
-            (key, r["count"].as_u64().unwrap())
-        })
-        .collect()
-}
-
-fn totals(args: &[&str]) -> Totals {
-    let mut all = vec!["--format", "json", "--report", "totals"];
-    all.extend_from_slice(args);
-    let out = support::run(&all);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    totals_of(&out.stdout)
-}
+use super::support::{self, binary, lab_log, repo, stderr, totals};
 
 fn truth_at(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()

@@ -142,3 +142,35 @@ pub fn pipe_comparable(pipe: &str, stdin_json: &[u8], file_json: &[u8]) -> (Stri
         with_samples(file_json, blank),
     )
 }
+
+/// The `totals` report's counts by item (`bytes received`, … for the bytes
+/// section).
+pub type Totals = std::collections::BTreeMap<String, u64>;
+
+/// The totals of a JSON report.
+pub fn totals_of(json: &[u8]) -> Totals {
+    let v: serde_json::Value = serde_json::from_slice(json).expect("JSON");
+    v["totals"]
+        .as_array()
+        .expect("a totals report")
+        .iter()
+        .map(|r| {
+            let item = r["item"].as_str().unwrap();
+            let key = if r["section"] == "bytes" {
+                format!("bytes {item}")
+            } else {
+                item.to_string()
+            };
+            (key, r["count"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+/// The totals of a run with `args`, which must succeed.
+pub fn totals(args: &[&str]) -> Totals {
+    let mut all = vec!["--format", "json", "--report", "totals"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    totals_of(&out.stdout)
+}
