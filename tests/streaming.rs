@@ -91,6 +91,21 @@ fn scan_streamed(
     block_bytes: usize,
     sink: Option<&mut dyn Sink>,
 ) -> Scan {
+    let mut options = options(1);
+    if sink.is_some() {
+        options.export = Some(Projection::ALL);
+    }
+    scan_streamed_with(path, data, block_bytes, options, sink)
+}
+
+/// [`scan_streamed`] with `options`.
+fn scan_streamed_with(
+    path: &Path,
+    data: &[u8],
+    block_bytes: usize,
+    mut options: ScanOptions,
+    sink: Option<&mut dyn Sink>,
+) -> Scan {
     let open = OpenOptions {
         mmap: input::MmapPolicy::Never,
         max_decompressed: DEFAULT_MAX_DECOMPRESSED,
@@ -101,11 +116,7 @@ fn scan_streamed(
         .blocks(block_bytes, DEFAULT_MAX_LINE, DEFAULT_MAX_DECOMPRESSED)
         .unwrap()
         .expect("read in blocks");
-    let mut options = options(1);
     options.block_bytes = block_bytes;
-    if sink.is_some() {
-        options.export = Some(Projection::ALL);
-    }
     let time = TimeContext {
         year: year_rule(data, None, Some(2026)),
         bsd_zone: options.bsd_zone,
@@ -783,40 +794,10 @@ fn the_frame_taken_from_the_exported_rows_equals_the_frame_built() {
     };
     let expected = scan(&[input], &built);
     assert!(expected.frame.height() > 100);
-    let open = OpenOptions {
-        mmap: input::MmapPolicy::Never,
-        max_decompressed: DEFAULT_MAX_DECOMPRESSED,
-    };
-    let mut opened = input::open(path.to_str().unwrap(), &open).unwrap();
-    let reader = opened
-        .blocks(5000, DEFAULT_MAX_LINE, DEFAULT_MAX_DECOMPRESSED)
-        .unwrap()
-        .unwrap();
     let mut options = built;
-    options.block_bytes = 5000;
     options.export = Some(Projection::ALL);
-    let time = TimeContext {
-        year: year_rule(&data, None, Some(2026)),
-        bsd_zone: options.bsd_zone,
-    };
     let mut sink = Collect::default();
-    let streamed = scan_inputs(
-        vec![ScanInput {
-            name: "x".into(),
-            feed: Feed::Blocks {
-                reader: Box::new(reader),
-                consumed: None,
-            },
-            time,
-            id: 0,
-            json: false,
-            mark_rows: false,
-        }],
-        &options,
-        None,
-        Some(&mut sink),
-        &|_| {},
-    );
+    let streamed = scan_streamed_with(&path, &data, 5000, options, Some(&mut sink));
     assert_eq!(streamed.frame.schema(), expected.frame.schema());
     assert!(streamed.frame.equals_missing(&expected.frame));
     assert_eq!(streamed.counts, expected.counts);
