@@ -54,12 +54,14 @@ Timestamps and time zones:
   read in --tz.
   Classic stamps (Mar  7 02:09:33) carry neither year nor zone: they are read
   in --tz (default: the machine's zone, $TZ or /etc/localtime, with daylight
-  saving time), and the year is that of the input's last line: the year of
-  the file's modification time (one less if the file was written in an
-  earlier month than its last line), else this year. Lines from a month
-  after the last line's month belong to the year before (December before
-  January). --year is the year of the newest input's last line; older
-  inputs take the year that puts them before the next. Days, hours and
+  saving time), and the year is that of the input's last line: the latest
+  year that puts it at or before the time the file was written (its
+  modification time, with a day of slack; now, for stdin). Lines from a
+  month after the last line's month belong to the year before (December
+  before January). --year is the year of the newest input's last line;
+  older inputs take the year that puts them before the next, and so do
+  rotated files (mail.log.2.gz, mail.log.1, mail.log) whose times cannot
+  order them (all written within a minute: copied without their times). Days, hours and
   table times are in --tz too; JSON and CSV print UTC.
 
 Line accounting:
@@ -324,6 +326,8 @@ pub struct Config {
     pub format: Format,
     pub width: usize,
     pub year: Option<i32>,
+    /// Now, read once ([`crate::clock`]), µs since the epoch.
+    pub now: crate::parse::Micros,
     /// The events reported on.
     pub window: Window,
     pub unparsed: Option<PathBuf>,
@@ -367,7 +371,7 @@ impl Config {
             })?,
             None => Zone::machine(),
         };
-        let now = chrono::Utc::now().timestamp_micros();
+        let now = crate::clock::now()?;
         let window = match (&args.day, &args.since, &args.until) {
             (Some(day), ..) => Window::day(day, &zone, now).map_err(|e| format!("--day {e}"))?,
             (None, since, until) => Window::between(since.as_deref(), until.as_deref(), &zone)?,
@@ -422,7 +426,16 @@ impl Config {
         let rules = args.rules.as_deref().map(Rules::load).transpose()?;
         let postconf = match args.postconf.as_deref() {
             None => None,
-            Some("") => Some(Postconf::from_host()?),
+            Some("") => {
+                // `--postconf FILE` reads FILE as a log: say so rather
+                // than run postconf here and report on a settings file.
+                if let Some(file) = files.iter().find(|f| holds_postconf_output(f)) {
+                    return Err(format!(
+                        "{file}: postconf output, not a log: did you mean --postconf={file}? (--postconf takes its file after `=`; bare, it runs postconf on this host)"
+                    ));
+                }
+                Some(Postconf::from_host()?)
+            }
             Some(file) => Some(Postconf::load(std::path::Path::new(file))?),
         };
         let findings = FindingOptions {
@@ -454,6 +467,7 @@ impl Config {
             format: args.format,
             width,
             year: args.year,
+            now,
             window,
             unparsed: args.unparsed,
             parquet: args.parquet,
@@ -476,6 +490,28 @@ impl Config {
         }
         self.request.kinds.iter().map(|k| k.as_str()).collect()
     }
+}
+
+/// Whether the file `name` starts as saved `postconf -n` output does (see
+/// [`Postconf::is_postconf_output`]): its first 64 kB, if it can be read.
+fn holds_postconf_output(name: &str) -> bool {
+    use std::io::Read;
+    if name == "-" {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(name) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    const HEAD: u64 = 64 << 10;
+    if file.take(HEAD).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    if head.len() as u64 == HEAD {
+        // The last line may be cut.
+        head.truncate(memchr::memrchr(b'\n', &head).map_or(0, |i| i + 1));
+    }
+    Postconf::is_postconf_output(&String::from_utf8_lossy(&head))
 }
 
 /// Rows per table for people when `--top` is not given.

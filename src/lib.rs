@@ -20,6 +20,7 @@
 //! - [`export`]: the frame as Parquet for analysts.
 
 pub mod cli;
+pub mod clock;
 pub mod export;
 pub mod frame;
 pub mod input;
@@ -40,6 +41,7 @@ use anyhow::Context as _;
 
 use cli::Config;
 use input::{Loaded, Problem};
+use parse::syslog::BsdStamp;
 use report::render::{self, RenderOptions};
 
 /// Exit statuses, as documented in `--help` and the README.
@@ -100,6 +102,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let open_options = input::OpenOptions {
         mmap: config.mmap,
         max_decompressed: config.max_decompressed,
+        now: clock::system_time(config.now),
     };
     // Problems and notes, with the position of their input among the
     // arguments: printed in that order.
@@ -266,19 +269,20 @@ fn scan_all<'c>(
     let zone = config.request.zone.bsd_zone();
     let facts: Vec<scan::set::Facts> = opened
         .iter()
-        .map(|(_, input)| scan::set::Facts::of(input, config.max_line))
+        .map(|(_, input)| scan::set::Facts::of(input, config.max_line, config.now))
         .collect();
-    let mut guessed: Vec<Option<u32>> = facts.iter().map(|f| f.last_month.flatten()).collect();
-    // When every input's last month was read before the scan (mapped and
+    let mut guessed: Vec<Option<BsdStamp>> = facts.iter().map(|f| f.last_stamp.flatten()).collect();
+    // When every input's last stamp was read before the scan (mapped and
     // plain files: their last lines), nothing is guessed and nothing to
     // check: the scan need not note the months it sees.
-    let guesses = facts.iter().any(|f| f.last_month.is_none());
+    let guesses = facts.iter().any(|f| f.last_stamp.is_none());
     let rereadable = opened.iter().all(|(_, input)| input.rereadable());
     let export = (config.parquet.is_some() || config.parquet_dir.is_some())
         .then(|| frame::Projection::ALL.only_kinds(&config.request.kinds));
     let options = scan::ScanOptions {
         chunks: config.threads * 4,
         year: config.year,
+        now: config.now,
         bsd_zone: zone,
         max_line: config.max_line,
         projection: projection(config),
@@ -301,11 +305,11 @@ fn scan_all<'c>(
         });
         bar.finish_and_clear();
 
-        // What the scan learnt of each input's last month.
+        // What the scan learnt of each input's last stamp.
         let mut known = guessed.clone();
         let mut months = vec![0u16; facts.len()];
         for (&i, read) in scanned_order.iter().zip(&scanned.inputs) {
-            known[i] = read.last_month;
+            known[i] = read.last_stamp;
             months[i] = read.months;
         }
         let mut changed = if guesses {

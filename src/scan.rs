@@ -17,6 +17,9 @@
 //! token is freed only then.
 
 pub mod set;
+pub mod year;
+
+pub use year::{last_bsd_stamp, rule_for, LAST_LINES};
 
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
@@ -24,13 +27,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::SystemTime;
 
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use polars::prelude::*;
 
 use crate::frame::rows::Stretch;
 use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, BlockReader, Extent, Input, Issue, Source};
-use crate::parse::syslog::bsd_month;
+use crate::parse::syslog::{bsd_stamp, BsdStamp};
 use crate::parse::{
     self, BsdZone, Event, EventKind, Micros, MinuteCache, Parsed, Skip, TimeContext, YearRule,
 };
@@ -72,6 +75,9 @@ pub struct ScanOptions {
     pub chunks: usize,
     /// `--year`: the year of the last BSD-stamped line of each input.
     pub year: Option<i32>,
+    /// Now (µs since the epoch): when an input without a modification time
+    /// was written, for the year rule ([`year`]).
+    pub now: Micros,
     /// The zone of BSD stamps.
     pub bsd_zone: BsdZone,
     pub max_line: usize,
@@ -86,9 +92,9 @@ pub struct ScanOptions {
     pub export: Option<Projection>,
     /// Keep the bytes of unrecognized lines in [`Scan::unrecognized`].
     pub keep_unrecognized: bool,
-    /// Note the months of classic stamps and each input's last one
-    /// ([`Scanned::months`], [`Scanned::last_month`]): needed only when
-    /// the last month of some input was guessed before reading it (a
+    /// Note the months of classic stamps and each input's last stamp
+    /// ([`Scanned::months`], [`Scanned::last_stamp`]): needed only when
+    /// the last stamp of some input was guessed before reading it (a
     /// look at each line's stamp, 1–2% of a mapped scan's instructions).
     pub track_months: bool,
 }
@@ -97,10 +103,16 @@ impl ScanOptions {
     /// At least `chunks` chunks, BSD stamps in `year` read as UTC, the
     /// default line limit, every event and column in the frame, and the
     /// unrecognized lines kept: the scan that tests and benches compare.
+    /// Now is the end of `year` (an input without a classic last line then
+    /// has December for its reference month: no line is a year earlier).
     pub fn every_event(chunks: usize, year: i32) -> ScanOptions {
+        let end_of_year = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .map_or(0, |t| t.and_utc().timestamp_micros());
         ScanOptions {
             chunks,
             year: Some(year),
+            now: end_of_year,
             bsd_zone: BsdZone::Fixed(0),
             max_line: DEFAULT_MAX_LINE,
             projection: Projection::ALL,
@@ -343,9 +355,9 @@ pub struct Scanned {
     pub issue: Option<Issue>,
     /// Bit `m - 1`: a line with a classic stamp of month `m` was read.
     pub months: u16,
-    /// The month of the last classic-stamped line among the last 512 lines:
+    /// The stamp of the last classic-stamped line among the last 512 lines:
     /// the reference of the year rule ([`year_rule`]).
-    pub last_month: Option<u32>,
+    pub last_stamp: Option<BsdStamp>,
     /// Its rows of the frame, and its lines' accounting.
     pub frame: DataFrame,
     pub counts: LineCounts,
@@ -366,7 +378,7 @@ impl Scanned {
             extent,
             issue,
             months: 0,
-            last_month: None,
+            last_stamp: None,
             frame: DataFrame::empty(),
             counts: LineCounts::default(),
             lines: LineIndex::default(),
@@ -428,8 +440,8 @@ struct BlockOut {
     unrecognized: Vec<u8>,
     months: u16,
     /// The last classic-stamped line: how many lines follow it in the
-    /// block, and its month.
-    last_bsd: Option<(u64, u32)>,
+    /// block, and its stamp.
+    last_bsd: Option<(u64, BsdStamp)>,
     /// Line marks of its stretches and, with [`ScanInput::mark_rows`], of
     /// its rows' lines, numbered from 0 at the block's start.
     lines: LineIndex,
@@ -464,7 +476,7 @@ pub fn scan_with_progress(
             name: input.name.clone(),
             feed: Feed::Bytes(&input.data),
             time: TimeContext {
-                year: year_rule(&input.data, input.mtime, options.year),
+                year: year_rule(&input.data, input.mtime, options.now, options.year),
                 bsd_zone: options.bsd_zone,
             },
             id: u16::try_from(id).unwrap_or(u16::MAX),
@@ -657,7 +669,7 @@ pub fn scan_inputs(
             }
         }
         input.frame = stack(frames, &options.projection);
-        input.last_month = last_month_of(&tracks);
+        input.last_stamp = last_stamp_of(&tracks);
         if !options.keep_unrecognized {
             lines = Vec::new();
         }
@@ -715,14 +727,14 @@ fn in_scope<'scope, R>(
     }
 }
 
-/// The month of the last classic-stamped line among the last 512 lines,
+/// The stamp of the last classic-stamped line among the last 512 lines,
 /// from each block's line count and last such line (in block order).
-fn last_month_of(blocks: &[(u64, Option<(u64, u32)>)]) -> Option<u32> {
+fn last_stamp_of(blocks: &[(u64, Option<(u64, BsdStamp)>)]) -> Option<BsdStamp> {
     let mut remaining = LAST_LINES;
     for &(lines, last) in blocks.iter().rev() {
-        if let Some((after, month)) = last {
+        if let Some((after, stamp)) = last {
             if after < remaining {
-                return Some(month);
+                return Some(stamp);
             }
         }
         remaining = remaining.checked_sub(lines).filter(|&r| r > 0)?;
@@ -1142,7 +1154,7 @@ fn parse_chunk(
         months: parser.months,
         last_bsd: parser
             .last_bsd
-            .map(|(line, month)| (lines - 1 - line, month)),
+            .map(|(line, stamp)| (lines - 1 - line, stamp)),
         lines: LineIndex::of_input(tag.id, &parser.marks, &parser.rows),
         sessions: parser.sessions,
     }
@@ -1213,10 +1225,10 @@ struct ChunkParser<'c> {
     /// Unrecognized lines, each followed by `\n`.
     unrecognized: Vec<u8>,
     /// Months of classic stamps seen (bit `m - 1`), and the last such line
-    /// (its index in the chunk, its month): for the year rule of a streamed
+    /// (its index in the chunk, its stamp): for the year rule of a streamed
     /// input, which is known only at its end.
     months: u16,
-    last_bsd: Option<(u64, u32)>,
+    last_bsd: Option<(u64, BsdStamp)>,
     sessions: SessionStats,
 }
 
@@ -1331,9 +1343,9 @@ impl ChunkParser<'_> {
     /// `event` is where its event is built.
     fn line<'t>(&mut self, text: &'t str, raw: &[u8], lossy: bool, event: &mut Event<'t>) {
         if self.track_months {
-            if let Some(month) = bsd_month(raw) {
-                self.months |= 1 << (month - 1);
-                self.last_bsd = Some((self.counts.lines, month));
+            if let Some(stamp) = bsd_stamp(raw) {
+                self.months |= 1 << (stamp.month - 1);
+                self.last_bsd = Some((self.counts.lines, stamp));
             }
         }
         let line = self.counts.lines;
@@ -1393,51 +1405,20 @@ impl ChunkParser<'_> {
     }
 }
 
-/// Decides the year of BSD timestamps for one input (see [`YearRule`]): the
-/// reference month is that of the input's last BSD-stamped line, the
-/// reference year `--year`, else the year of the file's modification time
-/// (one less if that time is in an earlier month than the last line, as when
-/// a December log is rotated on January 1st), else the current year.
-pub fn year_rule(data: &[u8], mtime: Option<SystemTime>, year: Option<i32>) -> YearRule {
-    rule_for(last_bsd_month(data), mtime, year)
+/// The year rule of one input (see [`year`]) from its last lines, its
+/// modification time (else `now`) and `--year`.
+pub fn year_rule(
+    data: &[u8],
+    mtime: Option<SystemTime>,
+    now: Micros,
+    year: Option<i32>,
+) -> YearRule {
+    rule_for(last_bsd_stamp(data), written(mtime, now), year)
 }
 
-/// [`year_rule`] from the month of the input's last BSD-stamped line (among
-/// its last [`LAST_LINES`] lines), if it has one.
-pub fn rule_for(last_month: Option<u32>, mtime: Option<SystemTime>, year: Option<i32>) -> YearRule {
-    let written = mtime
-        .map(chrono::DateTime::<Utc>::from)
-        .unwrap_or_else(Utc::now);
-    let last_month = last_month.unwrap_or(written.month());
-    let year = match year {
-        Some(y) => y,
-        None if last_month > written.month() => written.year() - 1,
-        None => written.year(),
-    };
-    YearRule {
-        year,
-        month: last_month,
-    }
-}
-
-/// How many lines from the end the year rule looks for a BSD stamp.
-pub const LAST_LINES: u64 = 512;
-
-/// The month of the last BSD-stamped line among the last [`LAST_LINES`]
-/// lines.
-pub fn last_bsd_month(data: &[u8]) -> Option<u32> {
-    let mut end = data.len();
-    for _ in 0..LAST_LINES {
-        if end == 0 {
-            return None;
-        }
-        let start = memchr::memrchr(b'\n', &data[..end - 1]).map_or(0, |i| i + 1);
-        if let Some(month) = bsd_month(&data[start..end]) {
-            return Some(month);
-        }
-        end = start;
-    }
-    None
+/// When an input was written: its modification time, else (a pipe) now.
+pub fn written(mtime: Option<SystemTime>, now: Micros) -> Micros {
+    mtime.map_or(now, |t| chrono::DateTime::<Utc>::from(t).timestamp_micros())
 }
 
 #[cfg(test)]

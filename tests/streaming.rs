@@ -109,6 +109,7 @@ fn scan_streamed_with(
     let open = OpenOptions {
         mmap: input::MmapPolicy::Never,
         max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+        now: support::now_system_time(),
     };
     let name = path.to_str().unwrap();
     let mut opened = input::open(name, &open).unwrap_or_else(|p| panic!("{p}"));
@@ -118,7 +119,7 @@ fn scan_streamed_with(
         .expect("read in blocks");
     options.block_bytes = block_bytes;
     let time = TimeContext {
-        year: year_rule(data, None, Some(2026)),
+        year: year_rule(data, None, support::NOW, Some(2026)),
         bsd_zone: options.bsd_zone,
     };
     let input = ScanInput {
@@ -220,7 +221,7 @@ proptest! {
         // and a row's line number is the same from either scan's marks.
         assert_lines_numbered(&streamed, &data);
         assert_lines_numbered(&mapped, &data);
-        prop_assert_eq!(streamed.inputs[0].last_month, maillog_report::scan::last_bsd_month(&data));
+        prop_assert_eq!(streamed.inputs[0].last_stamp, maillog_report::scan::last_bsd_stamp(&data));
     }
 }
 
@@ -401,7 +402,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// Sets a file's modification time.
 fn set_mtime(path: &Path, ago: Duration) {
     let file = std::fs::File::options().write(true).open(path).unwrap();
-    file.set_modified(SystemTime::now() - ago).unwrap();
+    file.set_modified(support::now_system_time() - ago).unwrap();
 }
 
 fn json_run(args: &[&str]) -> std::process::Output {
@@ -659,8 +660,9 @@ fn the_year_rule_spans_a_rotated_set() {
     let log0 = dir.path().join("mail.log");
     std::fs::write(&log1, old).unwrap();
     std::fs::write(&log0, new).unwrap();
-    let run = |args: &[&str]| {
+    let run_at = |now: &str, args: &[&str]| {
         let out = support::binary()
+            .env(maillog_report::clock::NOW_VARIABLE, now)
             .args(["--format", "json", "--report", "time_range,totals"])
             .args(args)
             .output()
@@ -669,6 +671,7 @@ fn the_year_rule_spans_a_rotated_set() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v
     };
+    let run = |args: &[&str]| run_at(support::NOW_TEXT, args);
     let (a, b) = (log1.to_str().unwrap(), log0.to_str().unwrap());
     let with_year = run(&["--year", "2026", b, a]);
     assert_eq!(run(&["--year", "2026", a, b]), with_year, "either order");
@@ -689,6 +692,35 @@ fn the_year_rule_spans_a_rotated_set() {
         f.set_modified(t).unwrap();
     }
     assert_eq!(run(&[b, a]), with_year, "from the modification times");
+    // Both files written "now" (copied or unpacked without their times),
+    // in December and in January: the last line of `mail.log.1` cannot be
+    // after its file was written, so it is the year before's, and the
+    // names order the pair.
+    for (now, year) in [
+        ("2026-12-06T18:00:00Z", 2026),
+        ("2027-01-05T09:00:00Z", 2027),
+        ("2027-12-20T00:00:00Z", 2027),
+    ] {
+        let t = chrono::DateTime::parse_from_rfc3339(now).unwrap();
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(t.timestamp() as u64);
+        for path in [&log1, &log0] {
+            let f = std::fs::File::options().write(true).open(path).unwrap();
+            f.set_modified(t).unwrap();
+        }
+        for order in [[a, b], [b, a]] {
+            let v = run_at(now, &order);
+            let text = v.to_string();
+            assert!(
+                text.contains(&format!("{}-12-31T23:59:58", year - 1)),
+                "{now}: {text}"
+            );
+            assert!(
+                text.contains(&format!("{year}-01-01T00:00:01")),
+                "{now}: {text}"
+            );
+            assert_eq!(v["totals"], with_year["totals"], "{now}: one message");
+        }
+    }
     let totals = &with_year["totals"];
     let get = |name: &str| {
         totals
@@ -816,7 +848,10 @@ fn a_wrong_guess_of_the_last_month_is_read_again_or_noted() {
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ][(m - 1) as usize]
     };
-    let now = chrono::Utc::now().month();
+    // The files are written at the tests' now, which the pipe takes too.
+    let now = chrono::DateTime::from_timestamp_micros(support::NOW)
+        .unwrap()
+        .month();
     let before = if now == 1 { 12 } else { now - 1 };
     // This month's lines first, then last month's: the rule puts this
     // month's lines a year back, which a guess of "this month" does not.
@@ -831,6 +866,9 @@ fn a_wrong_guess_of_the_last_month_is_read_again_or_noted() {
     std::fs::write(&plain, &log).unwrap();
     let gz = dir.path().join("mail.log.1.gz");
     std::fs::write(&gz, compress(Compression::Gzip, log.as_bytes())).unwrap();
+    for path in [&plain, &gz] {
+        set_mtime(path, Duration::ZERO);
+    }
     let run = |args: &[&str], stdin: Option<&[u8]>| {
         let mut cmd = binary();
         cmd.args([

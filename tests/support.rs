@@ -25,13 +25,32 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     None
 }
 
-/// The binary, with a fixed time zone (UTC): classic syslog stamps are
-/// read, and reports printed, in the machine's zone by default.
+/// The tests' now: the binary runs with it ([`binary`]), and files that
+/// must look written some time ago get their times from it, so that no
+/// test depends on the day it runs.
+pub const NOW_TEXT: &str = "2026-12-06T12:00:00Z";
+/// [`NOW_TEXT`], µs since the epoch.
+pub const NOW: i64 = 1_796_558_400_000_000;
+
+pub fn now_system_time() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_micros(NOW as u64)
+}
+
+/// The binary, with a fixed time zone (UTC: classic syslog stamps are
+/// read, and reports printed, in the machine's zone by default) and a fixed
+/// now ([`NOW_TEXT`]).
 pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog-report"));
     cmd.env_remove("NO_COLOR");
     cmd.env("TZ", "UTC");
+    cmd.env(maillog_report::clock::NOW_VARIABLE, NOW_TEXT);
     cmd
+}
+
+#[test]
+fn the_fixed_now_is_its_text() {
+    let text = chrono::DateTime::parse_from_rfc3339(NOW_TEXT).unwrap();
+    assert_eq!(text.timestamp_micros(), NOW);
 }
 
 pub fn run(args: &[&str]) -> Output {

@@ -140,6 +140,8 @@ pub const HEAD_BYTES: usize = 256 << 10;
 pub struct OpenOptions {
     pub mmap: MmapPolicy,
     pub max_decompressed: u64,
+    /// The run's now ([`crate::clock`]): how long ago a file was written.
+    pub now: SystemTime,
 }
 
 /// One input, opened and looked at, not yet read.
@@ -357,7 +359,7 @@ pub fn open(name: &str, options: &OpenOptions) -> Result<Opened, Problem> {
     let compression = Compression::detect(&magic, name);
     let size = metadata.len();
     let recently_modified = mtime
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .and_then(|t| options.now.duration_since(t).ok())
         .is_none_or(|age| age < LIVE_WINDOW);
     let opened = |body: Body, head: Vec<u8>, tail: Option<Vec<u8>>| Opened {
         name: name.to_string(),
@@ -519,6 +521,8 @@ pub fn load(name: &str, mmap: MmapPolicy, max_decompressed: u64) -> Loaded {
     let options = OpenOptions {
         mmap,
         max_decompressed,
+        // An unreadable fixed now is reported by the run, not here.
+        now: crate::clock::now().map_or(SystemTime::UNIX_EPOCH, crate::clock::system_time),
     };
     let mut opened = match open(name, &options) {
         Ok(opened) => opened,

@@ -419,6 +419,25 @@ fn digits(bytes: &[u8], at: usize, len: usize) -> Option<u32> {
     Some(n)
 }
 
+/// The day of `Mmm dd HH:MM:SS` (at byte 4, as ` 7`, `07` or `7`) and the
+/// index of the space before the clock, once the clock's colons are where
+/// they belong.
+#[inline(always)]
+fn bsd_day_and_clock(b: &[u8]) -> Option<(u32, usize)> {
+    let (day, at) = match (b.get(4), b.get(5)) {
+        (Some(b' '), Some(d)) if d.is_ascii_digit() => (u32::from(d - b'0'), 6),
+        (Some(d1), Some(d2)) if d1.is_ascii_digit() && d2.is_ascii_digit() => {
+            (u32::from(d1 - b'0') * 10 + u32::from(d2 - b'0'), 6)
+        }
+        (Some(d), Some(b' ')) if d.is_ascii_digit() => (u32::from(d - b'0'), 5),
+        _ => return None,
+    };
+    if b.get(at) != Some(&b' ') || b.get(at + 3) != Some(&b':') || b.get(at + 6) != Some(&b':') {
+        return None;
+    }
+    Some((day, at))
+}
+
 /// `Mmm dd HH:MM:SS ` with `dd` as ` 7`, `07` or `7`.
 // Inlined into the hot path (the cold shapes call them too).
 #[inline(always)]
@@ -432,17 +451,7 @@ fn parse_bsd<'a>(
     if b.get(3) != Some(&b' ') {
         return None;
     }
-    let (day, at) = match (b.get(4), b.get(5)) {
-        (Some(b' '), Some(d)) if d.is_ascii_digit() => (u32::from(d - b'0'), 6),
-        (Some(d1), Some(d2)) if d1.is_ascii_digit() && d2.is_ascii_digit() => {
-            (u32::from(d1 - b'0') * 10 + u32::from(d2 - b'0'), 6)
-        }
-        (Some(d), Some(b' ')) if d.is_ascii_digit() => (u32::from(d - b'0'), 5),
-        _ => return None,
-    };
-    if b.get(at) != Some(&b' ') || b.get(at + 3) != Some(&b':') || b.get(at + 6) != Some(&b':') {
-        return None;
-    }
+    let (day, at) = bsd_day_and_clock(b)?;
     let second = digits(b, at + 7, 2)?;
     if second > 60 {
         return None;
@@ -760,16 +769,63 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The month of a BSD-stamped line, if it has one: used to find the reference
-/// month of a log from its last lines.
+/// A line without rsyslog's `<PRI>` (its forward formats put one first).
+fn without_priority(line: &[u8]) -> Option<&[u8]> {
+    match line.first() {
+        Some(b'<') => Some(&line[line.iter().position(|&c| c == b'>')? + 1..]),
+        _ => Some(line),
+    }
+}
+
+/// The month of a BSD-stamped line, if it has one: the months an input's
+/// lines were in, which the year rule's check looks at.
 pub fn bsd_month(line: &[u8]) -> Option<u32> {
-    // rsyslog's forward formats put `<PRI>` first.
-    let line = match line.first() {
-        Some(b'<') => &line[line.iter().position(|&c| c == b'>')? + 1..],
-        _ => line,
-    };
+    let line = without_priority(line)?;
     let month = month_number(line.get(0..3)?)?;
     (line.get(3) == Some(&b' ')).then_some(month)
+}
+
+/// What a classic stamp says without a year: a point in some year, ordered
+/// as the year goes (month, then day, then the second of the day).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BsdStamp {
+    pub month: u32,
+    pub day: u32,
+    /// Seconds since midnight, wall-clock time.
+    pub second: u32,
+}
+
+impl BsdStamp {
+    /// Seconds since the epoch of this stamp in `year`, read as UTC (the
+    /// wall clock's own reading); `None` if the date is not in that year
+    /// (29 February of a common year).
+    pub fn wall_seconds(self, year: i32) -> Option<i64> {
+        let (hour, rest) = (self.second / 3600, self.second % 3600);
+        civil_seconds(year, self.month, self.day, hour, rest / 60, rest % 60)
+    }
+}
+
+/// The stamp of a BSD-stamped line, if it has one (a date that no year
+/// has, `Feb 30`, is none).
+pub fn bsd_stamp(line: &[u8]) -> Option<BsdStamp> {
+    let b = without_priority(line)?;
+    let month = month_number(b.get(0..3)?)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, at) = bsd_day_and_clock(b)?;
+    let (hour, minute, second) = (
+        digits(b, at + 1, 2)?,
+        digits(b, at + 4, 2)?,
+        digits(b, at + 7, 2)?,
+    );
+    // Any leap year has every date a stamp can have.
+    civil_seconds(2024, month, day, hour, minute, second)?;
+    Some(BsdStamp {
+        month,
+        day,
+        second: hour * 3600 + minute * 60 + second.min(59),
+    })
 }
 
 #[cfg(test)]

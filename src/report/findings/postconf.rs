@@ -121,13 +121,43 @@ impl Postconf {
         Postconf::parse(&name, &text)
     }
 
+    /// Whether `text` (the start of a file) reads as saved `postconf -n`
+    /// or `postconf -P` output rather than a log: every line that is not
+    /// blank, a comment or a continuation is `name = value` with a bare
+    /// parameter name (`smtpd_tls_security_level`, `smtp/inet/smtpd_...`),
+    /// and there is one at least. A cut last line is not looked at.
+    pub fn is_postconf_output(text: &str) -> bool {
+        let is_name = |name: &str| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_./-".contains(&b))
+        };
+        let mut settings = 0;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') || line.starts_with([' ', '\t']) {
+                continue;
+            }
+            match line.split_once('=') {
+                Some((name, _)) if is_name(name.trim()) => settings += 1,
+                _ => return false,
+            }
+        }
+        settings > 0
+    }
+
     /// Runs `postconf -n` and `postconf -P` on this host.
     pub fn from_host() -> Result<Postconf, String> {
         let run = |flag: &str| {
             std::process::Command::new("postconf")
                 .arg(flag)
                 .output()
-                .map_err(|e| format!("postconf {flag}: cannot run it: {e}"))
+                .map_err(|e| {
+                    format!(
+                        "postconf {flag}: cannot run it: {e} (to read saved postconf -n output, give it as --postconf=FILE)"
+                    )
+                })
                 .and_then(|o| {
                     if o.status.success() {
                         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
