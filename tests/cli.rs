@@ -143,6 +143,85 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `--postconf FILE` (a space, as every other option takes its value)
+/// would run postconf here and read FILE as a log: the saved output is
+/// recognized and the `=` form suggested. `--postconf` is the one option
+/// whose value is optional. The `=` form reads the file.
+#[test]
+fn postconf_with_a_space_suggests_the_equals_form() {
+    let saved = support::repo().join("sample-logs/lab/postconf.txt");
+    let saved = saved.to_str().unwrap();
+    let lab = support::repo().join("sample-logs/lab/maillog");
+    let lab = lab.to_str().unwrap();
+    for args in [
+        vec!["--postconf", saved, lab],
+        vec!["--postconf", lab, saved],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            format!("maillog-report: {saved}: postconf output, not a log: did you mean --postconf={saved}? (--postconf takes its file after `=`; bare, it runs postconf on this host)\n")
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let with_equals = format!("--postconf={saved}");
+    let out = run(&["--year", "2026", "--report", "findings", &with_equals, lab]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("virtual_mailbox_domains"),
+        "{}",
+        stdout(&out)
+    );
+    // A log after a bare --postconf is a log: postconf is run (or its
+    // absence reported with the hint), never a "did you mean".
+    let out = run(&["--postconf", lab]);
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    if !out.status.success() {
+        assert!(stderr(&out).contains("--postconf=FILE"), "{}", stderr(&out));
+    }
+}
+
+/// The run's now comes from MAILLOG_REPORT_NOW when it is set: `-d
+/// yesterday` follows it, and a value that is no time is a usage error.
+#[test]
+fn a_fixed_now_sets_yesterday() {
+    let lab = lab_log();
+    let day = |now: &str| {
+        let out = binary()
+            .env(maillog_report::clock::NOW_VARIABLE, now)
+            .args([
+                "--year",
+                "2026",
+                "--format",
+                "json",
+                "--report",
+                "time_range",
+                "-d",
+                "yesterday",
+                &lab,
+            ])
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    let (code, out, _) = day("2026-11-24T10:00:00Z");
+    assert_eq!(code, Some(0));
+    assert!(out.contains("2026-11-23T14:04:2"), "{out}");
+    let (code, out, _) = day("2026-11-25T10:00:00Z");
+    assert_ne!(code, None);
+    assert!(
+        !out.contains("2026-11-23T14:04:2"),
+        "a day with no line: {out}"
+    );
+    let (code, _, err) = day("soon");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("MAILLOG_REPORT_NOW=soon: expected an RFC 3339 time"),
+        "{err}"
+    );
+}
+
 #[test]
 fn odd_line_ends_and_bytes_are_counted() {
     let dir = tempfile::tempdir().unwrap();

@@ -411,6 +411,23 @@ pub fn confirm(finding: &Finding, config: &Postconf, _events: &Events<'_>) -> Op
 mod tests {
     use super::*;
 
+    #[test]
+    fn saved_output_is_told_from_a_log() {
+        assert!(Postconf::is_postconf_output(LAB));
+        assert!(Postconf::is_postconf_output(
+            "# saved on relay\n\nmyhostname = relay\n"
+        ));
+        for log in [
+            "Nov 23 14:04:28 relay postfix/smtpd[5031]: E9E8CB4311: client=localhost[127.0.0.1]\n",
+            "2026-11-23T14:04:28+01:00 relay postfix/qmgr[7]: 3B4E: from=<a@b>, size=1, nrcpt=1\n",
+            "myhostname = relay\nNov 23 14:04:28 relay postfix/smtpd[1]: x=y\n",
+            "",
+            "\n# nothing\n",
+        ] {
+            assert!(!Postconf::is_postconf_output(log), "{log}");
+        }
+    }
+
     const LAB: &str = "alias_maps = hash:/etc/aliases\nmydestination = $myhostname, localhost\nmyhostname = relay.xamxam.example\nmynetworks = 127.0.0.1/32 [::1]/128\nrelay_domains =\nsmtpd_relay_restrictions = permit_mynetworks,\n    reject_unauth_destination\nunknown_local_recipient_reject_code = 550\nvirtual_mailbox_domains = xamxam.example, erg.school\nsubmission/inet/unknown_local_recipient_reject_code = 450\nsubmission/inet/syslog_name = postfix/submission\n";
 
     #[test]
