@@ -97,7 +97,7 @@ pub fn write_dataset(
     events: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let frame = export_frame(df).context("typing the export columns")?;
-    let file_name = dataset_file_name(read, events);
+    let file_name = format!("{}.parquet", dataset_file_stem(read, events));
     let partitions = Partitions::of(&frame)?;
     let mut written = Vec::new();
     for partition in &partitions.keys {
@@ -254,13 +254,15 @@ impl ParquetStream {
         self.pending_rows
     }
 
-    /// Names the file `path` instead.
-    fn retarget(&mut self, path: PathBuf) {
-        self.file.retarget(path);
+    /// Writes the rest and the footer, and renames the file into place.
+    pub fn finish(self) -> Result<()> {
+        self.close()?.commit()
     }
 
-    /// Writes the rest and the footer, and renames the file into place.
-    pub fn finish(mut self) -> Result<()> {
+    /// Writes the rest and the footer and closes the file, which then
+    /// waits to be renamed into place: the writer's buffers and state are
+    /// gone.
+    fn close(mut self) -> Result<AtomicFile> {
         self.flush()?;
         match self.writer {
             Writer::Inline(writer) => {
@@ -272,9 +274,9 @@ impl ParquetStream {
                     .map_err(|_| anyhow::anyhow!("the Parquet writer panicked"))??;
             }
         }
-        // The writer flushed its buffer in `finish`; the handle is synced
-        // and renamed.
-        self.file.commit()
+        // The writer flushed its buffer in `finish`; the handle is synced.
+        self.file.close()?;
+        Ok(self.file)
     }
 }
 
@@ -324,13 +326,18 @@ impl Sink for ParquetSink {
 }
 
 /// `--parquet-dir DIR`, streamed: one [`ParquetStream`] per partition,
-/// opened when its first row comes; the file names (the run's fingerprint)
-/// are given at the end.
+/// opened when its first row comes and closed when the input has moved on
+/// to a later day (a block's last row is in it), so that the writers open
+/// are those of the hosts of a day or two, whatever the input's span; the
+/// file names (the run's fingerprint) are given at the end. A day met
+/// again (an input out of order) gets another part file.
 pub struct DatasetSink {
     dir: PathBuf,
     inputs: Vec<String>,
     schema: Schema,
     parts: BTreeMap<Partition, ParquetStream>,
+    /// Written part files waiting for their names, in the order closed.
+    closed: Vec<(Partition, AtomicFile)>,
     error: Option<anyhow::Error>,
 }
 
@@ -343,6 +350,7 @@ impl DatasetSink {
             inputs: inputs.to_vec(),
             schema,
             parts: BTreeMap::new(),
+            closed: Vec::new(),
             error: None,
         })
     }
@@ -371,6 +379,18 @@ impl DatasetSink {
                 .expect("inserted above")
                 .push(rows)?;
         }
+        if let Some(today) = partitions.days.get(frame.height() - 1) {
+            let left: Vec<Partition> = self
+                .parts
+                .keys()
+                .filter(|p| p.day.is_some_and(|d| d < today))
+                .cloned()
+                .collect();
+            for key in left {
+                let stream = self.parts.remove(&key).expect("a key of parts");
+                self.closed.push((key, stream.close()?));
+            }
+        }
         // Rows held across partitions stay within a row group's worth.
         while self.parts.values().map(ParquetStream::held).sum::<usize>() > ROW_GROUP_ROWS {
             let fullest = self
@@ -383,20 +403,39 @@ impl DatasetSink {
         Ok(())
     }
 
+    /// How many partitions have a writer open.
+    pub fn open_partitions(&self) -> usize {
+        self.parts.len()
+    }
+
     /// Names every file after the run (`read`: each input's content;
     /// `events`: the `--event` filter) and renames them into place.
     pub fn finish(mut self, read: &[Extent], events: &[&str]) -> Result<Vec<PathBuf>> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let file_name = dataset_file_name(read, events);
+        let run = dataset_file_stem(read, events);
+        let mut closed = std::mem::take(&mut self.closed);
+        for (key, stream) in std::mem::take(&mut self.parts) {
+            closed.push((key, stream.close()?));
+        }
+        // Each partition's parts in the order written: `events-<run>`,
+        // then `events-<run>-2`, ...
+        let mut parts_of: BTreeMap<Partition, usize> = BTreeMap::new();
         let mut written = Vec::new();
-        for (key, mut stream) in std::mem::take(&mut self.parts) {
-            let path = key.dir(&self.dir).join(&file_name);
-            stream.retarget(path.clone());
-            stream.finish()?;
+        for (key, mut file) in closed {
+            let part = parts_of.entry(key.clone()).or_default();
+            *part += 1;
+            let name = match *part {
+                1 => format!("{run}.parquet"),
+                n => format!("{run}-{n}.parquet"),
+            };
+            let path = key.dir(&self.dir).join(name);
+            file.retarget(path.clone());
+            file.commit()?;
             written.push(path);
         }
+        written.sort();
         Ok(written)
     }
 }
@@ -410,6 +449,7 @@ impl Sink for DatasetSink {
             if let Err(e) = self.add(rows) {
                 self.error = Some(e);
                 self.parts.clear();
+                self.closed.clear();
             }
         }
     }
@@ -506,9 +546,9 @@ fn hive_escape(value: &str) -> String {
     out
 }
 
-/// `events-<run>.parquet`.
-fn dataset_file_name(read: &[Extent], events: &[&str]) -> String {
-    format!("events-{:016x}.parquet", run_fingerprint(read, events))
+/// `events-<run>`: the name of a run's part files, without `.parquet`.
+fn dataset_file_stem(read: &[Extent], events: &[&str]) -> String {
+    format!("events-{:016x}", run_fingerprint(read, events))
 }
 
 /// FNV-1a over what identifies this run's input: each input's size and its

@@ -39,7 +39,9 @@ pub fn write_atomically(
 pub struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
-    file: File,
+    /// `None` once [`AtomicFile::close`]d: written and synced, waiting to
+    /// be renamed.
+    file: Option<File>,
     done: bool,
 }
 
@@ -65,14 +67,29 @@ impl AtomicFile {
         Ok(AtomicFile {
             tmp,
             target: path.to_path_buf(),
-            file,
+            file: Some(file),
             done: false,
         })
     }
 
     /// Another handle on the temporary file, to write through.
     pub fn handle(&self) -> Result<File> {
-        Ok(self.file.try_clone()?)
+        Ok(self
+            .file
+            .as_ref()
+            .context("the file is closed")?
+            .try_clone()?)
+    }
+
+    /// Syncs the written data and closes this handle (the writer must have
+    /// closed its own): the file waits for [`AtomicFile::commit`] without
+    /// holding a descriptor (a dataset may have thousands of them).
+    pub fn close(&mut self) -> Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()
+                .with_context(|| format!("writing {}", self.tmp.display()))?;
+        }
+        Ok(())
     }
 
     /// Names the file `target` instead (the dataset's file names are known
@@ -83,14 +100,10 @@ impl AtomicFile {
 
     /// Syncs the written data and renames the file into place.
     pub fn commit(mut self) -> Result<()> {
-        let result = self
-            .file
-            .sync_all()
-            .map_err(anyhow::Error::from)
-            .and_then(|()| {
-                std::fs::rename(&self.tmp, &self.target)
-                    .context("renaming the temporary file into place")
-            });
+        let result = self.close().and_then(|()| {
+            std::fs::rename(&self.tmp, &self.target)
+                .context("renaming the temporary file into place")
+        });
         if result.is_ok() {
             self.done = true;
         }

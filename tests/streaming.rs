@@ -386,6 +386,90 @@ fn streamed_parquet_equals_the_whole_frame_export() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A dataset of six days, the input in order but for a day met again at
+/// its end: each day's writer is closed once the input has moved on (at
+/// most two open at a block's end, whatever the span), the day met again
+/// gets a second part file, and each day's parts, read in order, hold the
+/// rows of that day's file in the whole-frame export.
+#[test]
+fn the_dataset_closes_the_days_the_input_has_left() {
+    let lab = std::fs::read_to_string(lab_log()).unwrap();
+    let mut text = String::new();
+    for day in [20, 21, 22, 23, 24, 25, 21] {
+        for line in lab.lines() {
+            text.push_str(&format!("Nov {day}{}\n", &line[6..]));
+        }
+    }
+    let data = text.into_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mail.log");
+    std::fs::write(&path, &data).unwrap();
+    let names = vec![path.to_str().unwrap().to_string()];
+    let whole = scan_mapped(&data, 4);
+    let whole_dir = dir.path().join("whole");
+    let read = [input::Extent::of(&data)];
+    export::write_dataset(&whole.frame, &whole_dir, &names, &read, &[]).unwrap();
+
+    struct Watched(DatasetSink, usize);
+    impl Sink for Watched {
+        fn block(&mut self, input: usize, rows: Option<&DataFrame>, lines: &[u8]) {
+            self.0.block(input, rows, lines);
+            self.1 = self.1.max(self.0.open_partitions());
+        }
+    }
+    let streamed_dir = dir.path().join("streamed");
+    let mut sink = Watched(
+        DatasetSink::create(&streamed_dir, &names, &Projection::ALL).unwrap(),
+        0,
+    );
+    let streamed = scan_streamed(&path, &data, 300_000, Some(&mut sink));
+    assert!(sink.1 <= 2, "{} writers open at once", sink.1);
+    let read = [streamed.inputs[0].extent.clone()];
+    let files = sink.0.finish(&read, &[]).unwrap();
+    let mut days: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&streamed_dir).unwrap();
+            let day = rel.iter().next().unwrap().to_string_lossy().into_owned();
+            let name = rel.file_name().unwrap().to_string_lossy().into_owned();
+            // `events-<run>.parquet`, then `events-<run>-2.parquet`.
+            let part = if name.ends_with("-2.parquet") { 2 } else { 1 };
+            format!("{day}/part {part}")
+        })
+        .collect();
+    days.sort();
+    assert_eq!(
+        days,
+        [
+            "day=2026-11-20/part 1",
+            "day=2026-11-21/part 1",
+            "day=2026-11-21/part 2",
+            "day=2026-11-22/part 1",
+            "day=2026-11-23/part 1",
+            "day=2026-11-24/part 1",
+            "day=2026-11-25/part 1",
+        ]
+    );
+    for day in 20..=25 {
+        let folder = |root: &Path| root.join(format!("day=2026-11-{day}")).join("host=relay");
+        let mut parts: Vec<PathBuf> = walk(&folder(&streamed_dir));
+        // `events-<run>.parquet` before `events-<run>-2.parquet`.
+        parts.sort_by_key(|p| p.to_string_lossy().len());
+        let mut got = read_parquet(&parts[0]).0;
+        for part in &parts[1..] {
+            got.vstack_mut_owned(read_parquet(part).0).unwrap();
+        }
+        let expected = read_parquet(&walk(&folder(&whole_dir))[0]).0;
+        assert!(got.height() > 1000);
+        assert!(got.equals_missing(&expected), "day {day}");
+    }
+    let leftovers: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
