@@ -81,6 +81,9 @@ Exit status:
       could not be written
   4   a finding of --fail-on's severity or worse exists (the report is
       printed; status 3 wins over 4, 4 over 1)
+  5   the input holds no Postfix line, or no Postfix event in the window
+      (-d, --since, --until): the empty report is printed and stderr says
+      why (status 1 wins over 5)
   70  internal error (a bug: please report it with the message)";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,

@@ -51,6 +51,9 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// A finding of `--fail-on`'s severity or worse exists.
     pub const FINDINGS: u8 = 4;
+    /// The input holds no Postfix line, or no Postfix event in the window
+    /// (`-d`, `--since`, `--until`): the report is empty, and says so.
+    pub const NOTHING_FOUND: u8 = 5;
     /// The report or an output file could not be written.
     pub const OUTPUT_PROBLEM: u8 = 3;
     /// A bug (sysexits' EX_SOFTWARE).
@@ -217,6 +220,13 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     render::render(&reports, &render_options, out)
         .and_then(|()| out.flush())
         .map_err(|e| Failure::Output(e.into()))?;
+    if let Some(nothing) = nothing_found(&scanned.counts, &config.window, &config.request.zone) {
+        writeln!(err, "maillog-report: {nothing}").map_err(|e| Failure::Output(e.into()))?;
+        // An unreadable input says more (1): this one is only the rest.
+        if status == exit::OK {
+            status = exit::NOTHING_FOUND;
+        }
+    }
     if let Some(threshold) = config.fail_on {
         let printed = reports.iter().find_map(|r| match &r.body {
             report::Body::Findings { findings, .. } => Some(findings.clone()),
@@ -253,6 +263,62 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }
     }
     Ok(status)
+}
+
+/// Why the report is empty, if it is: no Postfix line in the input, or no
+/// Postfix event in the window. An empty report would read as "all clear"
+/// in a cron mail.
+fn nothing_found(
+    counts: &scan::LineCounts,
+    window: &window::Window,
+    zone: &zone::Zone,
+) -> Option<String> {
+    if counts.events > 0 {
+        return None;
+    }
+    let bound = |t: Option<parse::Micros>, open: &str| {
+        t.and_then(|t| zone.local(t))
+            .map_or(open.to_string(), |d| d.format("%Y-%m-%d %H:%M").to_string())
+    };
+    let window_text = format!(
+        "{} to {} {}",
+        bound(window.start, "the start"),
+        bound(window.end, "the end"),
+        zone.label()
+    );
+    if counts.postfix_lines() == 0 {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (counts.other_program, "of other programs"),
+            (counts.no_syslog_header, "without a syslog header"),
+            (counts.too_long, "too long"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        let of_them = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join(", "))
+        };
+        let scope = if window.is_all() {
+            String::new()
+        } else {
+            format!(" (window {window_text})")
+        };
+        return Some(format!(
+            "no Postfix line in the input{scope}: {} read{of_them}",
+            report::findings::plural(counts.lines, "line")
+        ));
+    }
+    if counts.outside_window > 0 {
+        return Some(format!(
+            "no Postfix event in the window ({window_text}): all {} of the input are outside it",
+            report::findings::plural(counts.outside_window, "event")
+        ));
+    }
+    None
 }
 
 /// Scans the opened inputs in the order of their content, with the

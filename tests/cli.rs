@@ -345,8 +345,40 @@ fn empty_input_gives_an_empty_report() {
     let path = dir.path().join("empty.log");
     std::fs::write(&path, b"").unwrap();
     let out = run(&["--format", "json", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Not a silent "all clear": the report says nothing, stderr says why.
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "maillog-report: no Postfix line in the input: 0 lines read\n"
+    );
     assert_eq!(overview_count(&out.stdout, "read"), 0);
+    // A program's binary: lines without a syslog header.
+    let out = run(&["--report", "headline", "/bin/ls"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains(" without a syslog header\n"),
+        "{}",
+        stderr(&out)
+    );
+    // -d on a day with no line of the log: the window is named.
+    let out = run(&[
+        "--year",
+        "2026",
+        "-d",
+        "2026-11-25",
+        "--report",
+        "headline",
+        &lab_log(),
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        stderr(&out),
+        "maillog-report: no Postfix event in the window (2026-11-25 00:00 to 2026-11-26 00:00 UTC): all 4870 events of the input are outside it\n"
+    );
+    // A missing file beside the empty one: 1 says more than 5.
+    let missing = dir.path().join("missing.log");
+    let out = run(&[path.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
 }
 
 /// The README names the dictionary-encoded columns: exactly the frame's

@@ -162,8 +162,23 @@ fn a_window_starting_mid_message_marks_it_started_before() {
     // All these lines are at 14:04:29; a window from 14:04:29.5 would cut
     // nothing, so the window starts at the second: the client line at
     // 14:04:29 is in, and a window from 14:04:30 has none of them.
-    let late = totals(&["--year", "2026", "--since", "2026-11-23T14:04:30Z", path]);
-    assert_eq!(late["received"], 0);
+    let late = support::run(&[
+        "--format",
+        "json",
+        "--report",
+        "totals",
+        "--year",
+        "2026",
+        "--since",
+        "2026-11-23T14:04:30Z",
+        path,
+    ]);
+    assert_eq!(late.status.code(), Some(5), "nothing in the window");
+    assert_eq!(
+        support::stderr(&late),
+        "maillog-report: no Postfix event in the window (2026-11-23 14:04 to the end UTC): all 10 events of the input are outside it\n"
+    );
+    assert_eq!(support::totals_of(&late.stdout)["received"], 0);
     // The message's start before the window: it is not received in the
     // window, and nothing is subtracted.
     let lines_after: Vec<String> = lines

@@ -196,7 +196,10 @@ pub const IDS: &[(&str, &str)] = &[
         "unreachable-destination",
         "a next hop defers every delivery and mail waits or expires",
     ),
-    ("greylisting", "a next hop greylists, then the mail gets through"),
+    (
+        "greylisting",
+        "a next hop greylists, then the mail gets through",
+    ),
     ("rate-limited", "a next hop limits how fast it takes mail"),
     ("spam-verdict", "a next hop defers mail as spam"),
     ("onset", "a failure that started abruptly"),
