@@ -252,6 +252,24 @@ fn a_growing_file_is_reported_as_a_consistent_prefix() {
     }
 }
 
+/// A file written just now whose last line has no `\n` (made by a tool or
+/// by hand, not by a writer in the middle of a line): its last line is read
+/// like the others, with no note. The whole lab log: every line.
+#[test]
+fn a_fresh_file_without_a_final_newline_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.log");
+    let mut data = std::fs::read(lab_log()).unwrap();
+    assert_eq!(data.pop(), Some(b'\n'));
+    std::fs::write(&path, &data).unwrap();
+    let out = run_overview(&["--year", "2026", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no note: nothing grew");
+    let lines = overview(&out.stdout);
+    assert_eq!(lines["read"], 4870);
+    assert_eq!(lines["events"], 4870);
+}
+
 /// An output that cannot be written fails with exit status 3 and leaves
 /// neither the target nor a temporary file behind; the report is still printed.
 #[test]

@@ -131,6 +131,10 @@ impl Issue {
     }
 }
 
+/// How long a live file whose last line lacks its `\n` is watched for the
+/// rest of that line ([`BlockReader`]'s end).
+const LINE_SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A regular file read (not mapped) because it may be live: what tells
 /// whether it changed while read.
 pub struct LiveFile {
@@ -373,10 +377,21 @@ impl<'a> BlockReader<'a> {
         };
         let mut drop_last = issue.is_some();
         if let (None, Some(live)) = (&issue, &self.live) {
-            let now = live.handle.metadata().map_or(0, |m| m.len());
+            let size_now = || live.handle.metadata().map_or(0, |m| m.len());
+            let now = size_now();
             let shrank = self.raw < live.size;
-            let grew = !shrank && now > self.raw;
-            let mid_line = live.recent && self.pending.len > 0;
+            let mut grew = !shrank && now > self.raw;
+            // A live file's last line without `\n`: a writer in the middle
+            // of it finishes within microseconds (syslog daemons write a
+            // record at once), so a file that has not grown after a pause
+            // ends in a complete line (a file made by a tool or by hand),
+            // which is read, with no note.
+            let mut mid_line = live.recent && self.pending.len > 0;
+            if mid_line && !shrank && !grew {
+                std::thread::sleep(LINE_SETTLE);
+                grew = size_now() > self.raw;
+                mid_line = grew;
+            }
             if shrank || grew || mid_line {
                 drop_last = true;
                 // Filled in below, once the content is known.
