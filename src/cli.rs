@@ -112,7 +112,9 @@ pub struct Args {
     pub journal_file: Vec<PathBuf>,
 
     /// Reports to print, in this order (a comma-separated list); `summary`
-    /// stands for the daily summary's sections.
+    /// stands for the daily summary's sections. A report named twice is
+    /// printed once, where it comes first (`headline,findings,summary`:
+    /// the nightly mail's answer first).
     #[arg(long, value_delimiter = ',', value_name = "REPORT,…", value_parser = report_name_parser(), default_value = ReportName::DEFAULT_LIST)]
     pub report: Vec<Vec<ReportName>>,
 
@@ -139,6 +141,12 @@ pub struct Args {
     /// terminal's width, else 100 (pipes and cron mail).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+
+    /// Plain ASCII for mail: tables drawn with + - | instead of box
+    /// drawing, and the report's own … — × written as ... -- x (with
+    /// --format table).
+    #[arg(long)]
+    pub ascii: bool,
 
     /// Year of the newest input's last classic-syslog line (see Timestamps).
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1970..=9999))]
@@ -342,6 +350,8 @@ pub struct Config {
     pub max_line: usize,
     pub max_decompressed: u64,
     pub color: bool,
+    /// `--ascii`: tables and the report's typography in ASCII.
+    pub ascii: bool,
     /// `--fail-on`: exit 4 when a finding this bad exists.
     pub fail_on: Option<Severity>,
 }
@@ -451,7 +461,15 @@ impl Config {
             postconf,
         };
         let plan = if args.group_by.is_empty() {
-            Plan::Reports(args.report.into_iter().flatten().collect())
+            // A report named twice (`headline,findings,summary`: the
+            // summary starts with the headline) is printed once, first.
+            let mut names: Vec<ReportName> = Vec::new();
+            for name in args.report.into_iter().flatten() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            Plan::Reports(names)
         } else {
             Plan::GroupBy(args.group_by)
         };
@@ -481,6 +499,7 @@ impl Config {
             max_line: args.max_line,
             max_decompressed: args.max_decompressed,
             color: terminal.stdout_is_terminal && !no_color && args.format == Format::Table,
+            ascii: args.ascii,
             fail_on: args.fail_on.as_deref().and_then(Severity::from_name),
         })
     }

@@ -215,9 +215,18 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         format: config.format,
         color: config.color,
         width: config.width,
+        ascii: config.ascii,
         zone: config.request.zone.clone(),
     };
-    render::render(&reports, &render_options, out)
+    let rendered = if config.ascii && config.format == render::Format::Table {
+        // Small (tables for people): rendered whole, then made ASCII.
+        let mut text = Vec::new();
+        render::render(&reports, &render_options, &mut text)
+            .and_then(|()| out.write_all(render::ascii_typography(&text).as_bytes()))
+    } else {
+        render::render(&reports, &render_options, out)
+    };
+    rendered
         .and_then(|()| out.flush())
         .map_err(|e| Failure::Output(e.into()))?;
     if let Some(nothing) = nothing_found(&scanned.counts, &config.window, &config.request.zone) {

@@ -606,3 +606,82 @@ fn readme_lists_the_summary_sections_in_order() {
         .collect();
     assert_eq!(listed, sections);
 }
+
+/// The README's cron line, run as cron runs it (`env -i PATH=/usr/bin:/bin
+/// sh -c`, `\%` read as `%`) with the built binary for
+/// `/usr/local/bin/maillog-report`, the lab log (written on the night of
+/// its day) for the rotated pair and a file for sendmail: a mail whose
+/// subject is the headline, with its charset, the findings right after the
+/// headline, then the summary, and ASCII but for the log's own bytes.
+#[test]
+fn the_readme_cron_line_mails_the_findings_and_summary() {
+    let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
+    let cron = readme
+        .lines()
+        .find(|l| l.starts_with("30 6 * * * root "))
+        .expect("the README's cron line");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    std::fs::copy(lab_log(), &log).unwrap();
+    let written = chrono::DateTime::parse_from_rfc3339("2026-11-23T23:59:00Z").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_modified(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(written.timestamp() as u64),
+        )
+        .unwrap();
+    let mail = dir.path().join("mail.txt");
+    let command = cron
+        .trim_start_matches("30 6 * * * root ")
+        .replace("\\%", "%")
+        .replace(
+            "/usr/local/bin/maillog-report",
+            env!("CARGO_BIN_EXE_maillog-report"),
+        )
+        .replace(
+            "/var/log/mail.log.1 /var/log/mail.log",
+            log.to_str().unwrap(),
+        )
+        .replace(
+            "/usr/sbin/sendmail postmaster",
+            &format!("cat > {}", mail.display()),
+        );
+    assert!(!command.contains("/var/log"), "{command}");
+    let out = std::process::Command::new("env")
+        .args(["-i", "PATH=/usr/bin:/bin", "TZ=UTC"])
+        .arg(format!(
+            "{}=2026-11-24T06:30:00Z",
+            maillog_report::clock::NOW_VARIABLE
+        ))
+        .args(["sh", "-c", &command])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mail = std::fs::read_to_string(&mail).unwrap();
+    let (headers, body) = mail.split_once("\n\n").unwrap();
+    assert_eq!(
+        headers,
+        "Subject: relay 2026-11-23 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected\n\
+         MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8"
+    );
+    assert!(
+        body.starts_with("relay 2026-11-23 UTC: 682 received"),
+        "{body}"
+    );
+    let findings = body.find("\nFindings\n").expect("the findings");
+    let totals = body.find("\nGrand totals\n").expect("the summary");
+    assert!(findings < totals, "the findings first");
+    assert_eq!(
+        body.matches("relay 2026-11-23 UTC: 682 received").count(),
+        1
+    );
+    assert!(body.contains("[critical] domain-wide-reject erg.school"));
+    assert!(body.contains("+----"), "ASCII tables");
+    assert!(
+        body.is_ascii(),
+        "{:?}",
+        body.chars().filter(|c| !c.is_ascii()).collect::<String>()
+    );
+}

@@ -42,6 +42,9 @@ pub struct RenderOptions {
     pub color: bool,
     /// Columns a table may take (tables and findings only).
     pub width: usize,
+    /// Tables drawn in ASCII (`--ascii`; the rest of the text is made
+    /// ASCII by [`ascii_typography`]).
+    pub ascii: bool,
     /// The zone tables and Markdown print times in (JSON and CSV print UTC).
     pub zone: Zone,
 }
@@ -102,6 +105,24 @@ fn names(frame: &DataFrame) -> Vec<String> {
         .iter()
         .map(|c| c.name().to_string())
         .collect()
+}
+
+/// `text` (a rendered report) with the report's own typography in ASCII
+/// (`--ascii`): `…` as `...`, `—` as `--`, `×` as `x`. Box drawing is not
+/// here: `--ascii` tables are drawn in ASCII to begin with. Invalid UTF-8
+/// from a log line is kept as replacement characters.
+pub fn ascii_typography(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '…' => out.push_str("..."),
+            '—' | '–' => out.push_str("--"),
+            '×' => out.push('x'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {

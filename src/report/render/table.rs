@@ -51,7 +51,11 @@ pub(super) fn write(
     let shortened = shorten_identifiers(&mut columns, options.width);
 
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.load_preset(if options.ascii {
+        presets::ASCII_FULL_CONDENSED
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    });
     table.set_content_arrangement(ContentArrangement::Disabled);
     if !options.color {
         table.force_no_tty();
