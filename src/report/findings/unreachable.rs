@@ -178,7 +178,7 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
         let domains: Vec<String> = hop
             .domains
             .iter()
-            .map(|(d, n)| format!("{d} ({n})"))
+            .map(|(d, n)| format!("{d} ({})", plural(*n, "attempt")))
             .collect();
         let mut check = vec![
             "postqueue -p".to_string(),
