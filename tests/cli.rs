@@ -663,7 +663,8 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
     let (headers, body) = mail.split_once("\n\n").unwrap();
     assert_eq!(
         headers,
-        "Subject: relay 2026-11-23 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected\n\
+        "Subject: relay 2026-11-23 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected; \
+         findings: 4 critical, 6 warnings, 1 info\n\
          MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8"
     );
     assert!(

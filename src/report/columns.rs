@@ -38,6 +38,9 @@ pub const DELIVERED: &str = "delivered";
 pub const DEFERRED: &str = "deferred";
 pub const BOUNCED: &str = "bounced";
 pub const REJECTED: &str = "rejected";
+/// Reject warnings, holds and discards (the traffic tables' column beside
+/// "rejected", which pflogsumm adds to it).
+pub const WARN_HOLD_DISCARD: &str = "warn_hold_discard";
 /// Deferred delivery attempts.
 pub const DEFERRALS: &str = "deferrals";
 /// Delays of deliveries, in seconds.

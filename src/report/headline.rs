@@ -1,20 +1,22 @@
 //! The headline: one line that works as a mail subject in cron, naming the
-//! host, the time covered and the main counts:
+//! host, the time covered, the main counts and the findings by severity,
+//! worst first:
 //!
 //! ```text
-//! relay 2026-11-23 14:04-14:05 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected
+//! relay 2026-11-23 14:04-14:05 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected; findings: 1 critical, 4 warnings
 //! ```
 
 use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
+use super::findings::{Finding, Severity};
 use super::{Body, Context, ReportSpec};
 use crate::parse::EventKind;
 
 pub const SPEC: ReportSpec = ReportSpec {
     title: "Headline",
-    reads: super::summary::reads,
+    reads: || super::summary::reads().union((super::findings::SPEC.reads)()),
     compute,
     drop_first: &[],
     ranked: false,
@@ -39,13 +41,34 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
         n => format!("{n} hosts"),
     };
     Ok(Body::Line(format!(
-        "{host} {}: {} received, {} delivered, {} bounced, {} rejected",
+        "{host} {}: {} received, {} delivered, {} bounced, {} rejected; {}",
         span(context),
         t.received,
         t.delivered,
         t.bounced,
-        t.rejected
+        t.rejected,
+        by_severity(context.found()?)
     )))
+}
+
+/// "findings: 1 critical, 4 warnings, 2 info", worst first, or "no findings".
+fn by_severity(found: &[Finding]) -> String {
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .filter_map(|&severity| {
+            let n = found.iter().filter(|f| f.severity == severity).count();
+            (n > 0).then(|| match severity {
+                Severity::Warning => super::findings::plural(n as u64, "warning"),
+                _ => format!("{n} {}", severity.as_str()),
+            })
+        })
+        .collect();
+    if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        format!("findings: {}", parts.join(", "))
+    }
 }
 
 /// The time covered: the window's days or bounds, else the first and last

@@ -115,7 +115,7 @@ pub const GROUPS: &[(&str, &str, &[ReportName])] = &[(
 impl ReportName {
     /// `--report`'s default, as it is typed.
     pub const DEFAULT_LIST: &'static str =
-        "headline,overview,time_range,findings,rejects,warnings,failed,deliveries";
+        "headline,findings,rejects,warnings,failed,deliveries,time_range,overview";
 
     pub fn from_name(name: &str) -> Option<ReportName> {
         ReportName::ALL.iter().copied().find(|r| r.as_str() == name)
@@ -378,7 +378,11 @@ impl<'a> Context<'a> {
     /// them. A report missing here still gets its tables, computed on
     /// first use.
     fn prepare(&self, names: &[ReportName]) -> PolarsResult<()> {
-        if !names.contains(&ReportName::Findings) || self.found.get().is_some() {
+        // The headline counts the findings too.
+        let wants_findings = names
+            .iter()
+            .any(|n| matches!(n, ReportName::Findings | ReportName::Headline));
+        if !wants_findings || self.found.get().is_some() {
             return Ok(());
         }
         let (messages, events) = rayon::join(|| self.messages().map(drop), || self.events());

@@ -149,21 +149,20 @@ impl Postconf {
 
     /// Runs `postconf -n` and `postconf -P` on this host.
     pub fn from_host() -> Result<Postconf, String> {
+        // Both failures carry the hint: a host where postconf is missing and
+        // one where it runs but finds no main.cf are the same mistake.
+        const HINT: &str = "(to read saved postconf -n output, give it as --postconf=FILE)";
         let run = |flag: &str| {
             std::process::Command::new("postconf")
                 .arg(flag)
                 .output()
-                .map_err(|e| {
-                    format!(
-                        "postconf {flag}: cannot run it: {e} (to read saved postconf -n output, give it as --postconf=FILE)"
-                    )
-                })
+                .map_err(|e| format!("postconf {flag}: cannot run it: {e} {HINT}"))
                 .and_then(|o| {
                     if o.status.success() {
                         Ok(String::from_utf8_lossy(&o.stdout).into_owned())
                     } else {
                         Err(format!(
-                            "postconf {flag}: {}",
+                            "postconf {flag}: {} {HINT}",
                             String::from_utf8_lossy(&o.stderr).trim()
                         ))
                     }

@@ -97,9 +97,10 @@ mod tests {
         let traffic = |received, delivered, bounced, rejected| Traffic {
             received,
             delivered,
-            deferred: 0,
+            deferrals: 0,
             bounced,
             rejected,
+            warn_hold_discard: 0,
         };
         assert_eq!(
             days.into_iter().collect::<Vec<_>>(),

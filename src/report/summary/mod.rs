@@ -76,8 +76,15 @@ pub const SECTIONS: &[super::ReportName] = {
     ]
 };
 
-/// Policy actions counted as "rejected" in the traffic tables (pflogsumm
-/// counts rejects, reject warnings, holds and discards there).
+/// The policy actions that are "rejected" everywhere.
+const REJECTS: &[EventKind] = &[
+    EventKind::Reject,
+    EventKind::MilterReject,
+    EventKind::ProxyReject,
+];
+
+/// Policy actions of the traffic tables: [`REJECTS`] count as "rejected",
+/// the rest as "warn_hold_discard" (pflogsumm adds both up there).
 const REFUSALS: &[EventKind] = &[
     EventKind::Reject,
     EventKind::MilterReject,
@@ -166,20 +173,25 @@ fn percent(part: u64, whole: u64) -> u64 {
 pub struct Traffic {
     pub received: u64,
     pub delivered: u64,
-    /// Deferred attempts.
-    pub deferred: u64,
+    /// Deferred attempts (a message deferred three times counts 3).
+    pub deferrals: u64,
     pub bounced: u64,
-    /// Rejects, reject warnings, holds and discards.
+    /// Rejects: the totals' "rejected".
     pub rejected: u64,
+    /// Reject warnings, holds and discards, which pflogsumm adds to its
+    /// per-day "rejected": a column of their own, so that "rejected" means
+    /// the same number in every section.
+    pub warn_hold_discard: u64,
 }
 
 impl Traffic {
     fn add(&mut self, other: &Traffic) {
         self.received += other.received;
         self.delivered += other.delivered;
-        self.deferred += other.deferred;
+        self.deferrals += other.deferrals;
         self.bounced += other.bounced;
         self.rejected += other.rejected;
+        self.warn_hold_discard += other.warn_hold_discard;
     }
 }
 
@@ -280,14 +292,7 @@ impl<'a> Summary<'a> {
         (s.days, s.hours) = hourly.finish();
         let counts = context.counts;
         let t = &mut s.totals;
-        t.rejected = [
-            EventKind::Reject,
-            EventKind::MilterReject,
-            EventKind::ProxyReject,
-        ]
-        .iter()
-        .map(|k| counts.kind(*k))
-        .sum();
+        t.rejected = REJECTS.iter().map(|k| counts.kind(*k)).sum();
         t.reject_warnings = counts.kind(EventKind::RejectWarning);
         t.held = counts.kind(EventKind::Hold) + counts.kind(EventKind::MilterHold);
         t.discarded = counts.kind(EventKind::Discard) + counts.kind(EventKind::MilterDiscard);
@@ -396,8 +401,10 @@ impl<'a> Summary<'a> {
                         ts,
                     };
                     self.delivery(&seen, &mut by_code, messages, hourly, count_filter_hops);
-                } else {
+                } else if REJECTS.contains(&kind) {
                     hourly.add(ts, |t| t.rejected += 1);
+                } else {
+                    hourly.add(ts, |t| t.warn_hold_discard += 1);
                 }
             });
         }
@@ -465,7 +472,7 @@ impl<'a> Summary<'a> {
                 let d = by_code.domain(&columns.domain, i);
                 d.defers += 1;
                 d.delay_max = d.delay_max.max(delay);
-                hourly.add(ts, |t| t.deferred += 1);
+                hourly.add(ts, |t| t.deferrals += 1);
             }
             Some(DeliveryStatus::Bounced) => hourly.add(ts, |t| t.bounced += 1),
             _ => {}

@@ -1,9 +1,12 @@
-//! Traffic per day: received, delivered, deferred, bounced, rejected.
+//! Traffic per day: received, delivered, deferrals (attempts), bounced,
+//! rejected, and the reject warnings, holds and discards.
 
 use polars::prelude::*;
 
 use super::{count_column, text_column, Traffic};
-use crate::report::columns::{BOUNCED, DAY, DEFERRED, DELIVERED, RECEIVED, REJECTED};
+use crate::report::columns::{
+    BOUNCED, DAY, DEFERRALS, DELIVERED, RECEIVED, REJECTED, WARN_HOLD_DISCARD,
+};
 use crate::report::{Body, Context, ReportSpec};
 
 pub const SPEC: ReportSpec = ReportSpec {
@@ -33,9 +36,10 @@ pub fn traffic_frame(mut keys: Vec<Column>, rows: Vec<Traffic>) -> PolarsResult<
     keys.extend([
         column(RECEIVED, |t| t.received),
         column(DELIVERED, |t| t.delivered),
-        column(DEFERRED, |t| t.deferred),
+        column(DEFERRALS, |t| t.deferrals),
         column(BOUNCED, |t| t.bounced),
         column(REJECTED, |t| t.rejected),
+        column(WARN_HOLD_DISCARD, |t| t.warn_hold_discard),
     ]);
     DataFrame::new_infer_height(keys)
 }
