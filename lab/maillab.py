@@ -15,6 +15,10 @@ Subcommands (run-lab.sh calls them; they are usable on their own too):
       drive the running Postfix: early phase, main phase, settle, late
       phase, flush after maximal_queue_lifetime, settle; then write
       DIR/manifest.jsonl and DIR/expected.json.
+  queue-actions --out DIR
+      the second session (a fresh log): mail held and discarded by
+      header_checks, from real senders, then `postsuper -d` of some of the
+      held mail; writes DIR/manifest.jsonl and DIR/expected.json.
   plan
       print a summary of the plan (no network).
   wait-listen ADDR:PORT...   /   check-loopback --ports 25,587
@@ -142,6 +146,24 @@ LAST = ["peeters", "janssens", "maes", "jacobs", "mertens", "willems", "claes",
 
 SPOOL = "/var/spool/postfix"
 
+# The queue-actions session: header_checks HOLD and DISCARD by Subject
+# (no subject of the first session matches), then `postsuper -d` of the
+# first DELETE_HELD held messages; the rest stay on hold.
+HOLD_SUBJECT = "lab-hold"
+DISCARD_SUBJECT = "lab-discard"
+HEADER_CHECKS = [
+    (f"/^Subject: {HOLD_SUBJECT} /", "HOLD held for review by the lab"),
+    (f"/^Subject: {DISCARD_SUBJECT} /", "DISCARD discarded by the lab"),
+]
+QUEUE_ACTION_SENDERS = {
+    HOLD_SUBJECT: ["finance@xamxam.example", "lea.peeters@xamxam.example",
+                   "billing@xamxam.example", "tom.claes@xamxam.example"],
+    DISCARD_SUBJECT: ["sofie.maes@xamxam.example", "jonas.dubois@xamxam.example",
+                      "nina.jacobs@xamxam.example"],
+    "Weekly minutes": ["emma.lambert@xamxam.example"],
+}
+DELETE_HELD = 2
+
 # --------------------------------------------------------------------------
 # Configuration writer
 # --------------------------------------------------------------------------
@@ -172,6 +194,7 @@ virtual_mailbox_domains = {", ".join(VIRTUAL_MAILBOXES)}
 virtual_mailbox_maps = hash:{lab}/vmailbox
 virtual_transport = error:5.3.0 lab: virtual delivery is not configured
 transport_maps = hash:{lab}/transport
+header_checks = regexp:{lab}/header_checks
 default_transport = error:5.3.0 lab: no route configured for this destination
 unknown_local_recipient_reject_code = 550
 
@@ -232,6 +255,7 @@ def cmd_configure(args):
     write(os.path.join(lab, "helo_access"), table((k, reject_action(v)) for k, v in HELO_ACCESS.items()))
     write(os.path.join(lab, "sender_access"), table((k, reject_action(v)) for k, v in SENDER_ACCESS.items()))
     write(os.path.join(lab, "recipient_access"), table((k, reject_action(v)) for k, v in RECIPIENT_ACCESS.items()))
+    write(os.path.join(lab, "header_checks"), "".join(f"{k} {v}\n" for k, v in HEADER_CHECKS))
     # chroot name service: the lab's hosts only, never DNS (no traffic can
     # leave the machine even if a lookup misses)
     write(os.path.join(chroot, "etc/hosts"),
@@ -957,6 +981,85 @@ def cmd_check_loopback(args):
     return 0
 
 
+def queue_action_sessions():
+    """One session per sender (127.0.0.1, port 25), to a deliverable
+    mailbox: what happens to the mail is decided by its Subject alone."""
+    sessions = []
+    for subject, senders in QUEUE_ACTION_SENDERS.items():
+        for sender in senders:
+            sessions.append({"group": f"Q:{subject}", "phase": "queue-actions", "ip": "127.0.0.1",
+                             "helo": "app01.xamxam.example", "listener": "smtp",
+                             "txns": [{"sender": sender, "rcpts": ["support@xamxam.example"],
+                                       "subject": f"{subject} {len(sessions) + 1}"}]})
+    for i, s in enumerate(sessions, 1):
+        s["session"] = i
+        for t in s["txns"]:
+            t["expect"] = [smtpd_decision(s["ip"], s["helo"], s["listener"], t["sender"], a)
+                           for a in t["rcpts"]]
+    return sessions
+
+
+def hold_queue():
+    return sorted(f for _, _, files in os.walk(os.path.join(SPOOL, "hold")) for f in files)
+
+
+def cmd_queue_actions(args):
+    """The second session: held, discarded and delivered mail, then
+    `postsuper -d` of some of the held mail. The truth is what was sent,
+    the replies, and the queue ids postsuper was given."""
+    sessions = queue_action_sessions()
+    os.makedirs(args.out, exist_ok=True)
+    records = []
+    for s in sessions:  # one at a time: the log's order is the plan's
+        records += run_session(s)
+    problems = verify_replies(sessions, records)
+    by_subject = defaultdict(list)
+    for r in records:
+        by_subject[r["subject"].rsplit(" ", 1)[0]].append(r)
+    held = [r["qid"] for r in by_subject[HOLD_SUBJECT]]
+    deadline = time.time() + args.settle_timeout
+    while time.time() < deadline:
+        # the held mail in the hold queue, the rest delivered (or never queued)
+        if hold_queue() == sorted(held) and not [m for m in queue_state() if m["queue_name"] != "hold"]:
+            break
+        time.sleep(0.5)
+    else:
+        problems.append(f"hold queue {hold_queue()}, expected {sorted(held)}")
+    deleted = held[:DELETE_HELD]
+    done = subprocess.run(["postsuper", "-d", "-"], input="".join(q + "\n" for q in deleted),
+                          capture_output=True, text=True, check=True)
+    log(f"postsuper -d: {done.stderr.strip()}")
+    if hold_queue() != sorted(held[DELETE_HELD:]):
+        problems.append(f"after postsuper -d: hold queue {hold_queue()}, expected {sorted(held[DELETE_HELD:])}")
+    with open(os.path.join(args.out, "manifest.jsonl"), "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    senders = lambda subject: sorted(r["sender"] for r in by_subject[subject])
+    expected = {
+        "about": "Ground truth for the queue-actions session's maillog, written by lab/maillab.py "
+                 "queue-actions from what was sent, the replies and the queue ids given to postsuper -d; "
+                 "no log was read to produce it.",
+        "year": time.localtime(records[0]["t_start"]).tm_year,
+        "header_checks": [f"{k} {v}" for k, v in HEADER_CHECKS],
+        "received": len(records),
+        "held": {"messages": len(held), "senders": senders(HOLD_SUBJECT)},
+        "discarded": {"messages": len(by_subject[DISCARD_SUBJECT]), "senders": senders(DISCARD_SUBJECT)},
+        "delivered": {"messages": len(by_subject["Weekly minutes"]), "senders": senders("Weekly minutes")},
+        "deleted_by_postsuper": {"messages": len(deleted), "queue_ids": deleted},
+        "on_hold_at_the_end": len(held) - len(deleted),
+        "senders": {r["sender"]: 1 for r in records},
+    }
+    with open(os.path.join(args.out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+    if problems:
+        for p in problems:
+            print("MISMATCH: " + p, file=sys.stderr)
+        return 1
+    log("queue actions done; expected.json written")
+    return 0
+
+
 def cmd_plan(args):
     sessions = build_plan(args.seed)
     g = defaultdict(Counter)
@@ -985,6 +1088,9 @@ def main(argv=None):
     r.add_argument("--seed", type=int, default=SEED)
     r.add_argument("--workers", type=int, default=4)
     r.add_argument("--settle-timeout", type=int, default=90)
+    q = sub.add_parser("queue-actions")
+    q.add_argument("--out", required=True)
+    q.add_argument("--settle-timeout", type=int, default=30)
     pl = sub.add_parser("plan")
     pl.add_argument("--seed", type=int, default=SEED)
     w = sub.add_parser("wait-listen")
@@ -993,7 +1099,7 @@ def main(argv=None):
     cl = sub.add_parser("check-loopback")
     cl.add_argument("--ports", default="25,587")
     args = ap.parse_args(argv)
-    return {"configure": cmd_configure, "run": cmd_run, "plan": cmd_plan,
+    return {"configure": cmd_configure, "run": cmd_run, "queue-actions": cmd_queue_actions, "plan": cmd_plan,
             "wait-listen": cmd_wait_listen, "check-loopback": cmd_check_loopback}[args.cmd](args)
 
 

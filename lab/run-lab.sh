@@ -164,6 +164,22 @@ for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
 master_running && die "Postfix did not stop"
 sleep 0.5   # let postlogd flush its last lines
 cp "$LOGFILE" "$WORK/out/maillog"
+
+# ---------------------------------------------------------------- queue actions
+# A second session in a fresh log (the first one's log and truth stay as
+# they are): mail held and discarded by header_checks, then postsuper -d.
+say "queue actions: a second Postfix session in a fresh log"
+postsuper -d ALL >/dev/null 2>&1 || true
+: > "$LOGFILE"
+postfix start
+"$PY" "$HERE/maillab.py" wait-listen --timeout 15 127.0.0.1:25 \
+    || die "Postfix did not start listening for the queue actions"
+"$PY" "$HERE/maillab.py" queue-actions --out "$WORK/out/queue-actions"
+postfix stop
+for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
+master_running && die "Postfix did not stop"
+sleep 0.5
+cp "$LOGFILE" "$WORK/out/queue-actions/maillog"
 for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 
 # a check only: count the same things in the log and compare
@@ -171,4 +187,6 @@ for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 
 mkdir -p "$OUTDIR"
 cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$WORK/out/postconf.txt" "$OUTDIR/"
-say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt}"
+mkdir -p "$OUTDIR/queue-actions"
+cp "$WORK/out/queue-actions/"{maillog,expected.json,manifest.jsonl} "$OUTDIR/queue-actions/"
+say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt,queue-actions/}"

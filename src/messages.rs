@@ -126,6 +126,18 @@ pub struct Message<'a> {
 }
 
 impl<'a> Message<'a> {
+    /// The sender of cleanup's `hold:`/`discard:` line (`from=<…>`), unless
+    /// qmgr named it already: qmgr never sees a discarded message, nor a
+    /// held one until it is released, so that line is often the only one
+    /// that names the sender.
+    fn take_sender_of(&mut self, row: &Row<'_, 'a>) {
+        if self.size.is_none() {
+            if let Some(from) = row.from() {
+                self.from = Some(from);
+            }
+        }
+    }
+
     fn new(key: &Key<'a>, ts: Micros) -> Message<'a> {
         Message {
             host: key.host,
@@ -746,10 +758,12 @@ impl<'a> Builder<'a> {
             EventKind::Hold | EventKind::MilterHold => {
                 m.held = true;
                 m.queued = true;
+                m.take_sender_of(row);
             }
             EventKind::Discard | EventKind::MilterDiscard => {
                 m.discarded = true;
                 m.queued = true;
+                m.take_sender_of(row);
             }
             _ => {}
         }

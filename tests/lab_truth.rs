@@ -290,3 +290,63 @@ fn repository_lab_output_matches_its_expected_counts() {
         check_log_against_truth(&dir.join("maillog"), &truth, &year);
     }
 }
+
+/// The lab's second session (`queue-actions/`, committed and, under CI, a
+/// fresh run): mail held and discarded by header_checks and `postsuper -d`
+/// of held mail. Held and discarded mail never reaches qmgr, so cleanup's
+/// `hold:`/`discard:` line is what names its sender; the deleted messages
+/// are deleted, the rest are on hold at the end.
+#[test]
+fn held_discarded_and_deleted_mail_equal_the_queue_actions_truth() {
+    let mut dirs = vec![support::repo().join("sample-logs/lab")];
+    dirs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(std::path::PathBuf::from));
+    for dir in dirs {
+        let dir = dir.join("queue-actions");
+        let truth = truth_at(&dir.join("expected.json"));
+        let year = truth["year"].as_u64().unwrap().to_string();
+        let log = dir.join("maillog");
+        let log = log.to_str().unwrap();
+        let n = |v: &Value| v.as_u64().unwrap();
+        let v = json(&year, log, &["--report", "totals,fates,senders"]);
+        let totals = support::totals_of(&serde_json::to_vec(&v).unwrap());
+        for (item, want) in [
+            ("received", n(&truth["received"])),
+            ("delivered", n(&truth["delivered"]["messages"])),
+            ("held", n(&truth["held"]["messages"])),
+            ("discarded", n(&truth["discarded"]["messages"])),
+            (
+                "removed (postsuper)",
+                n(&truth["deleted_by_postsuper"]["messages"]),
+            ),
+            ("still queued at the end", n(&truth["on_hold_at_the_end"])),
+            (
+                "senders",
+                truth["senders"].as_object().unwrap().len() as u64,
+            ),
+        ] {
+            assert_eq!(totals[item], want, "{log}: {item}");
+        }
+        let fates: BTreeMap<&str, u64> = rows(&v, "fates")
+            .iter()
+            .map(|r| (r["fate"].as_str().unwrap(), n(&r["received"])))
+            .collect();
+        assert_eq!(
+            fates["deleted (postsuper)"],
+            n(&truth["deleted_by_postsuper"]["messages"])
+        );
+        assert_eq!(fates["on hold at the end"], n(&truth["on_hold_at_the_end"]));
+        assert_eq!(fates["discarded"], n(&truth["discarded"]["messages"]));
+        assert_eq!(fates["delivered"], n(&truth["delivered"]["messages"]));
+        let senders: BTreeMap<String, u64> = rows(&v, "senders")
+            .iter()
+            .map(|r| (r["sender"].as_str().unwrap().to_string(), n(&r["messages"])))
+            .collect();
+        let want: BTreeMap<String, u64> = truth["senders"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, c)| (k.clone(), n(c)))
+            .collect();
+        assert_eq!(senders, want, "{log}: senders");
+    }
+}
