@@ -297,6 +297,43 @@ impl<'a> Messages<'a> {
 }
 
 impl Messages<'_> {
+    /// Per message, what finally became of it: a message handed to a
+    /// content filter ends as its re-injected copies do (the worst of
+    /// them: still queued over bounced over delivered, in [`Fate`]'s
+    /// order), through any number of filters; every other message ends as
+    /// [`Message::fate`] says. Without this, mail that passed a filter
+    /// would read "handed to a content filter", never "delivered".
+    pub fn end_fates(&self) -> Vec<Fate> {
+        // Chains are one or two filters long; the bound only guards
+        // against a link loop made by queue-id reuse.
+        const MAX_HOPS: usize = 8;
+        let mut copies: PlHashMap<u32, Vec<u32>> = PlHashMap::default();
+        for (i, m) in self.list.iter().enumerate() {
+            if let (Origin::Reinjected, Some(parent)) = (m.origin, m.parent) {
+                copies.entry(parent).or_default().push(i as u32);
+            }
+        }
+        fn end(
+            list: &[Message<'_>],
+            copies: &PlHashMap<u32, Vec<u32>>,
+            i: u32,
+            hops: usize,
+        ) -> Fate {
+            let fate = list[i as usize].fate();
+            match copies.get(&i) {
+                Some(children) if fate == Fate::Filtered && hops < MAX_HOPS => children
+                    .iter()
+                    .map(|&c| end(list, copies, c, hops + 1))
+                    .max()
+                    .unwrap_or(fate),
+                _ => fate,
+            }
+        }
+        (0..self.list.len() as u32)
+            .map(|i| end(&self.list, &copies, i, 0))
+            .collect()
+    }
+
     /// One row per message, for `--parquet-messages`: every field of
     /// [`Message`], its [`Fate`], and the parent's queue id.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {

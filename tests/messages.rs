@@ -297,3 +297,88 @@ fn a_content_filter_counts_each_message_once() {
     // pflogsumm's count: every hand-off is a delivery (361 in its report).
     assert_eq!(twice["delivered"], 361);
 }
+
+/// The fates of mail that passed a content filter: the received message
+/// ends as its re-injected copy does (delivered, or still queued when the
+/// copy waits), and the copy is not counted a second time.
+#[test]
+fn a_filtered_message_ends_as_its_copy_does() {
+    // pixelpark-postfix-logsums.mail.log:89-102 without amavis' own line:
+    // received, handed to amavis on :10024, re-injected on :10025 as
+    // 4PbC4z6W5Qz3tG3, delivered by pipe to dovecot.
+    let delivered = "\
+2023-03-14T00:08:33.579644+01:00 helga postfix/smtpd[297535]: 4PbC4x469Jz3tBr: client=mail.nistoresio.co.cz[185.31.160.120]
+2023-03-14T00:08:33.628392+01:00 helga postfix/cleanup[302604]: 4PbC4x469Jz3tBr: message-id=<71816687N65284230Y01410375Q67285060N@ajmyjyz>
+2023-03-14T00:08:33.787870+01:00 helga postfix/qmgr[3163066]: 4PbC4x469Jz3tBr: from=<ajmyjyz@nistoresio.co.cz>, size=175061, nrcpt=1 (queue active)
+2023-03-14T00:08:35.917122+01:00 helga postfix/10025/smtpd[302614]: 4PbC4z6W5Qz3tG3: client=localhost[127.0.0.1]
+2023-03-14T00:08:35.921013+01:00 helga postfix/cleanup[302604]: 4PbC4z6W5Qz3tG3: message-id=<71816687N65284230Y01410375Q67285060N@ajmyjyz>
+2023-03-14T00:08:35.925875+01:00 helga postfix/qmgr[3163066]: 4PbC4z6W5Qz3tG3: from=<ajmyjyz@nistoresio.co.cz>, size=175919, nrcpt=1 (queue active)
+2023-03-14T00:08:35.948047+01:00 helga postfix/amavis/smtp[302609]: 4PbC4x469Jz3tBr: to=<user01.test@uhu-banane.net>, orig_to=<frank@brehm-berlin.de>, relay=127.0.0.1[127.0.0.1]:10024, delay=2.4, delays=0.29/0.02/0.01/2.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3)
+2023-03-14T00:08:35.948639+01:00 helga postfix/qmgr[3163066]: 4PbC4x469Jz3tBr: removed
+2023-03-14T00:08:36.037018+01:00 helga postfix/pipe[302615]: 4PbC4z6W5Qz3tG3: to=<user01.test@uhu-banane.net>, relay=dovecot, delay=0.12, delays=0.01/0.01/0/0.1, dsn=2.0.0, status=sent (delivered via dovecot service)
+2023-03-14T00:08:36.037498+01:00 helga postfix/qmgr[3163066]: 4PbC4z6W5Qz3tG3: removed
+";
+    // The same with the copy's delivery deferred (dovecot down): the
+    // received message is still queued at the end, as its copy.
+    let waiting = delivered
+        .replace(
+            "dsn=2.0.0, status=sent (delivered via dovecot service)",
+            "dsn=4.3.0, status=deferred (temporary failure)",
+        )
+        .replace(
+            "2023-03-14T00:08:36.037498+01:00 helga postfix/qmgr[3163066]: 4PbC4z6W5Qz3tG3: removed\n",
+            "",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let fates_of = |path: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["--format", "json", "--report", "fates"];
+        args.extend_from_slice(extra);
+        args.push(path.to_str().unwrap());
+        let out = support::run(&args);
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["fates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["received"].as_u64().unwrap() + r["other"].as_u64().unwrap() > 0)
+            .map(|r| {
+                (
+                    r["fate"].as_str().unwrap().to_string(),
+                    r["received"].as_u64().unwrap(),
+                    r["other"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let fates = |log: &str, extra: &[&str]| {
+        let path = dir.path().join("mail.log");
+        std::fs::write(&path, log).unwrap();
+        fates_of(&path, extra)
+    };
+    let row = |fate: &str, received, other| (fate.to_string(), received, other);
+    assert_eq!(fates(delivered, &[]), [row("delivered", 1, 0)]);
+    assert_eq!(fates(&waiting, &[]), [row("still queued at the end", 1, 0)]);
+    // With --count-filter-hops each hop is a message with its own fate.
+    assert_eq!(
+        fates(delivered, &["--count-filter-hops"]),
+        [
+            row("delivered", 1, 0),
+            row("handed to a content filter", 1, 0)
+        ]
+    );
+    // The whole amavis log: 181 received; 180 copies came back and were
+    // delivered (179) or bounced (1); one copy is not in the log.
+    let Some(corpus) = support::shared("corpus") else {
+        return;
+    };
+    assert_eq!(
+        fates_of(&corpus.join("pixelpark-postfix-logsums.mail.log"), &[]),
+        [
+            row("delivered", 179, 4),
+            row("handed to a content filter", 1, 0),
+            row("bounced (some or all recipients)", 1, 0),
+            row("not queued (the client left before DATA was done)", 0, 2),
+        ]
+    );
+}

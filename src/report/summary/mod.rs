@@ -307,11 +307,21 @@ impl<'a> Summary<'a> {
         count_filter_hops: bool,
     ) {
         let mut fates = [(0u64, 0u64); Fate::ALL.len()];
-        for m in &messages.list {
+        // A filtered message ends as its re-injected copy does, and the
+        // copy is then not counted again; with --count-filter-hops each
+        // hop is a message of its own, with its own fate.
+        let end_fates = (!count_filter_hops).then(|| messages.end_fates());
+        for (i, m) in messages.list.iter().enumerate() {
             let received = m.is_received(count_filter_hops);
-            let fate = m.fate();
+            let fate = end_fates.as_ref().map_or_else(|| m.fate(), |ends| ends[i]);
+            let carried_back = end_fates.is_some()
+                && m.origin == Origin::Reinjected
+                && m.parent
+                    .is_some_and(|p| messages.list[p as usize].fate() == Fate::Filtered);
             let counted = &mut fates[fate as usize];
-            if received {
+            if carried_back {
+                // counted with the message it was made from
+            } else if received {
                 counted.0 += 1;
             } else {
                 counted.1 += 1;
