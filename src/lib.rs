@@ -217,6 +217,10 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         width: config.width,
         ascii: config.ascii,
         zone: config.request.zone.clone(),
+        input_problems: problems
+            .iter()
+            .map(|(_, p)| (p.name.clone(), p.message.clone(), p.notice))
+            .collect(),
     };
     let rendered = if config.ascii && config.format == render::Format::Table {
         // Small (tables for people): rendered whole, then made ASCII.

@@ -686,3 +686,79 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         body.chars().filter(|c| !c.is_ascii()).collect::<String>()
     );
 }
+
+/// JSON says what `--top` cut (shown and total, equal to the uncut run's
+/// rows), which inputs were not read (as stderr does), its layout version,
+/// and gives the totals' and overview's items keys unique in their report;
+/// CSV ends a cut section with a `# truncated:` comment line.
+#[test]
+fn json_and_csv_say_what_was_cut_and_what_was_not_read() {
+    let lab = lab_log();
+    let missing = "no-such-dir/mail.log";
+    let json = |top: &str| {
+        let out = run(&[
+            "--year",
+            "2026",
+            "--format",
+            "json",
+            "--top",
+            top,
+            "--report",
+            "overview,totals,rejects,findings",
+            &lab,
+            missing,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains(&format!("{missing}: no such file")));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (cut, whole) = (json("2"), json("0"));
+    let meta = &cut["maillog_report"];
+    assert_eq!(meta["schema_version"], 1);
+    assert_eq!(meta["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        meta["input_problems"],
+        serde_json::json!([{ "file": missing, "problem": "no such file", "notice": false }])
+    );
+    assert_eq!(whole["maillog_report"]["truncated"], serde_json::json!({}));
+    for report in ["rejects", "findings"] {
+        let total = whole[report].as_array().unwrap().len();
+        assert!(total > 2, "{report}: {total}");
+        assert_eq!(cut[report].as_array().unwrap().len(), 2);
+        assert_eq!(
+            meta["truncated"][report],
+            serde_json::json!({ "shown": 2, "total": total })
+        );
+    }
+    for report in ["overview", "totals"] {
+        let rows = whole[report].as_array().unwrap();
+        let keys: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+        assert_eq!(keys.len(), rows.len(), "{report}: {keys:?}");
+    }
+    let totals = whole["totals"].as_array().unwrap();
+    let key_of = |section: &str, item: &str| {
+        totals
+            .iter()
+            .find(|r| r["section"] == section && r["item"] == item)
+            .map(|r| r["key"].as_str().unwrap().to_string())
+    };
+    assert_eq!(key_of("messages", "received").unwrap(), "messages_received");
+    assert_eq!(key_of("bytes", "received").unwrap(), "bytes_received");
+    assert_eq!(
+        key_of("messages", "rejected (%)").unwrap(),
+        "messages_rejected_percent"
+    );
+    let out = run(&[
+        "--year", "2026", "--format", "csv", "--top", "2", "--report", "rejects", &lab,
+    ]);
+    let text = stdout(&out);
+    let total = whole["rejects"].as_array().unwrap().len();
+    assert!(
+        text.ends_with(&format!(
+            "# truncated: 2 of {total} rows (--top 0 shows all)\n"
+        )),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
+}

@@ -12,6 +12,7 @@ use std::io::{self, Write};
 
 use polars::prelude::*;
 
+use super::columns::{ITEM, SECTION};
 use super::{Body, Report, Rows};
 use crate::zone::Zone;
 
@@ -47,7 +48,16 @@ pub struct RenderOptions {
     pub ascii: bool,
     /// The zone tables and Markdown print times in (JSON and CSV print UTC).
     pub zone: Zone,
+    /// The inputs' problems (`name`, `message`, notice or not), as stderr
+    /// printed them: JSON lists them too, so that a program reading only
+    /// stdout knows what was not read.
+    pub input_problems: Vec<(String, String, bool)>,
 }
+
+/// The version of the JSON output's layout (the `maillog_report` object):
+/// raised when a key is renamed or a value changes type, not when one is
+/// added.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
 
 /// A cell's value, typed enough for JSON.
 enum Value {
@@ -170,25 +180,71 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                 if reports.len() > 1 {
                     writeln!(out, "# {}", report.name)?;
                 }
-                match &report.body {
-                    Body::Line(line) => writeln!(out, "{}\n{}", report.name, csv_field(line))?,
-                    Body::Table(rows) => write_csv(&rows.frame, out)?,
-                    Body::Findings { findings, .. } => findings::write_csv(findings, out)?,
+                let (shown, omitted) = match &report.body {
+                    Body::Line(line) => {
+                        writeln!(out, "{}\n{}", report.name, csv_field(line))?;
+                        (1, 0)
+                    }
+                    Body::Table(rows) => {
+                        write_csv(&rows.frame, out)?;
+                        (rows.frame.height(), rows.omitted)
+                    }
+                    Body::Findings { findings, omitted } => {
+                        findings::write_csv(findings, out)?;
+                        (findings.len(), *omitted)
+                    }
+                };
+                if omitted > 0 {
+                    // A comment line, as the sections' `# name` lines are.
+                    writeln!(
+                        out,
+                        "# truncated: {shown} of {} rows (--top 0 shows all)",
+                        shown + omitted
+                    )?;
                 }
             }
         }
         Format::Json => {
             let mut root = serde_json::Map::new();
+            let mut truncated = serde_json::Map::new();
             for report in reports {
-                let value = match &report.body {
-                    Body::Line(line) => serde_json::Value::String(line.clone()),
-                    Body::Table(rows) => serde_json::Value::Array(json_rows(&rows.frame)),
-                    Body::Findings { findings, .. } => {
-                        serde_json::Value::Array(findings.iter().map(findings::json).collect())
-                    }
+                let (value, shown, omitted) = match &report.body {
+                    Body::Line(line) => (serde_json::Value::String(line.clone()), 1, 0),
+                    Body::Table(rows) => (
+                        serde_json::Value::Array(json_rows(&rows.frame)),
+                        rows.frame.height(),
+                        rows.omitted,
+                    ),
+                    Body::Findings { findings, omitted } => (
+                        serde_json::Value::Array(findings.iter().map(findings::json).collect()),
+                        findings.len(),
+                        *omitted,
+                    ),
                 };
+                if omitted > 0 {
+                    truncated.insert(
+                        report.name.to_string(),
+                        serde_json::json!({ "shown": shown, "total": shown + omitted }),
+                    );
+                }
                 root.insert(report.name.to_string(), value);
             }
+            let problems: Vec<serde_json::Value> = options
+                .input_problems
+                .iter()
+                .map(|(file, problem, notice)| {
+                    serde_json::json!({ "file": file, "problem": problem, "notice": notice })
+                })
+                .collect();
+            root.insert(
+                "maillog_report".to_string(),
+                serde_json::json!({
+                    "schema_version": JSON_SCHEMA_VERSION,
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "truncated": truncated,
+                    "input_problems": problems,
+                }),
+            );
             serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(root))?;
             writeln!(out)?;
         }
@@ -246,19 +302,47 @@ fn write_csv(frame: &DataFrame, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The rows as objects. Rows of `section` and `item` (the totals, the
+/// overview) get a `key` unique in the report, `messages_received` beside
+/// `bytes_received`, for programs that look an item up.
 fn json_rows(frame: &DataFrame) -> Vec<serde_json::Value> {
     let names = names(frame);
+    let keyed = names.iter().any(|n| n == SECTION) && names.iter().any(|n| n == ITEM);
     rows(frame)
         .into_iter()
         .map(|row| {
-            let object: serde_json::Map<String, serde_json::Value> = names
+            let mut object: serde_json::Map<String, serde_json::Value> = names
                 .iter()
                 .cloned()
                 .zip(row.iter().map(json_value))
                 .collect();
+            if keyed {
+                let text = |name: &str| object.get(name).and_then(|v| v.as_str()).unwrap_or("");
+                let key = item_key(&format!("{} {}", text(SECTION), text(ITEM)));
+                object.insert("key".to_string(), serde_json::Value::String(key));
+            }
             serde_json::Value::Object(object)
         })
         .collect()
+}
+
+/// `messages removed (postsuper)` → `messages_removed_postsuper`.
+fn item_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if c == '%' {
+            key.push_str(if key.ends_with('_') || key.is_empty() {
+                "percent"
+            } else {
+                "_percent"
+            });
+        } else if !key.is_empty() && !key.ends_with('_') {
+            key.push('_');
+        }
+    }
+    key.trim_end_matches('_').to_string()
 }
 
 fn json_value(v: &Value) -> serde_json::Value {
