@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use maillog_report::report::ReportName;
+
 use super::support::{self, lab_log};
 
 /// (file in tests/golden/, arguments besides `--year 2026 LOG`)
@@ -91,11 +93,24 @@ fn whole_outputs_equal_the_golden_files() {
 #[test]
 fn tables_fit_their_width() {
     for width in ["80", "100", "160"] {
-        let out = support::run(&["--year", "2026", "--width", width, &lab_log()]);
-        let text = support::stdout(&out);
-        let limit: usize = width.parse().unwrap();
-        for line in text.lines().skip(1) {
-            assert!(line.chars().count() <= limit, "wider than {width}: {line}");
+        for report in [ReportName::DEFAULT_LIST, "summary"] {
+            let out = support::run(&[
+                "--year",
+                "2026",
+                "--width",
+                width,
+                "--report",
+                report,
+                &lab_log(),
+            ]);
+            let text = support::stdout(&out);
+            let limit: usize = width.parse().unwrap();
+            for line in text.lines().skip(1) {
+                assert!(
+                    line.chars().count() <= limit,
+                    "{report} wider than {width}: {line}"
+                );
+            }
         }
     }
 }
@@ -162,13 +177,13 @@ fn readme_samples_are_real_output() {
     }
 }
 
-/// The summary and the findings of every real log fit a mail client's 100
-/// columns: long identifiers (VERP senders) are shortened, long finding
+/// The summary and the findings of every real log fit a terminal's 80 and a
+/// mail client's 100 columns: long identifiers (VERP senders) are shortened, long finding
 /// headings wrapped. Each log is named as an admin in its folder would
 /// (`mail.log`), so that the evidence lines' `file:line` does not depend on
 /// where the checkout is (a file name is never broken).
 #[test]
-fn summaries_of_real_logs_fit_100_columns() {
+fn summaries_of_real_logs_fit_80_and_100_columns() {
     let mut logs = vec![std::path::PathBuf::from(support::lab_log())];
     if let Some(corpus) = support::shared("corpus") {
         let mut files: Vec<_> = std::fs::read_dir(corpus)
@@ -182,14 +197,22 @@ fn summaries_of_real_logs_fit_100_columns() {
     for path in logs {
         let log = path.display().to_string();
         let name = path.file_name().unwrap().to_str().unwrap();
-        let out = support::binary()
-            .current_dir(path.parent().unwrap())
-            .args(["--report", "summary,findings", "--width", "100", name])
-            .output()
-            .unwrap();
-        let text = support::stdout(&out);
-        for line in text.lines().skip(1) {
-            assert!(line.chars().count() <= 100, "{log}: {line}");
+        for width in [80, 100] {
+            let out = support::binary()
+                .current_dir(path.parent().unwrap())
+                .args([
+                    "--report",
+                    "summary,findings",
+                    "--width",
+                    &width.to_string(),
+                    name,
+                ])
+                .output()
+                .unwrap();
+            let text = support::stdout(&out);
+            for line in text.lines().skip(1) {
+                assert!(line.chars().count() <= width, "{log} at {width}: {line}");
+            }
         }
     }
 }

@@ -33,12 +33,16 @@ pub const WARNINGS: ReportSpec = ReportSpec {
     ranked: true,
 };
 
+/// The columns a narrow table leaves out, first to last: the restriction
+/// goes last, since which rule refused the mail is what this table is for
+/// (the reply text is in the findings and in a wider table).
 pub const DROP_FIRST: &[&str] = &[
     LAST_SEEN,
     CLIENTS,
     RECIPIENTS,
     FIRST_SEEN,
     col::ENHANCED,
+    col::REASON,
     col::RESTRICTION,
 ];
 

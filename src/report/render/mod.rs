@@ -143,7 +143,9 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                     writeln!(out, "{line}\n")?;
                     continue;
                 }
-                writeln!(out, "{}", report.title)?;
+                for line in wrap(&report.title, options.width) {
+                    writeln!(out, "{line}")?;
+                }
                 match &report.body {
                     Body::Line(_) => {}
                     Body::Table(rows) => table::write(report, rows, options, out)?,

@@ -21,7 +21,7 @@ pub const PER_DAY: ReportSpec = ReportSpec {
     title: "SMTP connections (smtpd sessions) per day",
     reads,
     compute: per_day,
-    drop_first: &[],
+    drop_first: &[TOTAL_SECONDS, MAXIMUM_SECONDS],
     ranked: false,
 };
 
@@ -29,7 +29,7 @@ pub const PER_HOUR: ReportSpec = ReportSpec {
     title: "SMTP connections (smtpd sessions) per hour",
     reads,
     compute: per_hour,
-    drop_first: &[],
+    drop_first: &[TOTAL_SECONDS, MAXIMUM_SECONDS],
     ranked: false,
 };
 

@@ -13,7 +13,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     title: "Traffic per day",
     reads: super::reads,
     compute,
-    drop_first: &[],
+    drop_first: TRAFFIC_DROP_FIRST,
     ranked: false,
 };
 
@@ -28,6 +28,11 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
         days.values().copied().collect(),
     )?))
 }
+
+/// What a narrow traffic table leaves out first: the reject warnings,
+/// holds and discards, then the deferral attempts (the messages' counts
+/// stay).
+pub const TRAFFIC_DROP_FIRST: &[&str] = &[WARN_HOLD_DISCARD, DEFERRALS];
 
 /// `keys` followed by the traffic columns.
 pub fn traffic_frame(mut keys: Vec<Column>, rows: Vec<Traffic>) -> PolarsResult<DataFrame> {

@@ -12,7 +12,7 @@ pub const SPEC: ReportSpec = ReportSpec {
     title: "Traffic per hour",
     reads: super::reads,
     compute,
-    drop_first: &[],
+    drop_first: super::per_day::TRAFFIC_DROP_FIRST,
     ranked: false,
 };
 
