@@ -401,6 +401,48 @@ fn abuse_and_daemon_problems_on_real_logs() {
     // `transport lmtp failure`.
     assert!(info.values().any(|f| f["id"] == "fatal-error"));
     assert!(info.values().any(|f| f["id"] == "transport-failure"));
+    // Each kind of fatal error is a finding of its own, with its own
+    // severity: `postfix start` while running stops nothing; a program's
+    // sendmail call that fails loses that mail; master failing to bind
+    // stops the server.
+    let kind = |id: &str, subject: &str| {
+        let f = &info[&format!("{id} {subject}")];
+        (
+            f["severity"].as_str().unwrap().to_string(),
+            count(f, "count"),
+        )
+    };
+    assert_eq!(
+        kind(
+            "command-misuse",
+            "postfix-script: the Postfix mail system is already running"
+        ),
+        ("info".to_string(), 5)
+    );
+    assert_eq!(
+        kind(
+            "submission-failed",
+            "sendmail: Recipient addresses must be specified on the command line or via the -t option"
+        ),
+        ("warning".to_string(), 13)
+    );
+    assert_eq!(
+        kind(
+            "fatal-error",
+            "master: bind IP port N: Address already in use"
+        ),
+        ("critical".to_string(), 8)
+    );
+    let fatal_kinds = info
+        .values()
+        .filter(|f| {
+            matches!(
+                f["id"].as_str(),
+                Some("fatal-error" | "submission-failed" | "command-misuse")
+            )
+        })
+        .count();
+    assert_eq!(fatal_kinds, 16);
 }
 
 /// `line` (a lab line, `Nov 23 14:04:29 relay …`) at `Nov 23 HH:MM:00`.

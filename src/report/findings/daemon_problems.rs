@@ -138,15 +138,23 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         p.text(col::REASON),
         p.ts(),
     );
-    let mut groups: BTreeMap<(usize, bool), Group> = BTreeMap::new();
+    // Known signatures by their index; other fatal errors by their kind
+    // (the message with its numbers blanked), each kind its own finding.
+    let mut groups: BTreeMap<(usize, bool, Option<FatalKind>), Group> = BTreeMap::new();
     for i in 0..p.len() {
         let Some(message) = text.get(i) else { continue };
         let fatal = matches!(kind.get(i), Some("fatal") | Some("panic"));
         let signature = SIGNATURES.iter().position(|s| message.contains(s.text));
-        let Some(signature) = signature.or_else(|| fatal.then_some(usize::MAX)) else {
-            continue;
+        let key = match signature {
+            Some(signature) => (signature, fatal, None),
+            None if fatal => (
+                usize::MAX,
+                true,
+                Some(FatalKind::of(daemon.get(i).unwrap_or("?"), message)),
+            ),
+            None => continue,
         };
-        let g = groups.entry((signature, fatal)).or_default();
+        let g = groups.entry(key).or_default();
         if g.rows.is_empty() {
             g.example = message.to_string();
         }
@@ -157,22 +165,21 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     }
     groups
         .into_iter()
-        .map(|((signature, fatal), g)| {
+        .map(|((signature, fatal, fatal_kind), g)| {
             let count = g.rows.len() as u64;
-            let (id, severity, what, cause, fix) = match SIGNATURES.get(signature) {
-                Some(s) => (s.id, s.severity, s.what, s.cause.to_string(), s.fix.to_string()),
-                None => (
-                    "fatal-error",
-                    Severity::Critical,
-                    "a daemon stopped on a fatal error or panic",
-                    "A Postfix daemon stopped: the message says why (often a typo in main.cf or master.cf).".to_string(),
-                    "Fix what the message names, then `postfix check` and postfix reload.".to_string(),
-                ),
+            let (id, severity, what, cause, fix) = match (SIGNATURES.get(signature), &fatal_kind) {
+                (Some(s), _) => (s.id, s.severity, s.what, s.cause, s.fix),
+                (None, Some(kind)) => kind.class.describe(),
+                (None, None) => FatalClass::Daemon.describe(),
             };
             let daemons: Vec<String> = g.daemons.into_iter().collect();
+            let subject = match &fatal_kind {
+                Some(kind) => format!("{}: {}", daemons.join(", "), kind.shape),
+                None => daemons.join(", "),
+            };
             Finding {
                 id,
-                subject: daemons.join(", "),
+                subject,
                 severity,
                 summary: format!(
                     "{} ({}): {}, {}; for example: {}",
@@ -189,8 +196,8 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
                     rows: pick_samples(&g.rows.iter().map(|&i| p.rows[i]).collect::<Vec<_>>()),
                     ..Evidence::default()
                 },
-                cause,
-                fix,
+                cause: cause.to_string(),
+                fix: fix.to_string(),
                 check: vec!["postfix check".to_string(), "postconf -n".to_string()],
                 parameters: Vec::new(),
                 addresses: Vec::new(),
@@ -199,4 +206,92 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// A fatal error no signature names: its shape (the message with every
+/// run of digits made `N`, so that one kind is one finding whatever its
+/// process ids, ports or addresses) and what kind of program stopped.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct FatalKind {
+    class: FatalClass,
+    shape: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum FatalClass {
+    /// A daemon (or `postfix start`) stopped: mail stops flowing.
+    Daemon,
+    /// sendmail or postdrop refused a program's submission: that mail was
+    /// never queued.
+    Submission,
+    /// An admin's command with nothing to do or wrong arguments
+    /// (`postfix start` while running, `usage: …`): nothing stopped.
+    Command,
+}
+
+impl FatalKind {
+    fn of(daemon: &str, message: &str) -> FatalKind {
+        let mut shape = String::with_capacity(message.len());
+        let mut in_number = false;
+        for c in message.chars() {
+            let digit = c.is_ascii_digit();
+            if !digit {
+                shape.push(c);
+            } else if !in_number {
+                shape.push('N');
+            }
+            in_number = digit;
+        }
+        // postfix-script(1)'s `fatal:` for start while running and stop
+        // while stopped; postfix(1)'s and the others' usage lines.
+        let harmless = message.contains("mail system is already running")
+            || message.contains("mail system is not running")
+            || message.starts_with("usage: ");
+        let program = daemon.rsplit('/').next().unwrap_or(daemon);
+        let class = if harmless {
+            FatalClass::Command
+        } else if matches!(program, "sendmail" | "postdrop") {
+            FatalClass::Submission
+        } else {
+            FatalClass::Daemon
+        };
+        FatalKind { class, shape }
+    }
+}
+
+impl FatalClass {
+    /// id, severity, what, cause, fix.
+    fn describe(
+        self,
+    ) -> (
+        &'static str,
+        Severity,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
+        match self {
+            FatalClass::Daemon => (
+                "fatal-error",
+                Severity::Critical,
+                "a daemon stopped on a fatal error or panic",
+                "A Postfix daemon stopped: the message says why (often a typo in main.cf or master.cf).",
+                "Fix what the message names, then `postfix check` and postfix reload.",
+            ),
+            FatalClass::Submission => (
+                "submission-failed",
+                Severity::Warning,
+                "a program's mail submission (sendmail, postdrop) failed",
+                "A program called sendmail in a way it refuses (no recipient, conflicting options) or could not write to the queue: that message was never queued, and the program may not notice.",
+                "Find the program (cron, a web application, a script) by the time and fix how it calls sendmail (`sendmail -t` reads the recipients from the headers).",
+            ),
+            FatalClass::Command => (
+                "command-misuse",
+                Severity::Info,
+                "a Postfix command had nothing to do or wrong arguments",
+                "An administrator or a script ran a Postfix command when it had nothing to do (`postfix start` while Postfix runs, `postfix stop` while it is stopped) or with wrong arguments: nothing stopped.",
+                "Nothing to fix in Postfix; if a script does it on every run, make it check `postfix status` first.",
+            ),
+        }
+    }
 }

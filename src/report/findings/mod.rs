@@ -224,7 +224,18 @@ pub const IDS: &[(&str, &str)] = &[
         "configuration-error",
         "deliveries fail for a configuration error",
     ),
-    ("fatal-error", "a daemon stopped on a fatal error or panic"),
+    (
+        "fatal-error",
+        "a daemon stopped on a fatal error or panic (one finding per kind of message)",
+    ),
+    (
+        "submission-failed",
+        "a program's mail submission (sendmail, postdrop) failed",
+    ),
+    (
+        "command-misuse",
+        "a Postfix command had nothing to do or wrong arguments",
+    ),
     ("site-rule", "a reject matched one of --rules"),
 ];
 
