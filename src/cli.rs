@@ -84,7 +84,11 @@ Exit status:
   5   the input holds no Postfix line, or no Postfix event in the window
       (-d, --since, --until): the empty report is printed and stderr says
       why (status 1 wins over 5)
-  70  internal error (a bug: please report it with the message)";
+  70  internal error (a bug: please report it with the message)
+With --nagios, a plugin's statuses instead: 0 OK, 1 WARNING (the worst
+finding is a warning), 2 CRITICAL (a critical finding), 3 UNKNOWN (an input
+could not be read, nothing to report, an output could not be written, or
+an internal error); a usage error stays 2.";
 
 /// Turn Postfix mail logs into answers: what fails, for whom, since when,
 /// why, and what to change.
@@ -192,6 +196,13 @@ pub struct Args {
     /// (for cron and monitoring).
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "critical"])]
     pub fail_on: Option<String>,
+
+    /// Exit as a Nagios/Icinga plugin does: 0 OK, 1 WARNING (a warning
+    /// finding), 2 CRITICAL (a critical finding), 3 UNKNOWN (an input or
+    /// output problem, or nothing to report); with `--report headline` the
+    /// first line is the status text.
+    #[arg(long, conflicts_with = "fail_on")]
+    pub nagios: bool,
 
     /// Site rules: a TOML file mapping the reply texts of your own access
     /// maps and checks to a restriction name, a severity and a hint.
@@ -354,6 +365,8 @@ pub struct Config {
     pub ascii: bool,
     /// `--fail-on`: exit 4 when a finding this bad exists.
     pub fail_on: Option<Severity>,
+    /// `--nagios`: plugin exit statuses ([`crate::exit::nagios`]).
+    pub nagios: bool,
 }
 
 /// Where the output goes, as far as [`Config`] cares.
@@ -501,6 +514,7 @@ impl Config {
             color: terminal.stdout_is_terminal && !no_color && args.format == Format::Table,
             ascii: args.ascii,
             fail_on: args.fail_on.as_deref().and_then(Severity::from_name),
+            nagios: args.nagios,
         })
     }
 

@@ -58,6 +58,29 @@ pub mod exit {
     pub const OUTPUT_PROBLEM: u8 = 3;
     /// A bug (sysexits' EX_SOFTWARE).
     pub const INTERNAL: u8 = 70;
+
+    /// `--nagios`: the Nagios plugin statuses.
+    pub mod nagios {
+        pub const OK: u8 = 0;
+        pub const WARNING: u8 = 1;
+        pub const CRITICAL: u8 = 2;
+        pub const UNKNOWN: u8 = 3;
+    }
+
+    /// The `--nagios` status of a run that ended with `status` and whose
+    /// worst finding is `worst`: a finding is the answer even when some
+    /// input was unreadable; without one, a run that could not read or
+    /// write everything knows nothing (UNKNOWN).
+    pub fn nagios_status(status: u8, worst: Option<crate::report::findings::Severity>) -> u8 {
+        use crate::report::findings::Severity;
+        match (status, worst) {
+            (OUTPUT_PROBLEM | INTERNAL, _) => nagios::UNKNOWN,
+            (_, Some(Severity::Critical)) => nagios::CRITICAL,
+            (_, Some(Severity::Warning)) => nagios::WARNING,
+            (OK | FINDINGS, _) => nagios::OK,
+            _ => nagios::UNKNOWN,
+        }
+    }
 }
 
 /// Why a run stopped before it was done.
@@ -179,7 +202,11 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let Some((scanned, outputs, order)) = scanned else {
         // No report at all: an empty one would read as "all clear" in a
         // cron mail.
-        return Ok(status);
+        return Ok(if config.nagios {
+            exit::nagios_status(status, None)
+        } else {
+            status
+        });
     };
     timings::size("frame", scanned.frame.estimated_size());
     if timings::enabled() {
@@ -240,7 +267,8 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             status = exit::NOTHING_FOUND;
         }
     }
-    if let Some(threshold) = config.fail_on {
+    let mut worst = None;
+    if config.fail_on.is_some() || config.nagios {
         let printed = reports.iter().find_map(|r| match &r.body {
             report::Body::Findings { findings, .. } => Some(findings.clone()),
             _ => None,
@@ -253,7 +281,11 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
                 .context("finding problems")
                 .map_err(Failure::Internal)?,
         };
-        if findings.iter().any(|f| f.severity >= threshold) {
+        worst = findings.iter().map(|f| f.severity).max();
+        if config
+            .fail_on
+            .is_some_and(|threshold| worst >= Some(threshold))
+        {
             status = exit::FINDINGS;
         }
     }
@@ -275,7 +307,11 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             failed_output(path, e).map_err(|e| Failure::Output(e.into()))?;
         }
     }
-    Ok(status)
+    Ok(if config.nagios {
+        exit::nagios_status(status, worst)
+    } else {
+        status
+    })
 }
 
 /// Why the report is empty, if it is: no Postfix line in the input, or no

@@ -61,7 +61,11 @@ fn main() -> ExitCode {
         Err(failure) => {
             let _ = out.flush();
             let _ = writeln!(err, "maillog-report: {failure}");
-            ExitCode::from(failure.status())
+            ExitCode::from(if config.nagios {
+                exit::nagios_status(failure.status(), None)
+            } else {
+                failure.status()
+            })
         }
     }
 }

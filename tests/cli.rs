@@ -762,3 +762,68 @@ fn json_and_csv_say_what_was_cut_and_what_was_not_read() {
     );
     assert_eq!(text.lines().count(), 4, "{text}");
 }
+
+/// `--nagios`: a monitoring plugin's statuses, the worst finding first,
+/// UNKNOWN when nothing could be said.
+#[test]
+fn nagios_statuses_follow_the_worst_finding() {
+    let lab = lab_log();
+    let quiet = support::repo().join("sample-logs/lab/queue-actions/maillog");
+    let quiet = quiet.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.to_str().unwrap();
+    let missing = "no-such-dir/mail.log";
+    let status = |args: &[&str]| {
+        let mut all = vec!["--year", "2026", "--nagios", "--report", "headline"];
+        all.extend_from_slice(args);
+        run(&all).status.code()
+    };
+    // A warning finding of the lab log, alone.
+    let out = run(&[
+        "--year", "2026", "--format", "json", "--report", "findings", &lab,
+    ]);
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warning = found["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["severity"] == "warning")
+        .expect("a warning finding in the lab log");
+    let warning_id = warning["id"].as_str().unwrap();
+    let critical_ids: Vec<&str> = found["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!critical_ids.contains(&warning_id), "{warning_id}");
+    assert_eq!(status(&[&lab]), Some(2), "critical findings");
+    assert_eq!(
+        status(&["--finding", warning_id, &lab]),
+        Some(1),
+        "a warning"
+    );
+    assert_eq!(status(&[quiet]), Some(0), "no finding");
+    assert_eq!(
+        status(&[&lab, missing]),
+        Some(2),
+        "critical wins over an unreadable input"
+    );
+    assert_eq!(
+        status(&[quiet, missing]),
+        Some(3),
+        "no finding and an unreadable input"
+    );
+    assert_eq!(status(&[missing]), Some(3), "nothing read");
+    assert_eq!(status(&[empty]), Some(3), "nothing found");
+    let out = run(&["--nagios", "--fail-on", "warning", &lab]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+}
