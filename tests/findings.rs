@@ -389,10 +389,41 @@ fn abuse_and_daemon_problems_on_real_logs() {
         .find(|f| f["id"] == "sasl-failures")
         .expect("SASL failures");
     assert_eq!(count(f, "count"), 139);
-    assert!(f["summary"]
+    let summary = f["summary"].as_str().unwrap();
+    assert!(summary.contains("spread over many addresses"));
+    // Postfix 3.9 names the account tried; none of these addresses
+    // authenticated later.
+    assert!(
+        summary.contains("Accounts tried: user3 (53), user4 (34), admin@domain.tld (13)"),
+        "{summary}"
+    );
+    assert!(summary.contains("None of these addresses authenticated afterwards."));
+    assert_eq!(f["severity"], "warning");
+    // The same failures, then one of the guessing addresses authenticates
+    // (a real client= line of the corpus, moved to that address and a
+    // later time): a guessed password, critical, naming the account.
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = std::fs::read_to_string(corpus.join("maillogsentinel-sample_sasl.log")).unwrap();
+    log.push_str(
+        "Oct  3 07:00:00 srv postfix/smtps/smtpd[27530]: EB4B2C19E2: client=unknown[119.207.78.191], sasl_method=PLAIN, sasl_username=admin@domain.tld\n",
+    );
+    let path = dir.path().join("guessed.log");
+    std::fs::write(&path, log).unwrap();
+    let guessed = findings(&[path.to_str().unwrap()]);
+    let f = guessed
+        .values()
+        .find(|f| f["id"] == "sasl-failures")
+        .expect("SASL failures");
+    assert_eq!(f["severity"], "critical");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("Then authenticated: admin@domain.tld from 119.207.78.191"),
+        "{summary}"
+    );
+    assert!(f["fix"]
         .as_str()
         .unwrap()
-        .contains("spread over many addresses"));
+        .starts_with("Change the password of admin@domain.tld now"));
     let info = findings(&[corpus
         .join("infohtreasure-Postfix-Maillog-Dump.maillog.log")
         .to_str()

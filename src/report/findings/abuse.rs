@@ -21,7 +21,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     let sasl: Vec<usize> = (0..p.len()).collect();
     let address_of = |i: usize| ip.get(i);
     if sasl.len() >= MIN_EVENTS {
-        findings.push(concentrated(
+        let mut finding = concentrated(
             events,
             p,
             &sasl,
@@ -32,7 +32,9 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
             "Someone guesses passwords through SMTP AUTH (brute force from few addresses, a spray from many), or a user's device keeps an old password.",
             "Block the addresses (fail2ban's postfix-sasl jail, postscreen or check_client_access), limit AUTH rates (smtpd_client_auth_rate_limit, anvil), offer AUTH only on the submission port; if one account is hit, change its password.",
             vec!["postconf smtpd_client_auth_rate_limit smtpd_sasl_security_options"],
-        ));
+        );
+        name_the_accounts(events, &mut finding);
+        findings.push(finding);
     }
     // RBL and client rejects.
     let a = &events.actions;
@@ -82,6 +84,86 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// Adds to the SASL finding the accounts tried (Postfix 3.9+ logs
+/// `sasl_username=` on a failure) and, worse, the failing addresses that
+/// then authenticated (`client=… sasl_username=`): a guessed password.
+/// That makes the finding critical and names the account to lock.
+fn name_the_accounts(events: &Events<'_>, finding: &mut Finding) {
+    let failures = &events.sasl_failures;
+    let (ip, user, ts) = (
+        failures.text(col::CLIENT_IP),
+        failures.text(col::SASL_USERNAME),
+        failures.ts(),
+    );
+    let mut tried: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut first_failure: BTreeMap<&str, Micros> = BTreeMap::new();
+    for i in 0..failures.len() {
+        if let Some(user) = user.get(i).filter(|u| !u.is_empty()) {
+            *tried.entry(user).or_default() += 1;
+        }
+        if let Some(ip) = ip.get(i) {
+            let at = first_failure.entry(ip).or_insert(ts.get(i));
+            *at = (*at).min(ts.get(i));
+        }
+    }
+    let clients = &events.clients;
+    let (client_ip, client_user, client_ts) = (
+        clients.text(col::CLIENT_IP),
+        clients.text(col::SASL_USERNAME),
+        clients.ts(),
+    );
+    // (address, account) pairs that authenticated after failing.
+    let mut succeeded: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for i in 0..clients.len() {
+        let (Some(ip), Some(user)) = (client_ip.get(i), client_user.get(i)) else {
+            continue;
+        };
+        if !user.is_empty()
+            && first_failure
+                .get(ip)
+                .is_some_and(|&f| client_ts.get(i) >= f)
+        {
+            succeeded.insert((ip, user));
+        }
+    }
+    if !tried.is_empty() {
+        let mut top: Vec<(&str, u64)> = tried.into_iter().collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        let shown: Vec<String> = top
+            .iter()
+            .take(5)
+            .map(|(u, n)| format!("{u} ({n})"))
+            .collect();
+        let more = match top.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        finding
+            .summary
+            .push_str(&format!(" Accounts tried: {}{more}.", join_list(&shown)));
+    }
+    if succeeded.is_empty() {
+        finding
+            .summary
+            .push_str(" None of these addresses authenticated afterwards.");
+    } else {
+        let pairs: Vec<String> = succeeded
+            .iter()
+            .map(|(ip, user)| format!("{user} from {ip}"))
+            .collect();
+        finding.severity = Severity::Critical;
+        finding.summary.push_str(&format!(
+            " Then authenticated: {} — a guessed password if that was not the account's owner.",
+            join_list(&pairs)
+        ));
+        finding.fix = format!(
+            "Change the password of {} now and check what it sent (postqueue -p, the log's sasl_username=); then {}",
+            join_list(&succeeded.iter().map(|(_, u)| u.to_string()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>()),
+            finding.fix
+        );
+    }
 }
 
 /// One finding over `rows`, naming the addresses with the most events.
