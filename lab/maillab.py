@@ -712,11 +712,16 @@ def cmd_run(args):
     left = queue_state()
     if len(left) != expected["final_queue"]["deferred_messages"]:
         problems.append(f"queue holds {len(left)} messages, expected {expected['final_queue']['deferred_messages']}")
+    return report_problems(problems, "replies match the configuration; expected.json written")
+
+
+def report_problems(problems, done):
+    """The subcommand's exit status: each problem on stderr (1), else `done` (0)."""
     if problems:
         for p in problems:
             print("MISMATCH: " + p, file=sys.stderr)
         return 1
-    log("replies match the configuration; expected.json written")
+    log(done)
     return 0
 
 
@@ -1047,17 +1052,12 @@ def cmd_queue_actions(args):
         "delivered": {"messages": len(by_subject["Weekly minutes"]), "senders": senders("Weekly minutes")},
         "deleted_by_postsuper": {"messages": len(deleted), "queue_ids": deleted},
         "on_hold_at_the_end": len(held) - len(deleted),
-        "senders": {r["sender"]: 1 for r in records},
+        "senders": dict(Counter(r["sender"] for r in records)),
     }
     with open(os.path.join(args.out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
         f.write("\n")
-    if problems:
-        for p in problems:
-            print("MISMATCH: " + p, file=sys.stderr)
-        return 1
-    log("queue actions done; expected.json written")
-    return 0
+    return report_problems(problems, "queue actions done; expected.json written")
 
 
 def cmd_plan(args):
