@@ -214,6 +214,15 @@ impl Body {
         Body::Table(Rows::all(frame))
     }
 
+    /// The rows (or findings) printed and those `--top` left out.
+    pub fn shown_and_omitted(&self) -> (usize, usize) {
+        match self {
+            Body::Line(_) => (1, 0),
+            Body::Table(rows) => (rows.frame.height(), rows.omitted),
+            Body::Findings { findings, omitted } => (findings.len(), *omitted),
+        }
+    }
+
     /// Keeps the first `top` rows (or findings).
     fn limit(self, top: Option<usize>) -> Body {
         let Some(top) = top else {

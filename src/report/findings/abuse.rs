@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::events::{pick_samples, Events, Table};
-use super::{join_list, plural, Evidence, Finding, Severity};
+use super::{join_list, plural, ranked, top_list, Evidence, Finding, Severity};
 use crate::frame::col;
 use crate::parse::{EventKind, Micros};
 
@@ -129,20 +129,10 @@ fn name_the_accounts(events: &Events<'_>, finding: &mut Finding) {
         }
     }
     if !tried.is_empty() {
-        let mut top: Vec<(&str, u64)> = tried.into_iter().collect();
-        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
-        let shown: Vec<String> = top
-            .iter()
-            .take(5)
-            .map(|(u, n)| format!("{u} ({n})"))
-            .collect();
-        let more = match top.len() {
-            n if n > 5 => format!(" and {} more", n - 5),
-            _ => String::new(),
-        };
-        finding
-            .summary
-            .push_str(&format!(" Accounts tried: {}{more}.", join_list(&shown)));
+        finding.summary.push_str(&format!(
+            " Accounts tried: {}.",
+            top_list(&ranked(tried), 5, "")
+        ));
     }
     if succeeded.is_empty() {
         finding
@@ -158,9 +148,11 @@ fn name_the_accounts(events: &Events<'_>, finding: &mut Finding) {
             " Then authenticated: {} — a guessed password if that was not the account's owner.",
             join_list(&pairs)
         ));
+        let accounts: BTreeSet<&str> = succeeded.iter().map(|(_, user)| *user).collect();
+        let accounts: Vec<String> = accounts.into_iter().map(str::to_string).collect();
         finding.fix = format!(
             "Change the password of {} now and check what it sent (postqueue -p, the log's sasl_username=); then {}",
-            join_list(&succeeded.iter().map(|(_, u)| u.to_string()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>()),
+            join_list(&accounts),
             finding.fix
         );
     }
@@ -185,8 +177,7 @@ fn concentrated<'a>(
     for &i in rows {
         *by_address.entry(address_of(i).unwrap_or("?")).or_default() += 1;
     }
-    let mut top: Vec<(&str, u64)> = by_address.into_iter().collect();
-    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    let top = ranked(by_address);
     let count = rows.len() as u64;
     let top_share = top.first().map_or(0, |t| t.1) * 100 / count.max(1);
     let shape = if top.len() <= 3 || top_share >= 50 {
@@ -196,11 +187,6 @@ fn concentrated<'a>(
     };
     let first: Option<Micros> = rows.iter().map(|&i| ts.get(i)).min();
     let last: Option<Micros> = rows.iter().map(|&i| ts.get(i)).max();
-    let shown: Vec<String> = top
-        .iter()
-        .take(5)
-        .map(|(a, n)| format!("{a} ({n})"))
-        .collect();
     let addresses: BTreeSet<&str> = top.iter().map(|(a, _)| *a).collect();
     Finding {
         id,
@@ -211,16 +197,11 @@ fn concentrated<'a>(
         },
         severity,
         summary: format!(
-            "{} {what} from {} ({shape}), {}: {}{}.",
+            "{} {what} from {} ({shape}), {}: {}.",
             count,
             plural(top.len() as u64, "address"),
             events.when(first, last),
-            join_list(&shown),
-            if top.len() > 5 {
-                format!(" and {} more", top.len() - 5)
-            } else {
-                String::new()
-            },
+            top_list(&top, 5, ""),
         ),
         evidence: Evidence {
             count,

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use polars::prelude::{PlHashMap, PlHashSet};
 
 use super::events::{pick_samples, Events};
-use super::{join_list, plural, Evidence, Finding, Severity, Thresholds};
+use super::{plural, ranked, top_list, Evidence, Finding, Severity, Thresholds};
 use crate::frame::col;
 use crate::frame::rows::Sym;
 use crate::parse::{DeliveryStatus, EventKind, Micros};
@@ -157,14 +157,11 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             .last()
             .and_then(|&i| restriction.get(i))
             .unwrap_or("");
-        let mut by_count: Vec<(&str, u64)> = g.clients.iter().map(|(c, n)| (*c, *n)).collect();
-        by_count.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
-        let clients: Vec<String> = by_count
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{c} ({n})"))
-            .collect();
-        let more = by_count.len().saturating_sub(3);
+        let clients = top_list(
+            &ranked(g.clients.iter().map(|(c, n)| (*c, *n))),
+            3,
+            "clients",
+        );
         let delivered_note = match ok.len() {
             0 => format!("no recipient at {d} was delivered"),
             n => format!(
@@ -174,12 +171,10 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             ),
         };
         let summary = format!(
-            "{} to {} at {d} were rejected by this server's smtpd with `{reply} {reason}` ({}; from {}{}), {}; {delivered_note}.",
+            "{} to {} at {d} were rejected by this server's smtpd with `{reply} {reason}` ({}; from {clients}), {}; {delivered_note}.",
             plural(attempts, "RCPT"),
             plural(rejected, "recipient"),
             group_restriction,
-            join_list(&clients),
-            if more > 0 { format!(" and {more} more clients") } else { String::new() },
             events.when(g.first, g.last),
         );
         let (cause, fix, check, parameters) = advice(table, d, ok.len());

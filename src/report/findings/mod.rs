@@ -360,6 +360,34 @@ pub fn plural(n: u64, noun: &str) -> String {
     }
 }
 
+/// `counts` most first, ties by name.
+pub fn ranked<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Vec<(&'a str, u64)> {
+    let mut ranked: Vec<(&str, u64)> = counts.into_iter().collect();
+    ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    ranked
+}
+
+/// The first `shown` of `ranked` as `a (12), b (3) and c (1)`, then
+/// ` and 4 more` (` and 4 more clients` with `noun`) when some are left out.
+pub fn top_list(ranked: &[(&str, u64)], shown: usize, noun: &str) -> String {
+    let named: Vec<String> = ranked
+        .iter()
+        .take(shown)
+        .map(|(name, n)| format!("{name} ({n})"))
+        .collect();
+    let more = ranked.len().saturating_sub(shown);
+    let noun = if noun.is_empty() {
+        String::new()
+    } else {
+        format!(" {noun}")
+    };
+    if more > 0 {
+        format!("{} and {more} more{noun}", join_list(&named))
+    } else {
+        join_list(&named)
+    }
+}
+
 /// `a, b and c`.
 pub fn join_list(items: &[String]) -> String {
     match items {

@@ -182,20 +182,12 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                 if reports.len() > 1 {
                     writeln!(out, "# {}", report.name)?;
                 }
-                let (shown, omitted) = match &report.body {
-                    Body::Line(line) => {
-                        writeln!(out, "{}\n{}", report.name, csv_field(line))?;
-                        (1, 0)
-                    }
-                    Body::Table(rows) => {
-                        write_csv(&rows.frame, out)?;
-                        (rows.frame.height(), rows.omitted)
-                    }
-                    Body::Findings { findings, omitted } => {
-                        findings::write_csv(findings, out)?;
-                        (findings.len(), *omitted)
-                    }
-                };
+                match &report.body {
+                    Body::Line(line) => writeln!(out, "{}\n{}", report.name, csv_field(line))?,
+                    Body::Table(rows) => write_csv(&rows.frame, out)?,
+                    Body::Findings { findings, .. } => findings::write_csv(findings, out)?,
+                }
+                let (shown, omitted) = report.body.shown_and_omitted();
                 if omitted > 0 {
                     // A comment line, as the sections' `# name` lines are.
                     writeln!(
@@ -210,19 +202,14 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
             let mut root = serde_json::Map::new();
             let mut truncated = serde_json::Map::new();
             for report in reports {
-                let (value, shown, omitted) = match &report.body {
-                    Body::Line(line) => (serde_json::Value::String(line.clone()), 1, 0),
-                    Body::Table(rows) => (
-                        serde_json::Value::Array(json_rows(&rows.frame)),
-                        rows.frame.height(),
-                        rows.omitted,
-                    ),
-                    Body::Findings { findings, omitted } => (
-                        serde_json::Value::Array(findings.iter().map(findings::json).collect()),
-                        findings.len(),
-                        *omitted,
-                    ),
+                let value = match &report.body {
+                    Body::Line(line) => serde_json::Value::String(line.clone()),
+                    Body::Table(rows) => serde_json::Value::Array(json_rows(&rows.frame)),
+                    Body::Findings { findings, .. } => {
+                        serde_json::Value::Array(findings.iter().map(findings::json).collect())
+                    }
                 };
+                let (shown, omitted) = report.body.shown_and_omitted();
                 if omitted > 0 {
                     truncated.insert(
                         report.name.to_string(),

@@ -83,12 +83,9 @@ const REJECTS: &[EventKind] = &[
     EventKind::ProxyReject,
 ];
 
-/// Policy actions of the traffic tables: [`REJECTS`] count as "rejected",
-/// the rest as "warn_hold_discard" (pflogsumm adds both up there).
-const REFUSALS: &[EventKind] = &[
-    EventKind::Reject,
-    EventKind::MilterReject,
-    EventKind::ProxyReject,
+/// The other policy actions of the traffic tables, their
+/// "warn_hold_discard" (pflogsumm adds them to "rejected" there).
+const WARN_HOLD_DISCARD: &[EventKind] = &[
     EventKind::RejectWarning,
     EventKind::Hold,
     EventKind::MilterHold,
@@ -103,7 +100,11 @@ const DELIVERY_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::DELAY];
 /// and refusals (the overview and the headline read these).
 pub fn reads() -> Projection {
     messages::reads()
-        .union(Projection::NONE.with_kinds(REFUSALS))
+        .union(
+            Projection::NONE
+                .with_kinds(REJECTS)
+                .with_kinds(WARN_HOLD_DISCARD),
+        )
         .with_columns(DELIVERY_COLUMNS)
 }
 
@@ -318,13 +319,14 @@ impl<'a> Summary<'a> {
                 && m.origin == Origin::Reinjected
                 && m.parent
                     .is_some_and(|p| messages.list[p as usize].fate() == Fate::Filtered);
-            let counted = &mut fates[fate as usize];
-            if carried_back {
-                // counted with the message it was made from
-            } else if received {
-                counted.0 += 1;
-            } else {
-                counted.1 += 1;
+            // A carried-back copy is counted with the message it was made from.
+            if !carried_back {
+                let counted = &mut fates[fate as usize];
+                if received {
+                    counted.0 += 1;
+                } else {
+                    counted.1 += 1;
+                }
             }
             let t = &mut self.totals;
             t.deferred += u64::from(m.deferrals > 0);
@@ -378,7 +380,8 @@ impl<'a> Summary<'a> {
         count_filter_hops: bool,
     ) -> PolarsResult<()> {
         let mut kinds = vec![EventKind::Delivery];
-        kinds.extend_from_slice(REFUSALS);
+        kinds.extend_from_slice(REJECTS);
+        kinds.extend_from_slice(WARN_HOLD_DISCARD);
         let statuses = [
             DeliveryStatus::Sent,
             DeliveryStatus::Deferred,
