@@ -150,9 +150,7 @@ fn sample_lines_name_their_file_and_line() {
 /// the real Postfix it ran; a fresh run's under CI).
 #[test]
 fn the_configuration_confirms_the_causes() {
-    let mut labs = vec![repo().join("sample-logs/lab")];
-    labs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(std::path::PathBuf::from));
-    for lab in labs {
+    for lab in support::lab_runs() {
         let config = format!("--postconf={}", lab.join("postconf.txt").display());
         let found = findings(&[&config, lab.join("maillog").to_str().unwrap()]);
         let verdict = |key: &str| {

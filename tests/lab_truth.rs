@@ -278,9 +278,7 @@ fn virtual_domain_rejects_are_one_row_in_the_default_report() {
 /// CI, a fresh run of it.
 #[test]
 fn repository_lab_output_matches_its_expected_counts() {
-    let mut dirs = vec![support::repo().join("sample-logs/lab")];
-    dirs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(std::path::PathBuf::from));
-    for dir in dirs {
+    for dir in support::lab_runs() {
         let expected = dir.join("expected.json");
         let truth = truth_at(&expected);
         let year = truth["year"]
@@ -298,9 +296,7 @@ fn repository_lab_output_matches_its_expected_counts() {
 /// are deleted, the rest are on hold at the end.
 #[test]
 fn held_discarded_and_deleted_mail_equal_the_queue_actions_truth() {
-    let mut dirs = vec![support::repo().join("sample-logs/lab")];
-    dirs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(std::path::PathBuf::from));
-    for dir in dirs {
+    for dir in support::lab_runs() {
         let dir = dir.join("queue-actions");
         let truth = truth_at(&dir.join("expected.json"));
         let year = truth["year"].as_u64().unwrap().to_string();

@@ -86,9 +86,7 @@ fn lab_grand_totals_equal_the_ground_truth() {
     for log in ["maillog", "mail.log", "mail.rfc3339.log"] {
         check_truth(&dir.join(log), &truth);
     }
-    let mut labs = vec![dir.join("lab")];
-    labs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(PathBuf::from));
-    for lab in labs {
+    for lab in support::lab_runs() {
         check_truth(&lab.join("maillog"), &truth_at(&lab.join("expected.json")));
     }
 }

@@ -66,6 +66,14 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// The lab log in `sample-logs/` (a real Postfix wrote it), as an argument.
+/// This repository's lab runs: the committed one (`sample-logs/lab/`) and,
+/// under CI, the fresh one `.ci/run` names in `MAILLOG_LAB_OUT`.
+pub fn lab_runs() -> Vec<PathBuf> {
+    let mut runs = vec![repo().join("sample-logs/lab")];
+    runs.extend(std::env::var_os("MAILLOG_LAB_OUT").map(PathBuf::from));
+    runs
+}
+
 pub fn lab_log() -> String {
     repo()
         .join("sample-logs/maillog")
