@@ -168,6 +168,8 @@ pub struct Args {
     pub tz: Option<String>,
 
     /// Report on one day only (in --tz): today, yesterday or YYYY-MM-DD.
+    /// When the input holds the day before too, the totals are set beside
+    /// its numbers and findings it did not have are marked new.
     #[arg(short = 'd', long, value_name = "DAY", conflicts_with_all = ["since", "until"])]
     pub day: Option<String>,
 
@@ -352,6 +354,9 @@ pub struct Config {
     pub now: crate::parse::Micros,
     /// The events reported on.
     pub window: Window,
+    /// With `-d`: the day before, which the totals and findings are
+    /// compared with when the input holds it.
+    pub day_before: Option<Window>,
     pub unparsed: Option<PathBuf>,
     pub parquet: Option<PathBuf>,
     pub parquet_dir: Option<PathBuf>,
@@ -486,6 +491,11 @@ impl Config {
         } else {
             Plan::GroupBy(args.group_by)
         };
+        let day_before = args
+            .day
+            .is_some()
+            .then(|| window.day_before(&zone))
+            .flatten();
         Ok(Config {
             files,
             journals,
@@ -503,6 +513,7 @@ impl Config {
             year: args.year,
             now,
             window,
+            day_before,
             unparsed: args.unparsed,
             parquet: args.parquet,
             parquet_dir: args.parquet_dir,

@@ -199,6 +199,10 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             status = exit::INPUT_PROBLEM;
         }
     }
+    let day_before_scan = match &scanned {
+        Some(_) => scan_day_before(config, &pool, &mut opened)?,
+        None => None,
+    };
     let Some((scanned, outputs, order)) = scanned else {
         // No report at all: an empty one would read as "all clear" in a
         // cron mail.
@@ -229,7 +233,16 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             }
         })
         .collect();
-    let context = report::Context::new(&scanned, &config.request, &origins);
+    let mut context = report::Context::new(&scanned, &config.request, &origins);
+    if let Some((before, scan)) = &day_before_scan {
+        let started = std::time::Instant::now();
+        let before_context = report::Context::new(scan, &before.request, &origins);
+        context.day_before = pool
+            .install(|| report::day_before::DayBefore::of(&before_context, before.window))
+            .context("comparing with the day before")
+            .map_err(Failure::Internal)?;
+        timings::note("day before", started);
+    }
     let started = std::time::Instant::now();
     // On the run's threads too: the findings and the tables they share
     // with the summary are computed side by side.
@@ -495,6 +508,48 @@ fn scan_all<'c>(
         return Ok((scanned, outputs, scanned_order));
     }
     unreachable!("the loop returns")
+}
+
+/// With `-d`, the inputs scanned again for the day before (only the rows
+/// of the totals and the findings), with the configuration that scan was
+/// made for ([`report::day_before`]): when a report compares with it
+/// (totals, findings, headline) and every input can be read again.
+/// Standard input cannot; journalctl was asked for the day alone. The
+/// problems of this second reading were reported by the first.
+fn scan_day_before(
+    config: &Config,
+    pool: &rayon::ThreadPool,
+    opened: &mut [(usize, input::Opened)],
+) -> Result<Option<(Config, scan::Scan)>, Failure> {
+    use report::{Plan, ReportName};
+    let Some(window) = config.day_before else {
+        return Ok(None);
+    };
+    let compares = match &config.request.plan {
+        Plan::Reports(names) => names.iter().any(|name| {
+            matches!(
+                name,
+                ReportName::Totals | ReportName::Findings | ReportName::Headline
+            )
+        }),
+        Plan::GroupBy(_) => false,
+    };
+    let rereadable = opened.iter().all(|(_, input)| input.rereadable());
+    if !compares || !rereadable || !config.journals.is_empty() {
+        return Ok(None);
+    }
+    let mut before = config.clone();
+    before.window = window;
+    before.day_before = None;
+    before.request.window = window;
+    before.request.plan = Plan::Reports(vec![ReportName::Totals, ReportName::Findings]);
+    before.parquet = None;
+    before.parquet_dir = None;
+    before.parquet_messages = None;
+    before.unparsed = None;
+    before.fail_on = None;
+    let (scan, _, _) = scan_all(&before, pool, opened, &mut Vec::new())?;
+    Ok(Some((before, scan)))
 }
 
 /// The inputs `order` (indices into `opened`) as the scan reads them, with

@@ -28,6 +28,15 @@ fn main() -> ExitCode {
         stdout_is_terminal: stdout.is_terminal(),
         width: terminal_width(stdout.is_terminal()),
     };
+    // chrono's `Local`, which reads named zones and their daylight saving
+    // rules, follows TZ: a named --tz becomes the process's zone, set here
+    // while no other thread runs, and before the windows of -d, --since
+    // and --until are read in it.
+    if let Some(Zone::Local(name)) = args.tz.as_deref().and_then(Zone::parse) {
+        if std::env::var("TZ").ok().as_deref() != Some(name.as_str()) {
+            std::env::set_var("TZ", name);
+        }
+    }
     let config = match Config::from_args(args, terminal) {
         Ok(config) => config,
         Err(message) => {
@@ -39,14 +48,6 @@ fn main() -> ExitCode {
     // variable when it first starts: --threads bounds both phases.
     if std::env::var_os("POLARS_MAX_THREADS").is_none() {
         std::env::set_var("POLARS_MAX_THREADS", config.threads.to_string());
-    }
-    // chrono's `Local`, which reads named zones and their daylight saving
-    // rules, follows TZ: a named --tz becomes the process's zone, set here
-    // while no other thread runs.
-    if let Zone::Local(name) = &config.request.zone {
-        if name != "local" && std::env::var("TZ").ok().as_deref() != Some(name.as_str()) {
-            std::env::set_var("TZ", name);
-        }
     }
     if config.files.iter().any(|f| f == "-") && io::stdin().is_terminal() {
         eprintln!(

@@ -144,6 +144,10 @@ pub struct LineCounts {
     /// First and last timestamp of each kind's events, whether or not the
     /// frame keeps them: the time range report needs no frame.
     pub span_by_kind: [Option<(Micros, Micros)>; EventKind::ALL.len()],
+    /// The earliest event of the input, in the window or not: whether the
+    /// input holds all of a day (the day before, which the daily summary
+    /// compares with).
+    pub first_event: Option<Micros>,
 }
 
 // By hand: the standard library derives `Default` for arrays of up to 32
@@ -162,6 +166,7 @@ impl Default for LineCounts {
             invalid_utf8: 0,
             by_kind: [0; EventKind::ALL.len()],
             span_by_kind: [None; EventKind::ALL.len()],
+            first_event: None,
         }
     }
 }
@@ -180,6 +185,10 @@ impl LineCounts {
         for (a, b) in self.by_kind.iter_mut().zip(other.by_kind) {
             *a += b;
         }
+        self.first_event = match (self.first_event, other.first_event) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         for (a, b) in self.span_by_kind.iter_mut().zip(other.span_by_kind) {
             *a = match (*a, b) {
                 (Some((f1, l1)), Some((f2, l2))) => Some((f1.min(f2), l1.max(l2))),
@@ -1357,7 +1366,11 @@ impl ChunkParser<'_> {
         if lossy {
             self.counts.invalid_utf8 += 1;
         }
-        match parse::parse_line_into(text, self.time, &mut self.minutes, event) {
+        let parsed = parse::parse_line_into(text, self.time, &mut self.minutes, event);
+        if parsed == Parsed::Event && self.counts.first_event.is_none_or(|t| event.ts < t) {
+            self.counts.first_event = Some(event.ts);
+        }
+        match parsed {
             Parsed::Event if !self.window.contains(event.ts) => {
                 self.counts.outside_window += 1;
             }

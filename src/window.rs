@@ -43,12 +43,23 @@ impl Window {
             _ => NaiveDate::parse_from_str(spec, "%Y-%m-%d")
                 .map_err(|_| format!("{spec}: expected today, yesterday or YYYY-MM-DD"))?,
         };
-        let start = local_midnight(day, zone);
-        let end = local_midnight(day + Duration::days(1), zone);
-        Ok(Window {
-            start: Some(start),
-            end: Some(end),
-        })
+        Ok(Window::of_date(day, zone))
+    }
+
+    /// The whole day `day` of `zone` (23 or 25 hours on a day the clocks
+    /// change).
+    pub fn of_date(day: NaiveDate, zone: &Zone) -> Window {
+        Window {
+            start: Some(local_midnight(day, zone)),
+            end: Some(local_midnight(day + Duration::days(1), zone)),
+        }
+    }
+
+    /// The day before a window of one day (`-d`): the daily summary
+    /// compares with it.
+    pub fn day_before(&self, zone: &Zone) -> Option<Window> {
+        let day = zone.local(self.start?)?.date();
+        Some(Window::of_date(day - Duration::days(1), zone))
     }
 
     /// `--since`, `--until`.
@@ -120,6 +131,12 @@ mod tests {
         let w = Window::day("2026-11-23", &Zone::UTC, now).unwrap();
         assert_eq!(w.start, Some(utc("2026-11-23T00:00:00Z")));
         assert!(Window::day("23/11", &Zone::UTC, now).is_err());
+        let before = Window::day("2026-11-23", &Zone::UTC, now)
+            .unwrap()
+            .day_before(&Zone::UTC)
+            .unwrap();
+        assert_eq!(before.start, Some(utc("2026-11-22T00:00:00Z")));
+        assert_eq!(before.end, Some(utc("2026-11-23T00:00:00Z")));
 
         let w = Window::between(
             Some("2026-11-23 14:04"),

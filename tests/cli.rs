@@ -610,9 +610,12 @@ fn readme_lists_the_summary_sections_in_order() {
 /// The README's cron line, run as cron runs it (`env -i PATH=/usr/bin:/bin
 /// sh -c`, `\%` read as `%`) with the built binary for
 /// `/usr/local/bin/maillog-report`, the lab log (written on the night of
-/// its day) for the rotated pair and a file for sendmail: a mail whose
-/// subject is the headline, with its charset, the findings right after the
-/// headline, then the summary, and ASCII but for the log's own bytes.
+/// its day) for `mail.log`, the day before it (the same log a day earlier
+/// without the erg.school rejects, from midnight) for `mail.log.1`, and a
+/// file for sendmail: a mail whose subject is the headline with how many
+/// findings are new, with its charset, the findings right after the
+/// headline, then the summary with the totals beside the day before, and
+/// ASCII but for the log's own bytes.
 #[test]
 fn the_readme_cron_line_mails_the_findings_and_summary() {
     let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
@@ -622,16 +625,31 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         .expect("the README's cron line");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("mail.log");
+    let rotated = dir.path().join("mail.log.1");
     std::fs::copy(lab_log(), &log).unwrap();
-    let written = chrono::DateTime::parse_from_rfc3339("2026-11-23T23:59:00Z").unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&log)
-        .unwrap()
-        .set_modified(
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(written.timestamp() as u64),
-        )
-        .unwrap();
+    let mut day_before =
+        String::from("Nov 22 00:00:05 relay postfix/smtpd[1]: connect from localhost[127.0.0.1]\n");
+    for line in std::fs::read_to_string(lab_log()).unwrap().lines() {
+        if !line.contains("erg.school") {
+            day_before.push_str(&line.replacen("Nov 23 ", "Nov 22 ", 1));
+            day_before.push('\n');
+        }
+    }
+    std::fs::write(&rotated, day_before).unwrap();
+    for (path, written) in [
+        (&rotated, "2026-11-22T23:59:00Z"),
+        (&log, "2026-11-23T23:59:00Z"),
+    ] {
+        let written = chrono::DateTime::parse_from_rfc3339(written).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(written.timestamp() as u64),
+            )
+            .unwrap();
+    }
     let mail = dir.path().join("mail.txt");
     let command = cron
         .trim_start_matches("30 6 * * * root ")
@@ -642,7 +660,7 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         )
         .replace(
             "/var/log/mail.log.1 /var/log/mail.log",
-            log.to_str().unwrap(),
+            &format!("{} {}", rotated.display(), log.display()),
         )
         .replace(
             "/usr/sbin/sendmail postmaster",
@@ -664,7 +682,7 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
     assert_eq!(
         headers,
         "Subject: relay 2026-11-23 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected; \
-         findings: 4 critical, 6 warnings, 1 info\n\
+         findings: 4 critical, 6 warnings, 1 info, 1 new\n\
          MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8"
     );
     assert!(
@@ -672,13 +690,15 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         "{body}"
     );
     let findings = body.find("\nFindings\n").expect("the findings");
-    let totals = body.find("\nGrand totals\n").expect("the summary");
+    let totals = body
+        .find("\nGrand totals, beside the day before (2026-11-22)\n")
+        .expect("the summary");
     assert!(findings < totals, "the findings first");
     assert_eq!(
         body.matches("relay 2026-11-23 UTC: 682 received").count(),
         1
     );
-    assert!(body.contains("[critical] domain-wide-reject erg.school"));
+    assert!(body.contains("[critical] domain-wide-reject erg.school (new: not seen the day"));
     assert!(body.contains("+----"), "ASCII tables");
     assert!(
         body.is_ascii(),
@@ -825,5 +845,27 @@ fn nagios_statuses_follow_the_worst_finding() {
         stderr(&out).contains("cannot be used with"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn a_named_zone_cuts_the_days_of_d_in_that_zone() {
+    // The binary runs with TZ=UTC: --tz must be the zone of the window
+    // too, not only of the times printed.
+    let out = run(&[
+        "--report",
+        "headline",
+        "--tz",
+        "Europe/Brussels",
+        "-d",
+        "2026-11-23",
+        "--year",
+        "2026",
+        &lab_log(),
+    ]);
+    let headline = stdout(&out);
+    assert!(
+        headline.contains(" 2026-11-23 Europe/Brussels: "),
+        "{headline}"
     );
 }

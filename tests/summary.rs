@@ -105,6 +105,170 @@ fn two_day_log(dir: &Path) -> PathBuf {
     path
 }
 
+/// The lab log a day earlier, without its lines that `keep` refuses,
+/// from just after midnight (a first line at 00:00:05), then the
+/// original: the input holds the whole day before.
+fn two_whole_days(dir: &Path, keep: impl Fn(&str) -> bool) -> PathBuf {
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let mut both = String::from(
+        "Nov 22 00:00:05 relay postfix/smtpd[1]: connect from localhost[127.0.0.1]\n\
+         Nov 22 00:00:06 relay postfix/smtpd[1]: disconnect from localhost[127.0.0.1] ehlo=1 quit=1 commands=2\n",
+    );
+    for line in log.lines().filter(|line| keep(line)) {
+        both.push_str(&line.replacen("Nov 23 ", "Nov 22 ", 1));
+        both.push('\n');
+    }
+    both.push_str(&log);
+    let path = dir.join("two-whole-days.log");
+    std::fs::write(&path, both).unwrap();
+    path
+}
+
+/// The JSON of `--report headline,findings,totals` with `args`.
+fn compared(args: &[&str]) -> Value {
+    let mut all = vec![
+        "--format",
+        "json",
+        "--report",
+        "headline,findings,totals",
+        "--year",
+        "2026",
+    ];
+    all.extend_from_slice(args);
+    let out = support::run(&all);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn with_a_day_each_total_is_beside_the_day_before_and_new_findings_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // The day before without the erg.school rejects: the day's
+    // domain-wide-reject erg.school is new, every other finding is not.
+    let path = two_whole_days(dir.path(), |line| !line.contains("erg.school"));
+    let path = path.to_str().unwrap();
+    let day = compared(&["-d", "2026-11-23", path]);
+    let before = totals(&["--year", "2026", "-d", "2026-11-22", path]);
+    let rows = day["totals"].as_array().unwrap();
+    for row in rows {
+        let item = row["item"].as_str().unwrap();
+        let key = if row["section"] == "bytes" {
+            format!("bytes {item}")
+        } else {
+            item.to_string()
+        };
+        let (count, was) = (row["count"].as_i64().unwrap(), row["day_before"].as_i64());
+        // Each day-before number is what a run on that day gives.
+        assert_eq!(was, Some(before[&key] as i64), "{key}");
+        assert_eq!(row["change"].as_i64(), Some(count - before[&key] as i64));
+    }
+    let rejected = rows.iter().find(|r| r["item"] == "rejected").unwrap();
+    assert!(rejected["change"].as_i64().unwrap() > 0, "{rejected}");
+    let findings = day["findings"].as_array().unwrap();
+    let new: Vec<String> = findings
+        .iter()
+        .filter(|f| f["new"] == true)
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["id"].as_str().unwrap(),
+                f["subject"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(new, ["domain-wide-reject erg.school"]);
+    assert!(findings.len() > 1 && findings.iter().all(|f| f["new"].is_boolean()));
+    let headline = day["headline"].as_str().unwrap();
+    assert!(headline.ends_with(", 1 new"), "{headline}");
+    let title = support::stdout(&support::run(&[
+        "--report",
+        "totals,findings",
+        "--year",
+        "2026",
+        "-d",
+        "2026-11-23",
+        path,
+    ]));
+    assert!(
+        title.starts_with("Grand totals, beside the day before (2026-11-22)\n"),
+        "{title}"
+    );
+    assert!(title.contains("] domain-wide-reject erg.school (new: not seen the day before)"));
+
+    // The same day twice: no change, nothing new.
+    let same = two_whole_days(dir.path(), |_| true);
+    let day = compared(&["-d", "2026-11-23", same.to_str().unwrap()]);
+    for row in day["totals"].as_array().unwrap() {
+        assert_eq!(row["change"], 0, "{row}");
+    }
+    assert!(day["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["new"] == false));
+    assert!(day["headline"].as_str().unwrap().ends_with(", none new"));
+
+    // The day before from 14:04 on only: compared, and the title says
+    // where its numbers start; no finding is called new.
+    let partial = two_day_log(dir.path());
+    let partial = partial.to_str().unwrap();
+    let day = compared(&["-d", "2026-11-23", partial]);
+    assert!(day["totals"][0]["day_before"].is_u64());
+    assert!(day["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f.get("new").is_none()));
+    let text = support::stdout(&support::run(&[
+        "--report",
+        "totals",
+        "--year",
+        "2026",
+        "-d",
+        "2026-11-23",
+        partial,
+    ]));
+    let log = std::fs::read_to_string(lab_log()).unwrap();
+    let starts = &log[7..12];
+    assert!(
+        text.starts_with(&format!(
+            "Grand totals, beside the day before (2026-11-22, from {starts} UTC on: the input starts then)"
+        )),
+        "{text}"
+    );
+
+    // No day before in the input, no window of one day, or a pipe: the
+    // totals as they were.
+    for args in [
+        vec!["-d", "2026-11-22", partial],
+        vec![partial],
+        vec!["--since", "2026-11-23", partial],
+    ] {
+        let plain = compared(&args);
+        assert!(plain["totals"][0].get("day_before").is_none(), "{args:?}");
+        assert!(plain["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("new").is_none()));
+    }
+    let mut piped = support::binary();
+    piped.args([
+        "--format",
+        "json",
+        "--report",
+        "totals",
+        "--year",
+        "2026",
+        "-d",
+        "2026-11-23",
+        "-",
+    ]);
+    let out = support::run_with_stdin(&mut piped, &std::fs::read(partial).unwrap());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["totals"][0].get("day_before").is_none());
+}
+
 #[test]
 fn a_day_of_a_two_day_log_has_that_day_s_totals() {
     let dir = tempfile::tempdir().unwrap();

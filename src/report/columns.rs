@@ -43,6 +43,9 @@ pub const REJECTED: &str = "rejected";
 pub const WARN_HOLD_DISCARD: &str = "warn_hold_discard";
 /// Deferred delivery attempts.
 pub const DEFERRALS: &str = "deferrals";
+/// With `-d`: a total of the day before, and the day's minus it.
+pub const DAY_BEFORE: &str = "day_before";
+pub const CHANGE: &str = "change";
 /// Delays of deliveries, in seconds.
 pub const AVERAGE_DELAY: &str = "average_delay";
 pub const MAXIMUM_DELAY: &str = "maximum_delay";

@@ -51,9 +51,11 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     )))
 }
 
-/// "findings: 1 critical, 4 warnings, 2 info", worst first, or "no findings".
+/// "findings: 1 critical, 4 warnings, 2 info", worst first, or "no
+/// findings"; compared with the day before, how many of them are new
+/// ("…, 2 info, 1 new", "…, none new").
 fn by_severity(found: &[Finding]) -> String {
-    let parts: Vec<String> = Severity::ALL
+    let mut parts: Vec<String> = Severity::ALL
         .iter()
         .rev()
         .filter_map(|&severity| {
@@ -65,10 +67,16 @@ fn by_severity(found: &[Finding]) -> String {
         })
         .collect();
     if parts.is_empty() {
-        "no findings".to_string()
-    } else {
-        format!("findings: {}", parts.join(", "))
+        return "no findings".to_string();
     }
+    let new = found.iter().filter(|f| f.new == Some(true)).count();
+    if found.iter().any(|f| f.new.is_some()) {
+        parts.push(match new {
+            0 => "none new".to_string(),
+            n => format!("{n} new"),
+        });
+    }
+    format!("findings: {}", parts.join(", "))
 }
 
 /// The time covered: the window's days or bounds, else the first and last

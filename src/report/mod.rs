@@ -11,6 +11,7 @@
 //! live in [`Context`], computed once per run.
 
 pub mod columns;
+pub mod day_before;
 mod deliveries;
 mod failed;
 pub mod findings;
@@ -308,9 +309,15 @@ impl Request {
                     let started = std::time::Instant::now();
                     let body = (spec.compute)(context)?;
                     crate::timings::note(name.as_str(), started);
+                    // The one title that depends on the run: the totals
+                    // say which day they are compared with.
+                    let title = match (&context.day_before, name) {
+                        (Some(before), ReportName::Totals) => before.title(spec.title, context),
+                        _ => spec.title.to_string(),
+                    };
                     Ok(Report {
                         name: name.as_str(),
-                        title: spec.title.to_string(),
+                        title,
                         body: if spec.ranked {
                             body.limit(self.top)
                         } else {
@@ -347,6 +354,9 @@ pub struct Context<'a> {
     pub count_filter_hops: bool,
     /// The frame's stretches ([`crate::frame::rows`]).
     pub stretches: &'a [Stretch],
+    /// With `-d`, the day before's numbers, if the input holds that day:
+    /// the totals and the findings are compared with them.
+    pub day_before: Option<day_before::DayBefore>,
     rejects: OnceLock<DataFrame>,
     deliveries: OnceLock<DataFrame>,
     messages: OnceLock<Messages<'a>>,
@@ -370,6 +380,7 @@ impl<'a> Context<'a> {
             window: request.window,
             count_filter_hops: request.count_filter_hops,
             stretches: &scan.stretches,
+            day_before: None,
             rejects: OnceLock::new(),
             deliveries: OnceLock::new(),
             messages: OnceLock::new(),

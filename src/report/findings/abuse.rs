@@ -217,6 +217,7 @@ fn concentrated<'a>(
         parameters: Vec::new(),
         addresses: addresses.into_iter().map(str::to_string).collect(),
         confirmation: None,
+        new: None,
         impact: count,
     }
 }

@@ -210,6 +210,7 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
                 .map(str::to_string)
                 .collect(),
             confirmation: None,
+            new: None,
             impact: attempts,
         });
     }

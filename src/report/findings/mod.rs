@@ -151,6 +151,9 @@ pub struct Finding {
     pub addresses: Vec<String>,
     /// Set by `--postconf`.
     pub confirmation: Option<Confirmation>,
+    /// With `-d` and the day before in the input: whether the day before
+    /// did not have it ([`crate::report::day_before`]).
+    pub new: Option<bool>,
     /// How much mail it concerns, for the order within a severity.
     pub impact: u64,
 }
@@ -328,6 +331,13 @@ pub fn detect_in<'a>(
     }
     if !options.only.is_empty() {
         findings.retain(|f| options.only.iter().any(|id| id == f.id));
+    }
+    // Only against a whole day: a finding may have been in the part of
+    // the day before that the input does not hold.
+    if let Some(before) = context.day_before.as_ref().filter(|b| b.starts.is_none()) {
+        for finding in &mut findings {
+            finding.new = Some(before.is_new(finding));
+        }
     }
     if samples {
         let started = std::time::Instant::now();

@@ -106,6 +106,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
             parameters: Vec::new(),
             addresses: Vec::new(),
             confirmation: None,
+            new: None,
             impact: count,
         });
     }

@@ -235,6 +235,7 @@ fn finding(
         parameters,
         addresses: group.iter().map(|(a, _)| a.to_string()).collect(),
         confirmation: None,
+        new: None,
         impact: count,
     }
 }

@@ -158,6 +158,7 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             parameters: Vec::new(),
             addresses: Vec::new(),
             confirmation: None,
+            new: None,
             impact: count,
         });
     }
@@ -214,6 +215,7 @@ pub fn detect(events: &Events<'_>, thresholds: &Thresholds) -> Vec<Finding> {
             parameters: Vec::new(),
             addresses: Vec::new(),
             confirmation: None,
+            new: None,
             impact: rows.len() as u64,
         });
     }

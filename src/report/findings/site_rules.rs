@@ -164,6 +164,7 @@ pub fn detect(events: &Events<'_>, rules: &Rules) -> Vec<Finding> {
                 parameters: Vec::new(),
                 addresses: Vec::new(),
                 confirmation: None,
+                new: None,
                 impact: count,
             }
         })

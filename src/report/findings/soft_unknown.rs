@@ -151,6 +151,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
                 parameters: vec![param],
                 addresses: Vec::new(),
                 confirmation: None,
+                new: None,
                 impact: count,
             }
         })

@@ -286,6 +286,7 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
             parameters,
             addresses: Vec::new(),
             confirmation: None,
+            new: None,
             impact: hop.messages.len() as u64,
         });
     }

@@ -24,7 +24,13 @@ pub fn write_text(
             writeln!(out)?;
         }
         // The heading wraps too: a subject can be a whole reply text.
-        let heading = format!("[{}] {} {}", f.severity.as_str(), f.id, f.subject);
+        let heading = format!(
+            "[{}] {} {}{}",
+            f.severity.as_str(),
+            f.id,
+            f.subject,
+            new_note(f)
+        );
         for (j, line) in wrap(&heading, width.saturating_sub(2)).iter().enumerate() {
             let indent = if j == 0 { "" } else { "  " };
             writeln!(out, "{indent}{line}")?;
@@ -67,6 +73,15 @@ pub fn write_text(
         writeln!(out, "\n{}", more_note(omitted, "finding"))?;
     }
     Ok(())
+}
+
+/// ` (new: not seen the day before)` for a finding the day before did not
+/// have (with `-d`, when the input holds that day).
+fn new_note(f: &Finding) -> &'static str {
+    match f.new {
+        Some(true) => " (new: not seen the day before)",
+        _ => "",
+    }
 }
 
 /// In place of a sample's text when its input cannot be read again
@@ -121,10 +136,11 @@ pub fn write_markdown(
     for f in findings {
         writeln!(
             out,
-            "- **{}** `{}` {}: {}",
+            "- **{}** `{}` {}{}: {}",
             f.severity.as_str(),
             f.id,
             f.subject,
+            new_note(f),
             f.summary
         )?;
         writeln!(out, "  - Why: {}", f.cause)?;
@@ -165,13 +181,21 @@ pub fn write_markdown(
 pub const CSV_HEADER: &str = "severity,id,subject,summary,cause,fix,count,recipients,clients,messages,first_seen,last_seen,verdict";
 
 pub fn write_csv(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEADER}")?;
+    // `new` only when compared with the day before (`-d`).
+    let compared = findings.iter().any(|f| f.new.is_some());
+    let new_column = if compared { ",new" } else { "" };
+    writeln!(out, "{CSV_HEADER}{new_column}")?;
     for f in findings {
         let e = &f.evidence;
         let time = |t: Option<i64>| t.and_then(full_time).unwrap_or_default();
+        let new = match f.new {
+            Some(new) if compared => format!(",{new}"),
+            _ if compared => ",".to_string(),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}{new}",
             f.severity.as_str(),
             f.id,
             csv_field(&f.subject),
@@ -193,7 +217,7 @@ pub fn write_csv(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
 pub fn json(f: &Finding) -> serde_json::Value {
     let e = &f.evidence;
     let time = |t: Option<i64>| t.and_then(full_time);
-    serde_json::json!({
+    let mut object = serde_json::json!({
         "id": f.id,
         "subject": f.subject,
         "severity": f.severity.as_str(),
@@ -219,5 +243,10 @@ pub fn json(f: &Finding) -> serde_json::Value {
             "verdict": c.verdict.as_str(),
             "lines": c.lines,
         })),
-    })
+    });
+    // Only when compared with the day before (`-d`): false is an answer.
+    if let (Some(new), Some(fields)) = (f.new, object.as_object_mut()) {
+        fields.insert("new".to_string(), new.into());
+    }
+    object
 }

@@ -18,7 +18,14 @@ pub const SPEC: ReportSpec = ReportSpec {
 };
 
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
-    Ok(Body::table(frame(&context.summary()?.totals)?))
+    let totals = frame(&context.summary()?.totals)?;
+    Ok(Body::table(match &context.day_before {
+        Some(before) => {
+            let counts: Vec<u64> = rows(&before.totals).iter().map(|r| r.2).collect();
+            before.beside(totals, &counts)?
+        }
+        None => totals,
+    }))
 }
 
 /// The totals as (section, item, count) rows.
