@@ -19,6 +19,14 @@ Subcommands (run-lab.sh calls them; they are usable on their own too):
       the second session (a fresh log): mail held and discarded by
       header_checks, from real senders, then `postsuper -d` of some of the
       held mail; writes DIR/manifest.jsonl and DIR/expected.json.
+  filter-configure --etc DIR
+      before the third session: the retry routes, the content filter's
+      transport and re-injection smtpd, content_filter.
+  filter-retries --out DIR
+      the third session (a fresh log): every message through an amavis-like
+      content filter; mail deferred once at one next hop and delivered
+      through another, and greylisted once then accepted;
+      writes DIR/manifest.jsonl and DIR/expected.json.
   plan
       print a summary of the plan (no network).
   wait-listen ADDR:PORT...   /   check-loopback --ports 25,587
@@ -1060,6 +1068,307 @@ def cmd_queue_actions(args):
     return report_problems(problems, "queue actions done; expected.json written")
 
 
+# --------------------------------------------------------------------------
+# The third session: a content filter, and mail delivered after a retry
+# --------------------------------------------------------------------------
+
+# An amavis-like content filter, set up as Postfix's FILTER_README does it:
+# content_filter hands every message to the filter over SMTP on
+# 127.0.0.1:10024; the filter injects it back into an smtpd on
+# 127.0.0.1:10025 (no content filter, no checks there) and answers with the
+# queue id it got, in amavisd-new's words.
+FILTER_ADDR = ("127.0.0.1", 10024)
+REINJECT_ADDR = ("127.0.0.1", 10025)
+FILTER_TRANSPORT = "lab-filter"
+REINJECT_SERVICE = f"{REINJECT_ADDR[0]}:{REINJECT_ADDR[1]}"
+REINJECT_OPTIONS = [
+    "content_filter=",
+    "receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters",
+    "smtpd_client_restrictions=", "smtpd_helo_restrictions=", "smtpd_sender_restrictions=",
+    "smtpd_relay_restrictions=permit_mynetworks,reject",
+    "smtpd_recipient_restrictions=permit_mynetworks,reject",
+    "mynetworks=127.0.0.0/8",
+]
+
+# Next hops of the retry stories, started by the session itself: each
+# sink's smtp-sink options for the first delivery attempt and for the retry
+# (None: not running, connections refused).
+#   two-mx.example: the first next hop defers every RCPT and the second
+#     accepts: Postfix tries the second in the same attempt (no deferral);
+#   mx-down.example: the first defers every RCPT and the second is down,
+#     so the message is deferred; then the first is gone and the second up:
+#     the retry is delivered through the second;
+#   greylist-once.example: greylists every RCPT, then accepts (the same
+#     host takes the retry).
+TRY_LATER = ["-r", "RCPT", "-b", "451 4.3.2 Please try again later"]
+RETRY_SINKS = {
+    "mx-a": ("127.0.0.30", TRY_LATER, TRY_LATER),
+    "mx-b": ("127.0.0.31", [], []),
+    "mx-c": ("127.0.0.33", TRY_LATER, None),
+    "mx-d": ("127.0.0.34", None, []),
+    "grey-once": ("127.0.0.32", ["-r", "RCPT", "-b", "451 4.7.1 Greylisted, please try again later"], []),
+}
+RETRY_ROUTES = {
+    "two-mx.example": ["mx-a", "mx-b"],
+    "mx-down.example": ["mx-c", "mx-d"],
+    "greylist-once.example": ["grey-once"],
+}
+# Messages of the session per recipient domain (one recipient each);
+# partner.example goes to the first session's accepting sink.
+FILTER_MESSAGES = {"partner.example": 4, "two-mx.example": 3, "mx-down.example": 3,
+                   "greylist-once.example": 3}
+
+
+def accepting(route, attempt):
+    """The next hop of `route` that takes the mail at `attempt` (1: the
+    first, 2: the retry): the first that runs and accepts, else None."""
+    for name in route:
+        options = RETRY_SINKS[name][attempt]
+        if options == []:
+            return RETRY_SINKS[name][0]
+    return None
+
+
+def retry_routes():
+    return {d: "smtp:" + ",".join(f"[{RETRY_SINKS[n][0]}]:25" for n in names)
+            for d, names in RETRY_ROUTES.items()}
+
+
+def cmd_filter_configure(args):
+    """Before the third session's Postfix starts: the retry routes in the
+    transport map, the filter's transport and re-injection smtpd in
+    master.cf, content_filter in main.cf (run-lab.sh restores both)."""
+    lab = os.path.join(args.etc, "lab")
+    with open(os.path.join(lab, "transport"), "a") as f:
+        f.write(table(sorted(retry_routes().items())))
+    subprocess.run(["postmap", os.path.join(lab, "transport")], check=True)
+    subprocess.run(["postconf", "-M", f"{FILTER_TRANSPORT}/unix={FILTER_TRANSPORT} unix - - n - 4 smtp"],
+                   check=True)
+    subprocess.run(["postconf", "-M", f"{REINJECT_SERVICE}/inet={REINJECT_SERVICE} inet n - n - - smtpd"],
+                   check=True)
+    subprocess.run(["postconf", "-P"] + [f"{REINJECT_SERVICE}/inet/{o}" for o in REINJECT_OPTIONS], check=True)
+    subprocess.run(["postconf", "-e", f"content_filter={FILTER_TRANSPORT}:[{FILTER_ADDR[0]}]:{FILTER_ADDR[1]}"],
+                   check=True)
+    return 0
+
+
+class Filter:
+    """The content filter: an SMTP server that passes each message on to
+    the re-injection smtpd unchanged and replies with its answer."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+        lab_filter = self
+        self.passed = []  # (sender, recipients, re-injected queue id)
+
+        class Session(socketserver.StreamRequestHandler):
+            def reply(self, line):
+                self.wfile.write(line.encode() + b"\r\n")
+                self.wfile.flush()
+
+            def handle(self):
+                self.reply("220 filter.lab ESMTP lab content filter")
+                sender, rcpts = None, []
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    cmd = line.decode("utf-8", "replace").rstrip("\r\n")
+                    verb = cmd.split(" ", 1)[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        self.reply("250 filter.lab")
+                    elif verb == "MAIL":
+                        sender, rcpts = re.search(r"<([^>]*)>", cmd).group(1), []
+                        self.reply("250 2.1.0 Ok")
+                    elif verb == "RCPT":
+                        rcpts.append(re.search(r"<([^>]*)>", cmd).group(1))
+                        self.reply("250 2.1.5 Ok")
+                    elif verb == "DATA":
+                        self.reply("354 End data with <CR><LF>.<CR><LF>")
+                        body = []
+                        while True:
+                            data = self.rfile.readline()
+                            if not data or data in (b".\r\n", b".\n"):
+                                break
+                            body.append(data[1:] if data.startswith(b"..") else data)
+                        self.reply(lab_filter.reinject(sender, rcpts, b"".join(body)))
+                    elif verb in ("RSET", "NOOP"):
+                        sender, rcpts = (None, []) if verb == "RSET" else (sender, rcpts)
+                        self.reply("250 2.0.0 Ok")
+                    elif verb == "QUIT":
+                        self.reply("221 2.0.0 Bye")
+                        return
+                    else:
+                        self.reply("502 5.5.2 Error: command not recognized")
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(FILTER_ADDR, Session)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def reinject(self, sender, rcpts, body):
+        with smtplib.SMTP(*REINJECT_ADDR, local_hostname="filter.lab", timeout=60) as smtp:
+            smtp.ehlo("filter.lab")
+            smtp.mail(sender)
+            for r in rcpts:
+                smtp.rcpt(r)
+            code, msg = smtp.data(body)
+        text = reply_text(msg)
+        m = re.search(r"queued as (\w+)", text)
+        self.passed.append((sender, rcpts, m.group(1) if m else None))
+        return f"{code} 2.0.0 from MTA(smtp:[{REINJECT_ADDR[0]}]:{REINJECT_ADDR[1]}): {code} {text}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Sinks:
+    """The session's own smtp-sink processes, by name."""
+
+    def __init__(self):
+        self.running = {}
+
+    def start(self, name, options):
+        ip = RETRY_SINKS[name][0]
+        self.running[name] = subprocess.Popen(
+            ["smtp-sink", "-u", "nobody", "-4", "-h", f"sink-{name}.lab"] + options + [f"{ip}:25", "128"])
+
+    def attempt(self, attempt):
+        """The sinks as RETRY_SINKS sets them for `attempt` (1 or 2)."""
+        changed = [n for n, sink in RETRY_SINKS.items() if attempt == 1 or sink[1] != sink[2]]
+        for name in changed:
+            if name in self.running:
+                self.stop(name)
+        wait_not_listening([(RETRY_SINKS[n][0], 25) for n in changed])
+        for name in changed:
+            if RETRY_SINKS[name][attempt] is not None:
+                self.start(name, RETRY_SINKS[name][attempt])
+        wait_listening([(RETRY_SINKS[n][0], 25) for n in self.running])
+
+    def stop(self, name):
+        proc = self.running.pop(name)
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    def stop_all(self):
+        for name in list(self.running):
+            self.stop(name)
+
+
+def wait_listening(addrs, timeout=15):
+    deadline = time.time() + timeout
+    want = {(ipaddress.ip_address(ip), port) for ip, port in addrs}
+    while not want <= listening():
+        if time.time() > deadline:
+            raise SystemExit(f"nothing listens on {sorted(want - listening())}")
+        time.sleep(0.2)
+
+
+def wait_not_listening(addrs, timeout=15):
+    deadline = time.time() + timeout
+    gone = {(ipaddress.ip_address(ip), port) for ip, port in addrs}
+    while gone & listening():
+        if time.time() > deadline:
+            raise SystemExit(f"still listening: {sorted(gone & listening())}")
+        time.sleep(0.2)
+
+
+def filter_sessions():
+    """One session per message (127.0.0.1, port 25), one recipient each."""
+    sessions, n = [], 0
+    staff = XAMXAM_STAFF
+    for domain, count in FILTER_MESSAGES.items():
+        for i in range(count):
+            n += 1
+            sessions.append({"group": f"R:{domain}", "phase": "filter-retries", "ip": "127.0.0.1",
+                             "helo": "app01.xamxam.example", "listener": "smtp", "session": n,
+                             "txns": [{"sender": f"{staff[n % len(staff)]}@xamxam.example",
+                                       "rcpts": [f"user{i + 1}@{domain}"], "subject": f"lab filter {n}"}]})
+    for s in sessions:
+        for t in s["txns"]:
+            t["expect"] = [smtpd_decision(s["ip"], s["helo"], s["listener"], t["sender"], a)
+                           for a in t["rcpts"]]
+    return sessions
+
+
+def cmd_filter_retries(args):
+    """The third session: every message through the content filter; the
+    mail to the retry destinations deferred once, then (the next hops
+    changed as RETRY_SINKS says) delivered by `postqueue -f`. The truth is
+    what was sent, the replies, and the next hops as they were set up."""
+    os.makedirs(args.out, exist_ok=True)
+    routes = dict(RETRY_ROUTES, **{"partner.example": None})
+    deferred_first = [d for d, route in RETRY_ROUTES.items() if accepting(route, 1) is None
+                      for _ in range(FILTER_MESSAGES[d])]
+    sinks, lab_filter = Sinks(), Filter()
+    problems = []
+    try:
+        sinks.attempt(1)
+        wait_listening([FILTER_ADDR, REINJECT_ADDR])
+        sessions = filter_sessions()
+        records = []
+        for s in sessions:  # one at a time: the log's order is the plan's
+            records += run_session(s)
+        problems += verify_replies(sessions, records)
+        settle(len(deferred_first), "filter: first attempts", args.settle_timeout)
+        # A cached connection to a sink of the first attempt must not be
+        # reused: wait out smtp_connection_cache_time_limit (2 s).
+        sinks.attempt(2)
+        time.sleep(3)
+        subprocess.run(["postqueue", "-f"], check=True)
+        settle(0, "filter: retries delivered", args.settle_timeout)
+    finally:
+        sinks.stop_all()
+        lab_filter.stop()
+    if len(lab_filter.passed) != len(records) or any(q is None for _, _, q in lab_filter.passed):
+        problems.append(f"the filter passed on {lab_filter.passed}, expected {len(records)} re-injected messages")
+    with open(os.path.join(args.out, "manifest.jsonl"), "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    by_domain = Counter(domain_of(r["rcpts"][0][0]) for r in records if r["qid"])
+    # where each message was delivered: the first attempt's accepting next
+    # hop, else the retry's
+    delivered_via = Counter()
+    for d, n in by_domain.items():
+        route = routes[d]
+        via = SINKS["accept"][0] if route is None else accepting(route, 1) or accepting(route, 2)
+        delivered_via[via] += n
+    # the first next hop that deferred mail delivered by the next one in
+    # the same attempt ("host … said: 451 …", no deferral)
+    tried_first = Counter()
+    for d, route in RETRY_ROUTES.items():
+        if accepting(route, 1) not in (None, RETRY_SINKS[route[0]][0]):
+            tried_first[RETRY_SINKS[route[0]][0]] += by_domain[d]
+    expected = {
+        "about": "Ground truth for the filter-retries session's maillog, written by lab/maillab.py "
+                 "filter-retries from what was sent, the replies and the next hops as the session set "
+                 "them up; no log was read to produce it.",
+        "year": time.localtime(records[0]["t_start"]).tm_year,
+        "content_filter": f"{FILTER_TRANSPORT}:[{FILTER_ADDR[0]}]:{FILTER_ADDR[1]}, re-injected through "
+                          f"{REINJECT_SERVICE}",
+        "retry_routes": retry_routes(),
+        "received": len([r for r in records if r["qid"]]),
+        "filter_hops": len(lab_filter.passed),
+        "delivered": {"messages": sum(by_domain.values()), "by_domain": dict(by_domain),
+                      "by_relay": dict(delivered_via)},
+        # a message no next hop took at the first attempt: one deferral,
+        # then delivered by the retry
+        "deferred": {"messages": len(deferred_first), "attempts": len(deferred_first),
+                     "by_domain": dict(Counter(deferred_first))},
+        "deferred_by_one_next_hop_then_delivered_by_the_next": dict(tried_first),
+        "bounced": 0,
+        "expired": 0,
+        "still_queued_at_the_end": 0,
+    }
+    with open(os.path.join(args.out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+    return report_problems(problems, "filter and retries done; expected.json written")
+
+
 def cmd_plan(args):
     sessions = build_plan(args.seed)
     g = defaultdict(Counter)
@@ -1091,6 +1400,11 @@ def main(argv=None):
     q = sub.add_parser("queue-actions")
     q.add_argument("--out", required=True)
     q.add_argument("--settle-timeout", type=int, default=30)
+    fc = sub.add_parser("filter-configure")
+    fc.add_argument("--etc", default="/etc/postfix")
+    fr = sub.add_parser("filter-retries")
+    fr.add_argument("--out", required=True)
+    fr.add_argument("--settle-timeout", type=int, default=60)
     pl = sub.add_parser("plan")
     pl.add_argument("--seed", type=int, default=SEED)
     w = sub.add_parser("wait-listen")
@@ -1099,7 +1413,8 @@ def main(argv=None):
     cl = sub.add_parser("check-loopback")
     cl.add_argument("--ports", default="25,587")
     args = ap.parse_args(argv)
-    return {"configure": cmd_configure, "run": cmd_run, "queue-actions": cmd_queue_actions, "plan": cmd_plan,
+    return {"configure": cmd_configure, "run": cmd_run, "queue-actions": cmd_queue_actions,
+            "filter-configure": cmd_filter_configure, "filter-retries": cmd_filter_retries, "plan": cmd_plan,
             "wait-listen": cmd_wait_listen, "check-loopback": cmd_check_loopback}[args.cmd](args)
 
 

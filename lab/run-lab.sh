@@ -180,6 +180,25 @@ for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
 master_running && die "Postfix did not stop"
 sleep 0.5
 cp "$LOGFILE" "$WORK/out/queue-actions/maillog"
+
+# ---------------------------------------------------------------- filter and retries
+# A third session in a fresh log: every message through an amavis-like
+# content filter, and mail delivered after one deferral (through another
+# next hop, or after greylisting). main.cf and master.cf are restored at exit.
+say "filter and retries: a third Postfix session in a fresh log"
+postsuper -d ALL >/dev/null 2>&1 || true
+"$PY" "$HERE/maillab.py" filter-configure --etc "$ETC"
+postfix check
+: > "$LOGFILE"
+postfix start
+"$PY" "$HERE/maillab.py" wait-listen --timeout 15 127.0.0.1:25 127.0.0.1:10025 \
+    || die "Postfix did not start listening for the filter session"
+"$PY" "$HERE/maillab.py" filter-retries --out "$WORK/out/filter-retries"
+postfix stop
+for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
+master_running && die "Postfix did not stop"
+sleep 0.5
+cp "$LOGFILE" "$WORK/out/filter-retries/maillog"
 for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 
 # a check only: count the same things in the log and compare
@@ -187,6 +206,8 @@ for pid in "${SINK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 
 mkdir -p "$OUTDIR"
 cp "$WORK/out/maillog" "$WORK/out/expected.json" "$WORK/out/manifest.jsonl" "$WORK/out/postconf.txt" "$OUTDIR/"
-mkdir -p "$OUTDIR/queue-actions"
-cp "$WORK/out/queue-actions/"{maillog,expected.json,manifest.jsonl} "$OUTDIR/queue-actions/"
-say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt,queue-actions/}"
+for session in queue-actions filter-retries; do
+    mkdir -p "$OUTDIR/$session"
+    cp "$WORK/out/$session/"{maillog,expected.json,manifest.jsonl} "$OUTDIR/$session/"
+done
+say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt,queue-actions/,filter-retries/}"
