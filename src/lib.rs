@@ -251,7 +251,16 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .context("computing the reports")
         .map_err(Failure::Internal)?;
     timings::note("reports", started);
+    // The HTML page's charts, from the same tables the reports print.
+    let charts = if config.format == render::Format::Html {
+        pool.install(|| report::charts::of(&context))
+            .context("drawing the charts")
+            .map_err(Failure::Internal)?
+    } else {
+        Vec::new()
+    };
     let render_options = RenderOptions {
+        charts,
         format: config.format,
         color: config.color,
         width: config.width,
@@ -769,6 +778,14 @@ fn projection(config: &Config) -> frame::Projection {
     let wanted = match config.fail_on {
         Some(_) => wanted.union((report::ReportName::Findings.spec().reads)()),
         None => wanted,
+    };
+    // The HTML page's charts: the summary's traffic and the rejects table.
+    let wanted = match config.format {
+        render::Format::Html => wanted
+            .union((report::ReportName::PerHour.spec().reads)())
+            .union((report::ReportName::Rejects.spec().reads)())
+            .only_kinds(&config.request.kinds),
+        _ => wanted,
     };
     if config.parquet_messages.is_some() {
         wanted.union(messages::reads_everything().only_kinds(&config.request.kinds))

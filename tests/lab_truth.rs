@@ -375,7 +375,10 @@ fn filtered_and_retried_mail_equals_the_filter_retries_truth() {
             ("bounced", n(&truth["bounced"])),
             ("expired", n(&truth["expired"])),
             ("content filter hops", n(&truth["filter_hops"])),
-            ("still queued at the end", n(&truth["still_queued_at_the_end"])),
+            (
+                "still queued at the end",
+                n(&truth["still_queued_at_the_end"]),
+            ),
         ] {
             assert_eq!(totals[item], want, "{log}: {item}");
         }

@@ -9,6 +9,7 @@ mod corpus;
 mod findings;
 mod formats;
 mod golden;
+mod html;
 mod inputs;
 mod lab_truth;
 mod messages;

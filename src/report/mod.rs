@@ -10,6 +10,7 @@
 //! Tables that several reports read (the rejects table feeds the findings)
 //! live in [`Context`], computed once per run.
 
+pub mod charts;
 pub mod columns;
 pub mod day_before;
 mod deliveries;

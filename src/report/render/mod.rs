@@ -1,4 +1,5 @@
-//! Printing reports as terminal tables (comfy-table), JSON, CSV or Markdown.
+//! Printing reports as terminal tables (comfy-table), JSON, CSV, Markdown
+//! or an HTML page.
 //! The only module that knows about output formats.
 //!
 //! Machine formats (JSON, CSV) print every value in full (times as RFC 3339
@@ -6,6 +7,7 @@
 //! times shorter and say when a table was cut.
 
 mod findings;
+pub mod html;
 mod table;
 
 use std::io::{self, Write};
@@ -26,6 +28,9 @@ pub enum Format {
     Csv,
     /// Markdown tables under `##` headings.
     Markdown,
+    /// One self-contained HTML page: the findings as cards, charts, the
+    /// tables (no script, no request).
+    Html,
 }
 
 impl Format {
@@ -52,6 +57,9 @@ pub struct RenderOptions {
     /// printed them: JSON lists them too, so that a program reading only
     /// stdout knows what was not read.
     pub input_problems: Vec<(String, String, bool)>,
+    /// The HTML page's charts ([`crate::report::charts`]), drawn by the
+    /// report layer from the run's tables.
+    pub charts: Vec<crate::report::charts::Chart>,
 }
 
 /// The version of the JSON output's layout (the `maillog_report` object):
@@ -137,6 +145,13 @@ pub fn ascii_typography(text: &[u8]) -> String {
 
 pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     match options.format {
+        Format::Html => html::write(
+            reports,
+            &options.charts,
+            &options.zone,
+            &options.input_problems,
+            out,
+        )?,
         Format::Table => {
             for report in reports {
                 if let Body::Line(line) = &report.body {

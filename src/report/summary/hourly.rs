@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use polars::prelude::PlHashMap;
 
 use super::Traffic;
@@ -24,6 +24,19 @@ pub(super) struct Hourly<'z> {
     index: PlHashMap<i64, usize>,
     /// The last hour number counted and its place in `hours`.
     last: Option<(i64, usize)>,
+    /// The same per local minute (for the HTML page's chart of a short
+    /// window), until there are more than [`MAX_MINUTES`]: then `None`.
+    minutes: Option<Minutes>,
+}
+
+/// Minutes kept for a chart: six hours.
+pub const MAX_MINUTES: usize = 360;
+
+#[derive(Default)]
+struct Minutes {
+    minutes: Vec<(Option<NaiveDateTime>, Traffic)>,
+    index: PlHashMap<i64, usize>,
+    last: Option<(i64, usize)>,
 }
 
 impl<'z> Hourly<'z> {
@@ -33,11 +46,12 @@ impl<'z> Hourly<'z> {
             hours: Vec::new(),
             index: PlHashMap::default(),
             last: None,
+            minutes: Some(Minutes::default()),
         }
     }
 
     /// Counts `add` under the local day and hour of `ts`.
-    pub fn add(&mut self, ts: Micros, add: impl FnOnce(&mut Traffic)) {
+    pub fn add(&mut self, ts: Micros, add: impl Fn(&mut Traffic)) {
         let seconds = ts.div_euclid(1_000_000) + i64::from(self.zone.offset_at(ts));
         let hour = seconds.div_euclid(3600);
         let at = match self.last {
@@ -54,7 +68,46 @@ impl<'z> Hourly<'z> {
                 at
             }
         };
+        if let Some(minutes) = &mut self.minutes {
+            let minute = seconds.div_euclid(60);
+            let at = match minutes.last {
+                Some((last, at)) if last == minute => Some(at),
+                _ if minutes.index.len() >= MAX_MINUTES && !minutes.index.contains_key(&minute) => {
+                    None
+                }
+                _ => {
+                    let at = *minutes.index.entry(minute).or_insert_with(|| {
+                        let local = self.zone.local(ts).map(|t| {
+                            t.with_second(0)
+                                .and_then(|t| t.with_nanosecond(0))
+                                .unwrap_or(t)
+                        });
+                        minutes.minutes.push((local, Traffic::default()));
+                        minutes.minutes.len() - 1
+                    });
+                    minutes.last = Some((minute, at));
+                    Some(at)
+                }
+            };
+            match at {
+                Some(at) => add(&mut minutes.minutes[at].1),
+                // Too many for a chart: the hours will do.
+                None => self.minutes = None,
+            }
+        }
         add(&mut self.hours[at].1);
+    }
+
+    /// The traffic per minute (if there were at most [`MAX_MINUTES`]).
+    pub fn minutes(&self) -> Option<BTreeMap<NaiveDateTime, Traffic>> {
+        let minutes = self.minutes.as_ref()?;
+        let mut out: BTreeMap<NaiveDateTime, Traffic> = BTreeMap::new();
+        for (local, traffic) in &minutes.minutes {
+            if let Some(local) = local {
+                out.entry(*local).or_default().add(traffic);
+            }
+        }
+        Some(out)
     }
 
     /// The traffic per day and per hour.

@@ -229,6 +229,9 @@ pub struct Summary<'a> {
     pub fates: Vec<(Fate, u64, u64)>,
     pub days: BTreeMap<NaiveDate, Traffic>,
     pub hours: BTreeMap<(NaiveDate, u32), Traffic>,
+    /// Per local minute, when the input spans at most
+    /// [`hourly::MAX_MINUTES`] of them (the HTML page's chart).
+    pub minutes: Option<BTreeMap<chrono::NaiveDateTime, Traffic>>,
     pub recipient_domains: PlHashMap<&'a str, DomainDelivery>,
     pub sender_domains: PlHashMap<Cow<'a, str>, Volume>,
     pub senders: PlHashMap<Cow<'a, str>, Volume>,
@@ -290,6 +293,7 @@ impl<'a> Summary<'a> {
         let mut hourly = Hourly::new(context.zone);
         s.received_side(messages, &mut hourly, count_filter_hops);
         s.event_side(context.frame, messages, &mut hourly, count_filter_hops)?;
+        s.minutes = hourly.minutes();
         (s.days, s.hours) = hourly.finish();
         let counts = context.counts;
         let t = &mut s.totals;
