@@ -779,11 +779,13 @@ fn projection(config: &Config) -> frame::Projection {
         Some(_) => wanted.union((report::ReportName::Findings.spec().reads)()),
         None => wanted,
     };
-    // The HTML page's charts: the summary's traffic and the rejects table.
+    // The HTML page's charts: the summary's traffic, the rejects and the
+    // deliveries.
     let wanted = match config.format {
         render::Format::Html => wanted
             .union((report::ReportName::PerHour.spec().reads)())
             .union((report::ReportName::Rejects.spec().reads)())
+            .union((report::ReportName::Deliveries.spec().reads)())
             .only_kinds(&config.request.kinds),
         _ => wanted,
     };

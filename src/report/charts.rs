@@ -1,10 +1,12 @@
 //! Charts for the HTML report, drawn here as SVG with plotters (no chart
 //! maths by hand): mailgraph's pair, traffic and errors, over the window
 //! (per minute for a few hours, per hour for up to a week, per day for
-//! longer), and the recipient
-//! domains refused most. Each chart is computed from the same tables the
-//! text reports print (the summary's traffic, the rejects table), so the
-//! picture and the numbers cannot disagree.
+//! longer), the rejects by restriction over the same buckets (stacked),
+//! the delivery delays' percentiles, and the recipient domains refused
+//! most. The traffic and the domains come from the tables the text reports
+//! print (the summary's traffic, the rejects table), so the picture and
+//! the numbers cannot disagree; the restrictions and the delays are read
+//! from the same frame rows, with the same rules (final deliveries only).
 //!
 //! Colours are the Okabe–Ito palette (told apart by colour-blind readers)
 //! and the lines differ in dash and width too, so that a grey printout
@@ -12,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike};
 use plotters::prelude::*;
 use polars::prelude::*;
 
@@ -20,6 +22,8 @@ use super::columns::COUNT;
 use super::summary::Traffic;
 use super::Context;
 use crate::frame::col;
+use crate::frame::rows::{self, Strs, Values};
+use crate::parse::{DeliveryStatus, EventKind};
 
 /// One chart: what it shows, in words for screen readers too, and its SVG.
 #[derive(Clone, Debug)]
@@ -93,81 +97,397 @@ pub fn of(context: &Context<'_>) -> PolarsResult<Vec<Chart>> {
     let zone = context.zone.label();
     // Per minute for a few hours, per hour for up to a week, else per day;
     // a bucket without traffic is a zero, not a gap.
-    let (unit, points): (&str, Vec<(String, Traffic)>) = match &summary.minutes {
-        Some(minutes) if summary.hours.len() <= 3 => {
-            let filled = filled(minutes, chrono::Duration::minutes(1));
-            ("minute", labelled(filled, "%H:%M"))
-        }
-        _ if summary.days.len() <= 7 => {
-            let hours: BTreeMap<NaiveDateTime, Traffic> = summary
-                .hours
-                .iter()
-                .filter_map(|((day, hour), t)| Some((day.and_hms_opt(*hour, 0, 0)?, *t)))
-                .collect();
-            let filled = filled(&hours, chrono::Duration::hours(1));
-            ("hour", labelled(filled, "%m-%d %H:00"))
-        }
-        _ => {
-            let days: BTreeMap<NaiveDateTime, Traffic> = summary
-                .days
-                .iter()
-                .map(|(day, t)| (day.and_time(chrono::NaiveTime::MIN), *t))
-                .collect();
-            let filled = filled(&days, chrono::Duration::days(1));
-            ("day", labelled(filled, "%Y-%m-%d"))
-        }
+    let unit = match &summary.minutes {
+        Some(_) if summary.hours.len() <= 3 => Unit::Minute,
+        _ if summary.days.len() <= 7 => Unit::Hour,
+        _ => Unit::Day,
     };
+    let traffic: BTreeMap<NaiveDateTime, Traffic> = match unit {
+        Unit::Minute => summary.minutes.clone().unwrap_or_default(),
+        Unit::Hour => summary
+            .hours
+            .iter()
+            .filter_map(|((day, hour), t)| Some((day.and_hms_opt(*hour, 0, 0)?, *t)))
+            .collect(),
+        Unit::Day => summary
+            .days
+            .iter()
+            .map(|(day, t)| (day.and_time(chrono::NaiveTime::MIN), *t))
+            .collect(),
+    };
+    let points = labelled(filled(&traffic, unit.step()), unit);
+    let unit_name = unit.name();
     let mut charts = vec![
         traffic_chart(
             "traffic",
-            format!("Traffic per {unit} ({zone})"),
-            unit,
+            format!("Traffic per {unit_name} ({zone})"),
+            unit_name,
             &points,
             TRAFFIC,
         ),
         traffic_chart(
             "errors",
-            format!("Errors per {unit} ({zone})"),
-            unit,
+            format!("Errors per {unit_name} ({zone})"),
+            unit_name,
             &points,
             ERRORS,
         ),
     ];
+    charts.push(rejects_by_restriction(context, unit)?);
     charts.push(reject_domains(context.rejects()?)?);
+    charts.push(delivery_delays(context)?);
     Ok(charts)
 }
 
 /// Every bucket of `step` from the first of `traffic` to its last, with
-/// zeros where nothing happened (at most a year of days, a week of hours).
+/// zeros where nothing happened.
 fn filled(
     traffic: &BTreeMap<NaiveDateTime, Traffic>,
     step: chrono::Duration,
 ) -> Vec<(NaiveDateTime, Traffic)> {
+    filled_with(traffic, step, Traffic::default())
+}
+
+/// [`filled`] with `zero` for the empty buckets: up to two weeks of hours
+/// (or as many buckets as there are values); when the steps miss a value
+/// (a local hour twice, when the clocks went back), the values alone.
+fn filled_with<T: Clone>(
+    values: &BTreeMap<NaiveDateTime, T>,
+    step: chrono::Duration,
+    zero: T,
+) -> Vec<(NaiveDateTime, T)> {
     const MAX_POINTS: usize = 24 * 7 * 2;
-    let (Some((&first, _)), Some((&last, _))) =
-        (traffic.first_key_value(), traffic.last_key_value())
+    let (Some((&first, _)), Some((&last, _))) = (values.first_key_value(), values.last_key_value())
     else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let mut at = first;
-    while at <= last && out.len() < MAX_POINTS.max(traffic.len()) {
-        out.push((at, traffic.get(&at).copied().unwrap_or_default()));
+    while at <= last && out.len() < MAX_POINTS.max(values.len()) {
+        out.push((at, values.get(&at).cloned().unwrap_or_else(|| zero.clone())));
         at += step;
     }
-    // Buckets the steps did not meet (a local hour twice, when the clocks
-    // went back) are not lost.
-    if out.len() < traffic.len() || out.last().is_some_and(|(t, _)| *t < last) {
-        return traffic.iter().map(|(t, v)| (*t, *v)).collect();
+    let met = out.iter().filter(|(t, _)| values.contains_key(t)).count();
+    if met < values.len() {
+        return values.iter().map(|(t, v)| (*t, v.clone())).collect();
     }
     out
 }
 
-fn labelled(points: Vec<(NaiveDateTime, Traffic)>, format: &str) -> Vec<(String, Traffic)> {
+fn labelled<T>(points: Vec<(NaiveDateTime, T)>, unit: Unit) -> Vec<(String, T)> {
     points
         .into_iter()
-        .map(|(t, v)| (t.format(format).to_string(), v))
+        .map(|(t, v)| (t.format(unit.format()).to_string(), v))
         .collect()
+}
+
+/// The buckets of the charts over time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl Unit {
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Minute => "minute",
+            Unit::Hour => "hour",
+            Unit::Day => "day",
+        }
+    }
+
+    fn step(self) -> chrono::Duration {
+        match self {
+            Unit::Minute => chrono::Duration::minutes(1),
+            Unit::Hour => chrono::Duration::hours(1),
+            Unit::Day => chrono::Duration::days(1),
+        }
+    }
+
+    fn format(self) -> &'static str {
+        match self {
+            Unit::Minute => "%H:%M",
+            Unit::Hour => "%m-%d %H:00",
+            Unit::Day => "%Y-%m-%d",
+        }
+    }
+
+    /// The bucket of a local time.
+    fn of(self, t: NaiveDateTime) -> NaiveDateTime {
+        let date = t.date();
+        let (h, m) = (t.hour(), t.minute());
+        match self {
+            Unit::Minute => date.and_hms_opt(h, m, 0),
+            Unit::Hour => date.and_hms_opt(h, 0, 0),
+            Unit::Day => date.and_hms_opt(0, 0, 0),
+        }
+        .unwrap_or(t)
+    }
+}
+
+/// Restrictions named in the stacked chart; the others are `other`.
+const TOP_RESTRICTIONS: usize = 5;
+const STACK: [RGBColor; 6] = [
+    VERMILLION,
+    BLUE,
+    ORANGE,
+    GREEN,
+    PURPLE,
+    RGBColor(0x56, 0xB4, 0xE9),
+];
+
+/// Rejects per bucket, by the restriction that refused them (the five
+/// that refused most, then `other`), stacked.
+fn rejects_by_restriction(context: &Context<'_>, unit: Unit) -> PolarsResult<Chart> {
+    let df = context.frame;
+    let mut by_bucket: BTreeMap<NaiveDateTime, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for stretch in &rows::stretches(df) {
+        let kind = Strs::of(df, col::KIND, stretch)?;
+        let restriction = Strs::of(df, col::RESTRICTION, stretch)?;
+        let ts = rows::stamps(df, stretch)?;
+        let reject = kind.wanted(EventKind::Reject.as_str());
+        for i in 0..stretch.len() {
+            if !kind.is(i, &reject) {
+                continue;
+            }
+            let Some(local) = ts.get(i).and_then(|t| context.zone.local(t)) else {
+                continue;
+            };
+            let name = restriction.get(i).unwrap_or("unknown").to_string();
+            *totals.entry(name.clone()).or_default() += 1;
+            *by_bucket
+                .entry(unit.of(local))
+                .or_default()
+                .entry(name)
+                .or_default() += 1;
+        }
+    }
+    let ranked = super::findings::ranked(totals.iter().map(|(k, v)| (k.as_str(), *v)));
+    let mut names: Vec<String> = ranked
+        .iter()
+        .take(TOP_RESTRICTIONS)
+        .map(|(k, _)| k.to_string())
+        .collect();
+    let others = ranked.len() > TOP_RESTRICTIONS;
+    if others {
+        names.push("other".to_string());
+    }
+    let stacks: BTreeMap<NaiveDateTime, Vec<u64>> = by_bucket
+        .into_iter()
+        .map(|(t, counts)| {
+            let mut row = vec![0u64; names.len()];
+            for (name, n) in counts {
+                let at = names
+                    .iter()
+                    .position(|k| *k == name)
+                    .unwrap_or(names.len() - 1);
+                row[at] += n;
+            }
+            (t, row)
+        })
+        .collect();
+    let points = labelled(
+        filled_with(&stacks, unit.step(), vec![0; names.len()]),
+        unit,
+    );
+    let title = format!(
+        "Rejects per {} by restriction ({})",
+        unit.name(),
+        context.zone.label()
+    );
+    let label = if ranked.is_empty() {
+        format!("{title}: no rejects")
+    } else {
+        let listed: Vec<String> = ranked
+            .iter()
+            .take(TOP_RESTRICTIONS)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let rest: u64 = ranked.iter().skip(TOP_RESTRICTIONS).map(|(_, n)| n).sum();
+        let rest = if others {
+            format!(", other {rest}")
+        } else {
+            String::new()
+        };
+        format!("{title}: {}{rest}", listed.join(", "))
+    };
+    let mut svg = String::new();
+    let _ = draw_stack(&mut svg, unit.name(), &points, &names);
+    Ok(Chart {
+        id: "rejects_by_restriction",
+        title,
+        label,
+        svg,
+    })
+}
+
+fn draw_stack(
+    svg: &mut String,
+    unit: &str,
+    points: &[(String, Vec<u64>)],
+    names: &[String],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let n = points.len().max(1);
+    let max = points
+        .iter()
+        .map(|(_, v)| v.iter().sum::<u64>())
+        .max()
+        .unwrap_or(0);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .margin_right(48)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0..n - 1, 0..(max + max / 10).max(1))?;
+    let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();
+    chart
+        .configure_mesh()
+        .x_desc(unit)
+        .y_desc("rejects")
+        .x_labels(8.min(n))
+        .x_label_formatter(&|i| labels.get(*i).map_or(String::new(), |l| l.to_string()))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
+        .draw()?;
+    // Each layer is the sum of itself and the layers under it, drawn from
+    // the top down so that each shows above the next.
+    for k in (0..names.len()).rev() {
+        let colour = STACK[k % STACK.len()];
+        let layer = points
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| (i, v[..=k].iter().sum::<u64>()));
+        chart
+            .draw_series(
+                AreaSeries::new(layer, 0, colour.mix(0.8)).border_style(colour.stroke_width(1)),
+            )?
+            .label(names[k].as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(0x99, 0x99, 0x99))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Delivery delays (`delay=` of final deliveries: not a content filter's
+/// hop, not a forward): the median, the 90th, 95th and 99th percentiles
+/// and the longest, as bars.
+fn delivery_delays(context: &Context<'_>) -> PolarsResult<Chart> {
+    let df = context.frame;
+    let hop = &context.messages()?.hop;
+    let mut delays: Vec<f64> = Vec::new();
+    for stretch in &rows::stretches(df) {
+        let kind = Strs::of(df, col::KIND, stretch)?;
+        let status = Strs::of(df, col::STATUS, stretch)?;
+        let reason = Strs::of(df, col::REASON, stretch)?;
+        let delay = Values::of(df, col::DELAY, |c| c.f32(), stretch)?;
+        let delivery = kind.wanted(EventKind::Delivery.as_str());
+        let sent = status.wanted(DeliveryStatus::Sent.as_str());
+        for i in 0..stretch.len() {
+            let row = stretch.rows.start + i;
+            let forwarded = reason
+                .get(i)
+                .is_some_and(|r| r.starts_with("forwarded as "));
+            if !kind.is(i, &delivery)
+                || !status.is(i, &sent)
+                || forwarded
+                || (!context.count_filter_hops && hop.get(row).copied().unwrap_or(false))
+            {
+                continue;
+            }
+            if let Some(d) = delay.get(i) {
+                // `delay=` has at most 3 decimals (see the summary).
+                delays.push((f64::from(d) * 1000.0).round() / 1000.0);
+            }
+        }
+    }
+    delays.sort_by(f64::total_cmp);
+    // Nearest rank: the smallest delay with at least p% at or below it.
+    let rank = |p: f64| -> Option<f64> {
+        let n = delays.len();
+        (n > 0).then(|| delays[((p / 100.0 * n as f64).ceil() as usize).clamp(1, n) - 1])
+    };
+    let bars: Vec<(String, f64)> = [
+        ("median", 50.0),
+        ("90th", 90.0),
+        ("95th", 95.0),
+        ("99th", 99.0),
+        ("longest", 100.0),
+    ]
+    .iter()
+    .filter_map(|(name, p)| Some((name.to_string(), rank(*p)?)))
+    .collect();
+    let title = "Delivery delays (seconds, final deliveries)".to_string();
+    let label = if bars.is_empty() {
+        format!("{title}: no deliveries")
+    } else {
+        let listed: Vec<String> = bars.iter().map(|(k, v)| format!("{k} {v} s")).collect();
+        format!(
+            "{title} of {} deliveries: {}",
+            delays.len(),
+            listed.join(", ")
+        )
+    };
+    let mut svg = String::new();
+    let _ = draw_delays(&mut svg, &bars);
+    Ok(Chart {
+        id: "delivery_delays",
+        title,
+        label,
+        svg,
+    })
+}
+
+fn draw_delays(svg: &mut String, bars: &[(String, f64)]) -> Result<(), Box<dyn std::error::Error>> {
+    let height = 60 + 30 * bars.len().max(1) as u32;
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(0.001);
+    let n = bars.len().max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .margin_right(48)
+        .x_label_area_size(30)
+        .y_label_area_size(140)
+        .build_cartesian_2d(0.0..max * 1.1, (0..n).into_segmented())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("seconds")
+        .y_labels(n)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(row) => bars
+                .get(n - 1 - *row)
+                .map_or(String::new(), |b| format!("{} ({} s)", b.0, b.1)),
+            _ => String::new(),
+        })
+        .max_light_lines(1)
+        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
+        .draw()?;
+    chart.draw_series(bars.iter().enumerate().map(|(i, (_, delay))| {
+        let row = n - 1 - i;
+        let mut bar = Rectangle::new(
+            [
+                (0.0, SegmentValue::Exact(row)),
+                (*delay, SegmentValue::Exact(row + 1)),
+            ],
+            BLUE.mix(0.85).filled(),
+        );
+        bar.set_margin(5, 5, 0, 0);
+        bar
+    }))?;
+    root.present()?;
+    Ok(())
 }
 
 /// A line chart of `series` over `points` (label, traffic).
