@@ -27,6 +27,10 @@ Subcommands (run-lab.sh calls them; they are usable on their own too):
       content filter; mail deferred once at one next hop and delivered
       through another, and greylisted once then accepted;
       writes DIR/manifest.jsonl and DIR/expected.json.
+  mail --bin MAILLOG_REPORT --log LOG --out DIR
+      `maillog-report --format mail` of LOG through this Postfix's
+      `sendmail -t` to nobody's mailbox; writes DIR/sent.eml and
+      DIR/received.eml.
   plan
       print a summary of the plan (no network).
   wait-listen ADDR:PORT...   /   check-loopback --ports 25,587
@@ -1369,6 +1373,55 @@ def cmd_filter_retries(args):
     return report_problems(problems, "filter and retries done; expected.json written")
 
 
+# --------------------------------------------------------------------------
+# The report as a mail, through this Postfix
+# --------------------------------------------------------------------------
+
+MAIL_TO = "nobody@relay.xamxam.example"
+MAIL_FROM = "maillog-report@relay.xamxam.example"
+MAILBOX = "/var/mail/nobody"
+
+
+def mailbox_messages():
+    """The messages of MAILBOX (mbox), without their `From ` lines."""
+    try:
+        with open(MAILBOX, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    messages = re.split(rb"(?:^|\n)From [^\n]*\n", data)
+    return [m for m in messages if m.strip()]
+
+
+def cmd_mail(args):
+    """`maillog-report --format mail` of the first session's log, given to
+    this Postfix's `sendmail -t` and delivered by local(8) to nobody's
+    mailbox: what was sent (DIR/sent.eml) and what the mailbox holds
+    (DIR/received.eml), for the tests to compare."""
+    os.makedirs(args.out, exist_ok=True)
+    year = json.load(open(os.path.join(os.path.dirname(args.log), "expected.json")))["year"]
+    sent = subprocess.run([args.bin, "--year", str(year), "--tz", "UTC", "--format", "mail",
+                           "--mail-to", MAIL_TO, "--mail-from", MAIL_FROM, args.log],
+                          capture_output=True, check=True).stdout
+    message_id = re.search(rb"^Message-ID: (<[^>]+>)", sent, re.M).group(1)
+    with open(os.path.join(args.out, "sent.eml"), "wb") as f:
+        f.write(sent)
+    before = len(mailbox_messages())
+    subprocess.run(["/usr/sbin/sendmail", "-t", "-i"], input=sent, check=True)
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        received = [m for m in mailbox_messages()[before:] if message_id in m]
+        if received:
+            break
+        time.sleep(0.5)
+    else:
+        raise SystemExit(f"the mail {message_id.decode()} did not reach {MAILBOX} within {args.timeout}s")
+    with open(os.path.join(args.out, "received.eml"), "wb") as f:
+        f.write(received[0].lstrip(b"\n"))
+    log(f"mail delivered to {MAILBOX}: {len(sent)} bytes sent")
+    return 0
+
+
 def cmd_plan(args):
     sessions = build_plan(args.seed)
     g = defaultdict(Counter)
@@ -1405,6 +1458,11 @@ def main(argv=None):
     fr = sub.add_parser("filter-retries")
     fr.add_argument("--out", required=True)
     fr.add_argument("--settle-timeout", type=int, default=60)
+    ml = sub.add_parser("mail")
+    ml.add_argument("--bin", required=True)
+    ml.add_argument("--log", required=True)
+    ml.add_argument("--out", required=True)
+    ml.add_argument("--timeout", type=int, default=30)
     pl = sub.add_parser("plan")
     pl.add_argument("--seed", type=int, default=SEED)
     w = sub.add_parser("wait-listen")
@@ -1414,7 +1472,8 @@ def main(argv=None):
     cl.add_argument("--ports", default="25,587")
     args = ap.parse_args(argv)
     return {"configure": cmd_configure, "run": cmd_run, "queue-actions": cmd_queue_actions,
-            "filter-configure": cmd_filter_configure, "filter-retries": cmd_filter_retries, "plan": cmd_plan,
+            "filter-configure": cmd_filter_configure, "filter-retries": cmd_filter_retries, "mail": cmd_mail,
+            "plan": cmd_plan,
             "wait-listen": cmd_wait_listen, "check-loopback": cmd_check_loopback}[args.cmd](args)
 
 

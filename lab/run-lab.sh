@@ -181,6 +181,24 @@ master_running && die "Postfix did not stop"
 sleep 0.5
 cp "$LOGFILE" "$WORK/out/queue-actions/maillog"
 
+# ---------------------------------------------------------------- the report as a mail
+# With MAILLOG_REPORT_BIN (.ci/run builds it first): the first session's
+# report as a mail (--format mail), through sendmail -t to nobody's mailbox,
+# in a Postfix session of its own (its log is not kept).
+if [[ -n ${MAILLOG_REPORT_BIN:-} ]]; then
+    say "mail: the report through sendmail -t to a local mailbox"
+    postsuper -d ALL >/dev/null 2>&1 || true
+    stash /var/mail/nobody
+    : > "$LOGFILE"
+    postfix start
+    "$PY" "$HERE/maillab.py" wait-listen --timeout 15 127.0.0.1:25 \
+        || die "Postfix did not start listening for the mail"
+    "$PY" "$HERE/maillab.py" mail --bin "$MAILLOG_REPORT_BIN" --log "$WORK/out/maillog" --out "$WORK/out/mail"
+    postfix stop
+    for _ in $(seq 1 50); do master_running || break; sleep 0.2; done
+    master_running && die "Postfix did not stop"
+fi
+
 # ---------------------------------------------------------------- filter and retries
 # A third session in a fresh log: every message through an amavis-like
 # content filter, and mail delivered after one deferral (through another
@@ -210,4 +228,8 @@ for session in queue-actions filter-retries; do
     mkdir -p "$OUTDIR/$session"
     cp "$WORK/out/$session/"{maillog,expected.json,manifest.jsonl} "$OUTDIR/$session/"
 done
+if [[ -d $WORK/out/mail ]]; then
+    mkdir -p "$OUTDIR/mail"
+    cp "$WORK/out/mail/"{sent.eml,received.eml} "$OUTDIR/mail/"
+fi
 say "done in $(( $(date +%s) - T_START ))s: $OUTDIR/{maillog,expected.json,manifest.jsonl,postconf.txt,queue-actions/,filter-retries/}"

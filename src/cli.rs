@@ -146,6 +146,16 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
 
+    /// With --format mail: the To: address (repeatable). Default:
+    /// postmaster.
+    #[arg(long, value_name = "ADDR")]
+    pub mail_to: Vec<String>,
+
+    /// With --format mail: the From: address. Default: none, so that
+    /// sendmail puts the user that runs it.
+    #[arg(long, value_name = "ADDR")]
+    pub mail_from: Option<String>,
+
     /// Plain ASCII for mail: tables drawn with + - | instead of box
     /// drawing, and the report's own … — × written as ... -- x (with
     /// --format table).
@@ -372,6 +382,9 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// `--nagios`: plugin exit statuses ([`crate::exit::nagios`]).
     pub nagios: bool,
+    /// `--format mail`: To: and From:.
+    pub mail_to: Vec<String>,
+    pub mail_from: Option<String>,
 }
 
 /// Where the output goes, as far as [`Config`] cares.
@@ -526,6 +539,12 @@ impl Config {
             ascii: args.ascii,
             fail_on: args.fail_on.as_deref().and_then(Severity::from_name),
             nagios: args.nagios,
+            mail_to: if args.mail_to.is_empty() {
+                vec!["postmaster".to_string()]
+            } else {
+                args.mail_to
+            },
+            mail_from: args.mail_from,
         })
     }
 

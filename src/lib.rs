@@ -252,7 +252,7 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .map_err(Failure::Internal)?;
     timings::note("reports", started);
     // The HTML page's charts, from the same tables the reports print.
-    let charts = if config.format == render::Format::Html {
+    let charts = if matches!(config.format, render::Format::Html | render::Format::Mail) {
         pool.install(|| report::charts::of(&context))
             .context("drawing the charts")
             .map_err(Failure::Internal)?
@@ -261,6 +261,11 @@ pub fn run(config: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     };
     let render_options = RenderOptions {
         charts,
+        mail: (config.format == render::Format::Mail).then(|| render::MailOptions {
+            to: config.mail_to.clone(),
+            from: config.mail_from.clone(),
+            now: config.now,
+        }),
         format: config.format,
         color: config.color,
         width: config.width,
@@ -782,7 +787,7 @@ fn projection(config: &Config) -> frame::Projection {
     // The HTML page's charts: the summary's traffic, the rejects and the
     // deliveries.
     let wanted = match config.format {
-        render::Format::Html => wanted
+        render::Format::Html | render::Format::Mail => wanted
             .union((report::ReportName::PerHour.spec().reads)())
             .union((report::ReportName::Rejects.spec().reads)())
             .union((report::ReportName::Deliveries.spec().reads)())

@@ -607,21 +607,18 @@ fn readme_lists_the_summary_sections_in_order() {
     assert_eq!(listed, sections);
 }
 
-/// The README's cron line, run as cron runs it (`env -i PATH=/usr/bin:/bin
-/// sh -c`, `\%` read as `%`) with the built binary for
+/// The README's cron line that ends with `sendmail` (`| /usr/sbin/sendmail
+/// postmaster` or `| /usr/sbin/sendmail -t`), run as cron runs it (`env -i
+/// PATH=/usr/bin:/bin sh -c`, `\\%` read as `%`) with the built binary for
 /// `/usr/local/bin/maillog-report`, the lab log (written on the night of
 /// its day) for `mail.log`, the day before it (the same log a day earlier
 /// without the erg.school rejects, from midnight) for `mail.log.1`, and a
-/// file for sendmail: a mail whose subject is the headline with how many
-/// findings are new, with its charset, the findings right after the
-/// headline, then the summary with the totals beside the day before, and
-/// ASCII but for the log's own bytes.
-#[test]
-fn the_readme_cron_line_mails_the_findings_and_summary() {
+/// file for sendmail: what sendmail was given.
+fn run_readme_cron_line(sendmail: &str) -> String {
     let readme = std::fs::read_to_string(support::repo().join("README.md")).unwrap();
     let cron = readme
         .lines()
-        .find(|l| l.starts_with("30 6 * * * root "))
+        .find(|l| l.starts_with("30 6 * * * root ") && l.ends_with(sendmail))
         .expect("the README's cron line");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("mail.log");
@@ -662,10 +659,7 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
             "/var/log/mail.log.1 /var/log/mail.log",
             &format!("{} {}", rotated.display(), log.display()),
         )
-        .replace(
-            "/usr/sbin/sendmail postmaster",
-            &format!("cat > {}", mail.display()),
-        );
+        .replace(&sendmail[2..], &format!("cat > {}", mail.display()));
     assert!(!command.contains("/var/log"), "{command}");
     let out = std::process::Command::new("env")
         .args(["-i", "PATH=/usr/bin:/bin", "TZ=UTC"])
@@ -677,7 +671,16 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let mail = std::fs::read_to_string(&mail).unwrap();
+    std::fs::read_to_string(&mail).unwrap()
+}
+
+/// The README's text-only cron line ([`run_readme_cron_line`]): a mail
+/// whose subject is the headline with how many findings are new, with its
+/// charset, the findings right after the headline, then the summary with
+/// the totals beside the day before, and ASCII but for the log's own bytes.
+#[test]
+fn the_readme_cron_line_mails_the_findings_and_summary() {
+    let mail = run_readme_cron_line("| /usr/sbin/sendmail postmaster");
     let (headers, body) = mail.split_once("\n\n").unwrap();
     assert_eq!(
         headers,
@@ -704,6 +707,39 @@ fn the_readme_cron_line_mails_the_findings_and_summary() {
         body.is_ascii(),
         "{:?}",
         body.chars().filter(|c| !c.is_ascii()).collect::<String>()
+    );
+}
+
+/// The README's `--format mail` cron line ([`run_readme_cron_line`]): a
+/// MIME message for `sendmail -t` to postmaster whose subject is the
+/// headline, its parts and images whole (`tests/python/check_mail.py`),
+/// the page with the findings (the new one marked) and the totals beside
+/// the day before.
+#[test]
+fn the_readme_mail_cron_line_mails_the_html_report() {
+    let mail = run_readme_cron_line("| /usr/sbin/sendmail -t");
+    let dir = tempfile::tempdir().unwrap();
+    let sent = dir.path().join("sent.eml");
+    std::fs::write(&sent, &mail).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(support::repo().join("tests/python/check_mail.py"))
+        .arg(&sent)
+        .args([
+            "--subject",
+            "relay 2026-11-23 UTC: 682 received, 691 delivered, 45 bounced, 650 rejected; \
+             findings: 4 critical, 6 warnings, 1 info, 1 new",
+            "--to",
+            "postmaster",
+            "--min-images",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let email = mail.replace("\r\n", "\n");
+    assert!(
+        email.starts_with("To: <postmaster>\nSubject: relay 2026-11-23 UTC: "),
+        "{email}"
     );
 }
 

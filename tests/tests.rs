@@ -12,6 +12,7 @@ mod golden;
 mod html;
 mod inputs;
 mod lab_truth;
+mod mail;
 mod messages;
 mod parse_lines;
 mod projection;

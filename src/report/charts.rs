@@ -34,6 +34,64 @@ pub struct Chart {
     /// What the chart shows, with its numbers' extent (`aria-label`).
     pub label: String,
     pub svg: String,
+    /// The picture's size in pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Chart {
+    /// The `Content-ID` of its PNG part in a mail (`traffic@maillog-report`).
+    pub fn content_id(&self) -> String {
+        format!("{}@maillog-report", self.id)
+    }
+
+    /// The chart as a PNG, rasterized from its SVG with resvg (mail clients
+    /// show neither SVG nor `data:` images), its text in `fonts`; `None`
+    /// if it cannot be drawn.
+    pub fn png(&self, fonts: &std::sync::Arc<resvg::usvg::fontdb::Database>) -> Option<Vec<u8>> {
+        let options = resvg::usvg::Options {
+            fontdb: std::sync::Arc::clone(fonts),
+            ..resvg::usvg::Options::default()
+        };
+        let tree = resvg::usvg::Tree::from_str(&self.svg, &options).ok()?;
+        let size = tree.size().to_int_size();
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
+        resvg::render(
+            &tree,
+            resvg::tiny_skia::Transform::default(),
+            &mut pixmap.as_mut(),
+        );
+        pixmap.encode_png().ok()
+    }
+}
+
+/// The fonts the PNG charts' text is drawn in: the system's (Debian:
+/// fonts-dejavu-core); without any, the PNGs have no text.
+pub fn system_fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    let mut fonts = resvg::usvg::fontdb::Database::new();
+    fonts.load_system_fonts();
+    // The charts ask for `sans-serif`, which fontdb takes for Arial (it
+    // does not read fontconfig's aliases): name one the system has.
+    let families: Vec<String> = fonts
+        .faces()
+        .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
+        .collect();
+    let sans = [
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Noto Sans",
+        "Arial",
+        "Helvetica",
+    ]
+    .iter()
+    .map(|f| f.to_string())
+    .find(|f| families.contains(f))
+    .or_else(|| families.first().cloned());
+    if let Some(sans) = sans {
+        fonts.set_sans_serif_family(sans.clone());
+        fonts.set_serif_family(sans);
+    }
+    std::sync::Arc::new(fonts)
 }
 
 /// A series: its name, colour, and whether it is drawn dashed.
@@ -87,6 +145,11 @@ const ERRORS: &[Series] = &[
 ];
 
 const WIDTH: u32 = 760;
+
+/// The height of a bar chart of `bars` bars of `each` pixels.
+fn bars_height(bars: usize, each: u32) -> u32 {
+    60 + each * bars.max(1) as u32
+}
 const HEIGHT: u32 = 280;
 /// Recipient domains in the rejects chart.
 const TOP_DOMAINS: usize = 10;
@@ -321,6 +384,8 @@ fn rejects_by_restriction(context: &Context<'_>, unit: Unit) -> PolarsResult<Cha
         title,
         label,
         svg,
+        width: WIDTH,
+        height: HEIGHT,
     })
 }
 
@@ -445,11 +510,13 @@ fn delivery_delays(context: &Context<'_>) -> PolarsResult<Chart> {
         title,
         label,
         svg,
+        width: WIDTH,
+        height: bars_height(bars.len(), 30),
     })
 }
 
 fn draw_delays(svg: &mut String, bars: &[(String, f64)]) -> Result<(), Box<dyn std::error::Error>> {
-    let height = 60 + 30 * bars.len().max(1) as u32;
+    let height = bars_height(bars.len(), 30);
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(0.001);
@@ -528,6 +595,8 @@ fn traffic_chart(
         title,
         label,
         svg,
+        width: WIDTH,
+        height: HEIGHT,
     }
 }
 
@@ -630,11 +699,13 @@ fn reject_domains(rejects: &DataFrame) -> PolarsResult<Chart> {
         title,
         label,
         svg,
+        width: WIDTH,
+        height: bars_height(shown.len(), 26),
     })
 }
 
 fn draw_bars(svg: &mut String, bars: &[(String, u64)]) -> Result<(), Box<dyn std::error::Error>> {
-    let height = 60 + 26 * bars.len().max(1) as u32;
+    let height = bars_height(bars.len(), 26);
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(1);

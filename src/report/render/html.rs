@@ -14,8 +14,10 @@ use crate::report::findings::{plural, Finding};
 use crate::report::{Body, Report, Rows};
 use crate::zone::Zone;
 
-/// No request of any kind: styles inline, images only as inline SVG.
+/// No request of any kind: styles inline, images only as inline SVG (or,
+/// in a mail, its own parts: [`MAIL_CSP`]).
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+const MAIL_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src cid:";
 
 const STYLE: &str = "\
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1b1b;background:#fff;margin:0}
@@ -44,10 +46,21 @@ figure svg{max-width:100%;height:auto}
 @media print{.finding{break-inside:avoid}details{display:block}}
 ";
 
+/// How the page shows its charts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Images {
+    /// As inline SVG: the page alone.
+    InlineSvg,
+    /// As `<img src="cid:ID">` of PNG parts: mail clients show neither SVG
+    /// nor `data:` images ([`super::mail`]).
+    Cid,
+}
+
 /// The page: `reports` as asked for, with `charts` after the findings.
 pub fn write(
     reports: &[Report],
     charts: &[Chart],
+    images: Images,
     zone: &Zone,
     input_problems: &[(String, String, bool)],
     out: &mut dyn Write,
@@ -63,7 +76,11 @@ pub fn write(
     writeln!(out, "<meta charset=\"utf-8\">")?;
     writeln!(
         out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        match images {
+            Images::InlineSvg => CSP,
+            Images::Cid => MAIL_CSP,
+        }
     )?;
     writeln!(
         out,
@@ -104,12 +121,12 @@ pub fn write(
                 section_start(report, out)?;
                 write_findings(findings, *omitted, zone, out)?;
                 writeln!(out, "</section>")?;
-                write_charts(charts, out)?;
+                write_charts(charts, images, out)?;
                 charted = true;
             }
             Body::Table(rows) => {
                 if !charted {
-                    write_charts(charts, out)?;
+                    write_charts(charts, images, out)?;
                     charted = true;
                 }
                 section_start(report, out)?;
@@ -119,7 +136,7 @@ pub fn write(
         }
     }
     if !charted {
-        write_charts(charts, out)?;
+        write_charts(charts, images, out)?;
     }
     writeln!(out, "</main>")?;
     writeln!(out, "</body>")?;
@@ -131,7 +148,7 @@ fn section_start(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<h2>{}</h2>", escape(&report.title))
 }
 
-fn write_charts(charts: &[Chart], out: &mut dyn Write) -> io::Result<()> {
+fn write_charts(charts: &[Chart], images: Images, out: &mut dyn Write) -> io::Result<()> {
     if charts.is_empty() {
         return Ok(());
     }
@@ -140,14 +157,26 @@ fn write_charts(charts: &[Chart], out: &mut dyn Write) -> io::Result<()> {
     for chart in charts {
         writeln!(out, "<figure id=\"chart-{}\">", chart.id)?;
         writeln!(out, "<figcaption>{}</figcaption>", escape(&chart.title))?;
-        // The SVG names itself for screen readers: its label says what
-        // the picture shows, with the numbers.
-        let svg = chart.svg.replacen(
-            "<svg ",
-            &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&chart.label)),
-            1,
-        );
-        writeln!(out, "{}", svg.trim())?;
+        // The picture names itself for screen readers: its label says
+        // what it shows, with the numbers.
+        let label = escape(&chart.label);
+        match images {
+            Images::InlineSvg => {
+                let svg = chart.svg.replacen(
+                    "<svg ",
+                    &format!("<svg role=\"img\" aria-label=\"{label}\" "),
+                    1,
+                );
+                writeln!(out, "{}", svg.trim())?;
+            }
+            Images::Cid => writeln!(
+                out,
+                "<img src=\"cid:{}\" alt=\"{label}\" width=\"{}\" height=\"{}\">",
+                chart.content_id(),
+                chart.width,
+                chart.height
+            )?,
+        }
         writeln!(out, "</figure>")?;
     }
     writeln!(out, "</section>")

@@ -8,6 +8,7 @@
 
 mod findings;
 pub mod html;
+mod mail;
 mod table;
 
 use std::io::{self, Write};
@@ -31,6 +32,9 @@ pub enum Format {
     /// One self-contained HTML page: the findings as cards, charts, the
     /// tables (no script, no request).
     Html,
+    /// A MIME message for `sendmail -t`: the text report and the HTML page,
+    /// the charts as PNG images (--mail-to, --mail-from).
+    Mail,
 }
 
 impl Format {
@@ -60,6 +64,17 @@ pub struct RenderOptions {
     /// The HTML page's charts ([`crate::report::charts`]), drawn by the
     /// report layer from the run's tables.
     pub charts: Vec<crate::report::charts::Chart>,
+    /// `--format mail`: the headers, and the time (µs) for its Date:.
+    pub mail: Option<MailOptions>,
+}
+
+/// What `--format mail` puts in the headers.
+#[derive(Clone, Debug)]
+pub struct MailOptions {
+    pub to: Vec<String>,
+    pub from: Option<String>,
+    /// Now ([`crate::clock`]): the Date: header and the Message-ID.
+    pub now: crate::parse::Micros,
 }
 
 /// The version of the JSON output's layout (the `maillog_report` object):
@@ -148,10 +163,12 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
         Format::Html => html::write(
             reports,
             &options.charts,
+            html::Images::InlineSvg,
             &options.zone,
             &options.input_problems,
             out,
         )?,
+        Format::Mail => mail::write(reports, options, out)?,
         Format::Table => {
             for report in reports {
                 if let Body::Line(line) = &report.body {
