@@ -146,6 +146,12 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
 
+    /// Write the report to FILE instead of standard output: to a temporary
+    /// file beside it, renamed into place once the report is complete (a
+    /// reader never sees half a page; a failed run leaves FILE as it was).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// With --format mail: the To: address (repeatable). Default:
     /// postmaster.
     #[arg(long, value_name = "ADDR")]
@@ -382,6 +388,8 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// `--nagios`: plugin exit statuses ([`crate::exit::nagios`]).
     pub nagios: bool,
+    /// `-o FILE`: the report's file (else standard output).
+    pub output: Option<PathBuf>,
     /// `--format mail`: To: and From:.
     pub mail_to: Vec<String>,
     pub mail_from: Option<String>,
@@ -545,6 +553,7 @@ impl Config {
                 args.mail_to
             },
             mail_from: args.mail_from,
+            output: args.output,
         })
     }
 

@@ -24,9 +24,13 @@ fn main() -> ExitCode {
             }
         };
     }
-    let terminal = Terminal {
-        stdout_is_terminal: stdout.is_terminal(),
-        width: terminal_width(stdout.is_terminal()),
+    // A file given with -o is read like a pipe: no colour, 100 columns.
+    let terminal = match args.output {
+        Some(_) => Terminal::PIPE,
+        None => Terminal {
+            stdout_is_terminal: stdout.is_terminal(),
+            width: terminal_width(stdout.is_terminal()),
+        },
     };
     // chrono's `Local`, which reads named zones and their daylight saving
     // rules, follows TZ: a named --tz becomes the process's zone, set here
@@ -54,13 +58,63 @@ fn main() -> ExitCode {
             "maillog-report: reading a log from standard input (end with Ctrl-D; --help for more)"
         );
     }
-    let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
+    if let Some(path) = &config.output {
+        return run_to_file(&config, path, &mut err);
+    }
+    let mut out = io::BufWriter::new(stdout.lock());
     match run(&config, &mut out, &mut err) {
         Ok(status) => ExitCode::from(status),
         Err(Failure::Output(e)) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(failure) => {
             let _ = out.flush();
+            let _ = writeln!(err, "maillog-report: {failure}");
+            ExitCode::from(if config.nagios {
+                exit::nagios_status(failure.status(), None)
+            } else {
+                failure.status()
+            })
+        }
+    }
+}
+
+/// `-o FILE`: the run's report written to a temporary file beside `path`
+/// and renamed into place when the run is done; a run that fails leaves
+/// `path` as it was.
+fn run_to_file(config: &Config, path: &std::path::Path, err: &mut io::Stderr) -> ExitCode {
+    let failed = |e: anyhow::Error, err: &mut io::Stderr| {
+        let _ = writeln!(err, "maillog-report: {}: {e:#}", path.display());
+        ExitCode::from(if config.nagios {
+            exit::nagios_status(exit::OUTPUT_PROBLEM, None)
+        } else {
+            exit::OUTPUT_PROBLEM
+        })
+    };
+    let inputs: Vec<String> = config.files.clone();
+    let file = match maillog_report::output::AtomicFile::create(path, &inputs) {
+        Ok(file) => file,
+        Err(e) => return failed(e, err),
+    };
+    let handle = match file.handle() {
+        Ok(handle) => handle,
+        Err(e) => return failed(e, err),
+    };
+    let mut out = io::BufWriter::new(handle);
+    match run(config, &mut out, err) {
+        Ok(status) => {
+            let written = out
+                .into_inner()
+                .map_err(|e| anyhow::Error::from(e.into_error()))
+                .and_then(|handle| {
+                    drop(handle);
+                    file.commit()
+                });
+            match written {
+                Ok(()) => ExitCode::from(status),
+                Err(e) => failed(e, err),
+            }
+        }
+        Err(failure) => {
             let _ = writeln!(err, "maillog-report: {failure}");
             ExitCode::from(if config.nagios {
                 exit::nagios_status(failure.status(), None)

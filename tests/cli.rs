@@ -905,3 +905,41 @@ fn a_named_zone_cuts_the_days_of_d_in_that_zone() {
         "{headline}"
     );
 }
+
+/// `-o FILE`: the same bytes as standard output, put in place whole (no
+/// temporary file left beside it); a directory that does not exist or an
+/// input as the output is a clear error (exit 3), and FILE is left alone.
+#[test]
+fn output_file_holds_what_stdout_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = lab_log();
+    let page = dir.path().join("report.html");
+    let args = ["--year", "2026", "--format", "html", &log];
+    let printed = run(&args);
+    let written = run(&[&args[..], &["-o", page.to_str().unwrap()]].concat());
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert!(written.stdout.is_empty());
+    assert_eq!(std::fs::read(&page).unwrap(), printed.stdout);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["report.html"]);
+
+    let nowhere = dir.path().join("no-such-dir/report.html");
+    let out = run(&[&args[..], &["-o", nowhere.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).starts_with(&format!("maillog-report: {}: ", nowhere.display())));
+    let copy = dir.path().join("mail.log");
+    std::fs::copy(&log, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let copy = copy.to_str().unwrap();
+    let out = run(&["--year", "2026", copy, "-o", copy]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is one of the inputs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(copy).unwrap(), before);
+}

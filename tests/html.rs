@@ -144,7 +144,7 @@ fn the_page_needs_nothing_from_outside() {
         addresses.iter().all(|a| *a == "http://www.w3.org/2000/svg"),
         "{addresses:?}"
     );
-    assert_eq!(page.matches("<svg role=\"img\" aria-label=\"").count(), 5);
+    assert_eq!(page.matches("<svg role=\"img\" aria-label=\"").count(), 6);
     // The lab's day (a few minutes): charted per minute, with its totals.
     assert!(page.contains("aria-label=\"Traffic per minute (UTC): "));
     assert!(page.contains("aria-label=\"Recipient domains refused most: erg.school "));

@@ -2,8 +2,8 @@
 //! maths by hand): mailgraph's pair, traffic and errors, over the window
 //! (per minute for a few hours, per hour for up to a week, per day for
 //! longer), the rejects by restriction over the same buckets (stacked),
-//! the delivery delays' percentiles, and the recipient domains refused
-//! most. The traffic and the domains come from the tables the text reports
+//! the delivery delays' percentiles, and the recipient domains and reply
+//! codes refused most. The traffic, the domains and the codes come from the tables the text reports
 //! print (the summary's traffic, the rejects table), so the picture and
 //! the numbers cannot disagree; the restrictions and the delays are read
 //! from the same frame rows, with the same rules (final deliveries only).
@@ -94,8 +94,8 @@ pub fn system_fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
     std::sync::Arc::new(fonts)
 }
 
-/// A series: its name, colour, and whether it is drawn dashed.
-struct Series {
+/// A line of a chart: its name, colour, and whether it is drawn dashed.
+struct Line {
     name: &'static str,
     colour: RGBColor,
     dashed: bool,
@@ -108,14 +108,14 @@ const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 
-const TRAFFIC: &[Series] = &[
-    Series {
+const TRAFFIC: &[Line] = &[
+    Line {
         name: "received",
         colour: BLUE,
         dashed: false,
         value: |t| t.received,
     },
-    Series {
+    Line {
         name: "delivered",
         colour: GREEN,
         dashed: true,
@@ -123,20 +123,20 @@ const TRAFFIC: &[Series] = &[
     },
 ];
 
-const ERRORS: &[Series] = &[
-    Series {
+const ERRORS: &[Line] = &[
+    Line {
         name: "rejected",
         colour: VERMILLION,
         dashed: false,
         value: |t| t.rejected,
     },
-    Series {
+    Line {
         name: "bounced",
         colour: PURPLE,
         dashed: true,
         value: |t| t.bounced,
     },
-    Series {
+    Line {
         name: "deferrals",
         colour: ORANGE,
         dashed: true,
@@ -151,7 +151,7 @@ fn bars_height(bars: usize, each: u32) -> u32 {
     60 + each * bars.max(1) as u32
 }
 const HEIGHT: u32 = 280;
-/// Recipient domains in the rejects chart.
+/// Bars of the rejects' bar charts (domains, codes).
 const TOP_DOMAINS: usize = 10;
 
 /// The charts of `context`'s run.
@@ -198,6 +198,7 @@ pub fn of(context: &Context<'_>) -> PolarsResult<Vec<Chart>> {
     ];
     charts.push(rejects_by_restriction(context, unit)?);
     charts.push(reject_domains(context.rejects()?)?);
+    charts.push(reject_codes(context.rejects()?)?);
     charts.push(delivery_delays(context)?);
     Ok(charts)
 }
@@ -563,7 +564,7 @@ fn traffic_chart(
     title: String,
     unit: &str,
     points: &[(String, Traffic)],
-    series: &[Series],
+    series: &[Line],
 ) -> Chart {
     let max = points
         .iter()
@@ -604,7 +605,7 @@ fn draw_lines(
     svg: &mut String,
     unit: &str,
     points: &[(String, Traffic)],
-    series: &[Series],
+    series: &[Line],
     max: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -665,27 +666,72 @@ fn draw_lines(
 /// The recipient domains refused most (the rejects table's counts, added
 /// over its codes and restrictions), as horizontal bars.
 fn reject_domains(rejects: &DataFrame) -> PolarsResult<Chart> {
-    let mut by_domain: Vec<(String, u64)> = Vec::new();
+    top_rejects(
+        rejects,
+        "reject_domains",
+        "Recipient domains refused most",
+        &[col::TO_DOMAIN],
+    )
+}
+
+/// The replies refused with most (SMTP and enhanced code), as bars.
+fn reject_codes(rejects: &DataFrame) -> PolarsResult<Chart> {
+    top_rejects(
+        rejects,
+        "reject_codes",
+        "Reject codes used most",
+        &[col::CODE, col::ENHANCED],
+    )
+}
+
+/// The rejects table's counts added up by `keys` (joined with a space),
+/// the largest [`TOP_DOMAINS`], as horizontal bars.
+fn top_rejects(
+    rejects: &DataFrame,
+    id: &'static str,
+    title: &str,
+    keys: &[&str],
+) -> PolarsResult<Chart> {
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     if rejects.height() > 0 {
-        let domains = rejects
-            .column(col::TO_DOMAIN)?
-            .as_materialized_series()
-            .cast(&DataType::String)?;
-        let domains = domains.str()?;
+        let columns: Vec<Series> = keys
+            .iter()
+            .map(|k| {
+                rejects
+                    .column(k)?
+                    .as_materialized_series()
+                    .cast(&DataType::String)
+            })
+            .collect::<PolarsResult<_>>()?;
+        let columns: Vec<&StringChunked> = columns
+            .iter()
+            .map(|c| c.str())
+            .collect::<PolarsResult<_>>()?;
         let counts = rejects
             .column(COUNT)?
             .as_materialized_series()
             .cast(&DataType::UInt64)?;
-        let counts = counts.u64()?;
-        let mut totals: std::collections::BTreeMap<String, u64> = Default::default();
-        for (d, c) in domains.iter().zip(counts.iter()) {
-            *totals.entry(d.unwrap_or("(none)").to_string()).or_default() += c.unwrap_or(0);
+        for (i, count) in counts.u64()?.iter().enumerate() {
+            let key: Vec<&str> = columns
+                .iter()
+                .map(|c| c.get(i).unwrap_or(""))
+                .filter(|k| !k.is_empty())
+                .collect();
+            let key = if key.is_empty() {
+                "(none)".to_string()
+            } else {
+                key.join(" ")
+            };
+            *totals.entry(key).or_default() += count.unwrap_or(0);
         }
-        by_domain = totals.into_iter().collect();
-        by_domain.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }
-    let shown: Vec<(String, u64)> = by_domain.iter().take(TOP_DOMAINS).cloned().collect();
-    let title = "Recipient domains refused most".to_string();
+    let ranked = super::findings::ranked(totals.iter().map(|(k, v)| (k.as_str(), *v)));
+    let shown: Vec<(String, u64)> = ranked
+        .iter()
+        .take(TOP_DOMAINS)
+        .map(|(k, n)| (k.to_string(), *n))
+        .collect();
+    let title = title.to_string();
     let label = if shown.is_empty() {
         format!("{title}: no rejects")
     } else {
@@ -695,7 +741,7 @@ fn reject_domains(rejects: &DataFrame) -> PolarsResult<Chart> {
     let mut svg = String::new();
     let _ = draw_bars(&mut svg, &shown);
     Ok(Chart {
-        id: "reject_domains",
+        id,
         title,
         label,
         svg,
