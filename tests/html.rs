@@ -152,6 +152,13 @@ fn the_page_needs_nothing_from_outside() {
         "aria-label=\"Rejects per minute by restriction (UTC): reject_unlisted_recipient "
     ));
     assert!(page.contains("aria-label=\"Delivery delays (seconds, final deliveries) of "));
+    // The stacked chart has its areas, one per restriction and `other`
+    // (a window within one minute's bucket drew none once).
+    let stacked = &page[page
+        .find("<figure id=\"chart-rejects_by_restriction\">")
+        .unwrap()..];
+    let stacked = &stacked[..stacked.find("</figure>").unwrap()];
+    assert!(stacked.matches("<polygon").count() >= 2, "{stacked}");
     assert!(page.len() < 250 * 1024, "{} bytes", page.len());
 }
 

@@ -146,9 +146,9 @@ const ERRORS: &[Line] = &[
 
 const WIDTH: u32 = 760;
 
-/// The height of a bar chart of `bars` bars of `each` pixels.
-fn bars_height(bars: usize, each: u32) -> u32 {
-    60 + each * bars.max(1) as u32
+/// The height of a bar chart of `bars` bars.
+fn bars_height(bars: usize) -> u32 {
+    60 + 28 * bars.max(1) as u32
 }
 const HEIGHT: u32 = 280;
 /// Bars of the rejects' bar charts (domains, codes).
@@ -196,7 +196,7 @@ pub fn of(context: &Context<'_>) -> PolarsResult<Vec<Chart>> {
             ERRORS,
         ),
     ];
-    charts.push(rejects_by_restriction(context, unit)?);
+    charts.push(rejects_by_restriction(context, unit, traffic.keys())?);
     charts.push(reject_domains(context.rejects()?)?);
     charts.push(reject_codes(context.rejects()?)?);
     charts.push(delivery_delays(context)?);
@@ -304,7 +304,11 @@ const STACK: [RGBColor; 6] = [
 
 /// Rejects per bucket, by the restriction that refused them (the five
 /// that refused most, then `other`), stacked.
-fn rejects_by_restriction(context: &Context<'_>, unit: Unit) -> PolarsResult<Chart> {
+fn rejects_by_restriction<'t>(
+    context: &Context<'_>,
+    unit: Unit,
+    traffic: impl Iterator<Item = &'t NaiveDateTime>,
+) -> PolarsResult<Chart> {
     let df = context.frame;
     let mut by_bucket: BTreeMap<NaiveDateTime, BTreeMap<String, u64>> = BTreeMap::new();
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
@@ -339,7 +343,8 @@ fn rejects_by_restriction(context: &Context<'_>, unit: Unit) -> PolarsResult<Cha
     if others {
         names.push("other".to_string());
     }
-    let stacks: BTreeMap<NaiveDateTime, Vec<u64>> = by_bucket
+    // Over the traffic charts' buckets too, so that the three line up.
+    let mut stacks: BTreeMap<NaiveDateTime, Vec<u64>> = by_bucket
         .into_iter()
         .map(|(t, counts)| {
             let mut row = vec![0u64; names.len()];
@@ -353,10 +358,17 @@ fn rejects_by_restriction(context: &Context<'_>, unit: Unit) -> PolarsResult<Cha
             (t, row)
         })
         .collect();
-    let points = labelled(
+    for t in traffic {
+        stacks.entry(*t).or_insert_with(|| vec![0; names.len()]);
+    }
+    let mut points = labelled(
         filled_with(&stacks, unit.step(), vec![0; names.len()]),
         unit,
     );
+    // One bucket: an area needs two points; drawn as a flat band.
+    if points.len() == 1 {
+        points.push(points[0].clone());
+    }
     let title = format!(
         "Rejects per {} by restriction ({})",
         unit.name(),
@@ -505,57 +517,15 @@ fn delivery_delays(context: &Context<'_>) -> PolarsResult<Chart> {
         )
     };
     let mut svg = String::new();
-    let _ = draw_delays(&mut svg, &bars);
+    let _ = draw_bars(&mut svg, &bars, &DELAY_BARS);
     Ok(Chart {
         id: "delivery_delays",
         title,
         label,
         svg,
         width: WIDTH,
-        height: bars_height(bars.len(), 30),
+        height: bars_height(bars.len()),
     })
-}
-
-fn draw_delays(svg: &mut String, bars: &[(String, f64)]) -> Result<(), Box<dyn std::error::Error>> {
-    let height = bars_height(bars.len(), 30);
-    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(0.001);
-    let n = bars.len().max(1);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .margin_right(48)
-        .x_label_area_size(30)
-        .y_label_area_size(140)
-        .build_cartesian_2d(0.0..max * 1.1, (0..n).into_segmented())?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("seconds")
-        .y_labels(n)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(row) => bars
-                .get(n - 1 - *row)
-                .map_or(String::new(), |b| format!("{} ({} s)", b.0, b.1)),
-            _ => String::new(),
-        })
-        .max_light_lines(1)
-        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
-        .draw()?;
-    chart.draw_series(bars.iter().enumerate().map(|(i, (_, delay))| {
-        let row = n - 1 - i;
-        let mut bar = Rectangle::new(
-            [
-                (0.0, SegmentValue::Exact(row)),
-                (*delay, SegmentValue::Exact(row + 1)),
-            ],
-            BLUE.mix(0.85).filled(),
-        );
-        bar.set_margin(5, 5, 0, 0);
-        bar
-    }))?;
-    root.present()?;
-    Ok(())
 }
 
 /// A line chart of `series` over `points` (label, traffic).
@@ -739,51 +709,91 @@ fn top_rejects(
         format!("{title}: {}", listed.join(", "))
     };
     let mut svg = String::new();
-    let _ = draw_bars(&mut svg, &shown);
+    let values: Vec<(String, f64)> = shown.iter().map(|(k, n)| (k.clone(), *n as f64)).collect();
+    let _ = draw_bars(&mut svg, &values, &REJECT_BARS);
     Ok(Chart {
         id,
         title,
         label,
         svg,
         width: WIDTH,
-        height: bars_height(shown.len(), 26),
+        height: bars_height(shown.len()),
     })
 }
 
-fn draw_bars(svg: &mut String, bars: &[(String, u64)]) -> Result<(), Box<dyn std::error::Error>> {
-    let height = bars_height(bars.len(), 26);
-    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+/// How a bar chart reads: the value axis, the unit after each bar's value
+/// in its label, the bars' colour, the room for the labels.
+struct Bars {
+    axis: &'static str,
+    unit: &'static str,
+    /// Counts: the axis without decimals.
+    whole: bool,
+    colour: RGBColor,
+    label_width: u32,
+}
+
+const REJECT_BARS: Bars = Bars {
+    axis: "rejects",
+    unit: "",
+    whole: true,
+    colour: VERMILLION,
+    label_width: 200,
+};
+
+const DELAY_BARS: Bars = Bars {
+    axis: "seconds",
+    unit: " s",
+    whole: false,
+    colour: BLUE,
+    label_width: 140,
+};
+
+/// Horizontal bars, the first on top, each labelled with its name and value.
+fn draw_bars(
+    svg: &mut String,
+    bars: &[(String, f64)],
+    style: &Bars,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(svg, (WIDTH, bars_height(bars.len()))).into_drawing_area();
     root.fill(&WHITE)?;
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(1);
+    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    let max = if max > 0.0 { max * 1.1 } else { 1.0 };
     let n = bars.len().max(1);
     let mut chart = ChartBuilder::on(&root)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(30)
-        .y_label_area_size(200)
-        .build_cartesian_2d(0..(max + max / 10).max(1), (0..n).into_segmented())?;
+        .y_label_area_size(style.label_width)
+        .build_cartesian_2d(0.0..max, (0..n).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("rejects")
+        .x_desc(style.axis)
+        .x_label_formatter(&|x| {
+            if style.whole {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        })
         .y_labels(n)
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(row) => bars
-                .get(n - 1 - *row)
-                .map_or(String::new(), |b| format!("{} ({})", b.0, b.1)),
+            SegmentValue::CenterOf(row) => bars.get(n - 1 - *row).map_or(String::new(), |b| {
+                format!("{} ({}{})", b.0, b.1, style.unit)
+            }),
             _ => String::new(),
         })
         .max_light_lines(1)
         .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
         .draw()?;
-    // The most refused on top.
-    chart.draw_series(bars.iter().enumerate().map(|(i, (_, count))| {
+    chart.draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
         let row = n - 1 - i;
         let mut bar = Rectangle::new(
             [
-                (0, SegmentValue::Exact(row)),
-                (*count, SegmentValue::Exact(row + 1)),
+                (0.0, SegmentValue::Exact(row)),
+                (*value, SegmentValue::Exact(row + 1)),
             ],
-            VERMILLION.mix(0.85).filled(),
+            style.colour.mix(0.85).filled(),
         );
         bar.set_margin(4, 4, 0, 0);
         bar

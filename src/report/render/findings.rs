@@ -96,8 +96,20 @@ fn place(sample: &crate::report::findings::Sample) -> String {
     }
 }
 
-/// `442 events, 391 recipients, 2 clients, 2026-11-23 14:04:29 to …`.
+/// `442 events, 391 recipients, 2 clients, 2026-11-23 14:04:29 to …`,
+/// then `; log lines:` when the finding shows some.
 fn evidence(f: &Finding, zone: &Zone) -> String {
+    let lines = if f.evidence.samples.is_empty() {
+        ""
+    } else {
+        "; log lines:"
+    };
+    format!("{}{lines}", evidence_counts(f, zone))
+}
+
+/// `442 events, 391 recipients, 2 clients, first … last … UTC` (the HTML
+/// page's evidence line too).
+pub(super) fn evidence_counts(f: &Finding, zone: &Zone) -> String {
     let e = &f.evidence;
     let mut parts = vec![plural(e.count, "event")];
     for (n, noun) in [
@@ -116,12 +128,7 @@ fn evidence(f: &Finding, zone: &Zone) -> String {
     if let (Some(first), Some(last)) = (stamp(e.first_seen), stamp(e.last_seen)) {
         parts.push(format!("first {first}, last {last} {}", zone.label()));
     }
-    let lines = if e.samples.is_empty() {
-        String::new()
-    } else {
-        "; log lines:".to_string()
-    };
-    format!("{}{lines}", parts.join(", "))
+    parts.join(", ")
 }
 
 pub fn write_markdown(

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use super::{full_time, more_note, rows, Value};
 use crate::report::charts::Chart;
-use crate::report::findings::{plural, Finding};
+use crate::report::findings::Finding;
 use crate::report::{Body, Report, Rows};
 use crate::zone::Zone;
 
@@ -229,27 +229,10 @@ fn write_findings(
         }
         writeln!(out, "</dl>")?;
         let e = &f.evidence;
-        let mut parts = vec![plural(e.count, "event")];
-        for (n, noun) in [
-            (e.recipients, "recipient"),
-            (e.clients, "client"),
-            (e.messages, "message"),
-        ] {
-            if n > 0 {
-                parts.push(plural(n, noun));
-            }
-        }
-        let stamp = |t: Option<i64>| {
-            t.and_then(|t| zone.local(t))
-                .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        };
-        if let (Some(first), Some(last)) = (stamp(e.first_seen), stamp(e.last_seen)) {
-            parts.push(format!("first {first}, last {last} {}", zone.label()));
-        }
         writeln!(
             out,
             "<details><summary>Evidence: {}</summary>",
-            escape(&parts.join(", "))
+            escape(&super::findings::evidence_counts(f, zone))
         )?;
         if !e.samples.is_empty() {
             writeln!(out, "<pre>")?;
