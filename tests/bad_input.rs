@@ -200,7 +200,20 @@ fn truncation_while_reading_does_not_crash() {
             "ended by a signal: {:?}",
             out.status
         );
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        // 5 when the truncation came before the first block was read (a
+        // busy machine): an empty input, which says so.
+        assert!(
+            matches!(out.status.code(), Some(0 | 1 | 5)),
+            "{}",
+            stderr(&out)
+        );
+        if out.status.code() == Some(5) {
+            assert!(
+                stderr(&out).contains("no Postfix line in the input"),
+                "{}",
+                stderr(&out)
+            );
+        }
         assert_accounted(&overview(&out.stdout));
         let mut file = std::fs::File::create(&path).unwrap();
         for _ in 0..60 {
