@@ -310,8 +310,9 @@ fn rejects_by_restriction<'t>(
     traffic: impl Iterator<Item = &'t NaiveDateTime>,
 ) -> PolarsResult<Chart> {
     let df = context.frame;
-    let mut by_bucket: BTreeMap<NaiveDateTime, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    // The names borrow from the frame: no string per reject.
+    let mut by_bucket: BTreeMap<NaiveDateTime, BTreeMap<&str, u64>> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
     for stretch in &rows::stretches(df) {
         let kind = Strs::of(df, col::KIND, stretch)?;
         let restriction = Strs::of(df, col::RESTRICTION, stretch)?;
@@ -324,8 +325,8 @@ fn rejects_by_restriction<'t>(
             let Some(local) = ts.get(i).and_then(|t| context.zone.local(t)) else {
                 continue;
             };
-            let name = restriction.get(i).unwrap_or("unknown").to_string();
-            *totals.entry(name.clone()).or_default() += 1;
+            let name = restriction.get(i).unwrap_or("unknown");
+            *totals.entry(name).or_default() += 1;
             *by_bucket
                 .entry(unit.of(local))
                 .or_default()
@@ -333,7 +334,7 @@ fn rejects_by_restriction<'t>(
                 .or_default() += 1;
         }
     }
-    let ranked = super::findings::ranked(totals.iter().map(|(k, v)| (k.as_str(), *v)));
+    let ranked = super::findings::ranked(totals.iter().map(|(k, v)| (*k, *v)));
     let mut names: Vec<String> = ranked
         .iter()
         .take(TOP_RESTRICTIONS)
@@ -410,28 +411,13 @@ fn draw_stack(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
-    let n = points.len().max(1);
     let max = points
         .iter()
         .map(|(_, v)| v.iter().sum::<u64>())
         .max()
         .unwrap_or(0);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .margin_right(48)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0..n - 1, 0..(max + max / 10).max(1))?;
     let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();
-    chart
-        .configure_mesh()
-        .x_desc(unit)
-        .y_desc("rejects")
-        .x_labels(8.min(n))
-        .x_label_formatter(&|i| labels.get(*i).map_or(String::new(), |l| l.to_string()))
-        .max_light_lines(1)
-        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
-        .draw()?;
+    let mut chart = time_axes(&root, unit, "rejects", &labels, max)?;
     // Each layer is the sum of itself and the layers under it, drawn from
     // the top down so that each shows above the next.
     for k in (0..names.len()).rev() {
@@ -571,6 +557,44 @@ fn traffic_chart(
     }
 }
 
+/// A chart over time's axes on `root`: one bucket per `labels` entry
+/// (eight of them written), counts from 0 to a tenth above `max`.
+fn time_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    unit: &str,
+    counts: &str,
+    labels: &[&str],
+    max: u64,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<
+            plotters::coord::types::RangedCoordusize,
+            plotters::coord::types::RangedCoordu64,
+        >,
+    >,
+    Box<dyn std::error::Error>,
+> {
+    let n = labels.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(48)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0..n - 1, 0..(max + max / 10).max(1))?;
+    chart
+        .configure_mesh()
+        .x_desc(unit)
+        .y_desc(counts)
+        .x_labels(8.min(n))
+        .x_label_formatter(&|i| labels.get(*i).map_or(String::new(), |l| l.to_string()))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
+        .draw()?;
+    Ok(chart)
+}
+
 fn draw_lines(
     svg: &mut String,
     unit: &str,
@@ -581,22 +605,8 @@ fn draw_lines(
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let n = points.len().max(1);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .margin_right(48)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0..n - 1, 0..(max + max / 10).max(1))?;
     let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();
-    chart
-        .configure_mesh()
-        .x_desc(unit)
-        .y_desc("messages")
-        .x_labels(8.min(n))
-        .x_label_formatter(&|i| labels.get(*i).map_or(String::new(), |l| l.to_string()))
-        .max_light_lines(1)
-        .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
-        .draw()?;
+    let mut chart = time_axes(&root, unit, "messages", &labels, max)?;
     for s in series {
         // Few points: each marked, so that even one bucket shows.
         if n <= 60 {

@@ -79,10 +79,14 @@ pub fn write_text(
 /// have (with `-d`, when the input holds that day).
 fn new_note(f: &Finding) -> &'static str {
     match f.new {
-        Some(true) => " (new: not seen the day before)",
+        Some(true) => NEW_NOTE,
         _ => "",
     }
 }
+
+/// How a finding the day before did not have is marked (text, Markdown
+/// and the HTML page).
+pub(super) const NEW_NOTE: &str = " (new: not seen the day before)";
 
 /// In place of a sample's text when its input cannot be read again
 /// (standard input, a pipe) or no longer has the line.

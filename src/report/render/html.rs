@@ -195,8 +195,11 @@ fn write_findings(
         let severity = f.severity.as_str();
         writeln!(out, "<article class=\"finding {severity}\">")?;
         let new = match f.new {
-            Some(true) => " <span class=\"new\">(new: not seen the day before)</span>",
-            _ => "",
+            Some(true) => format!(
+                " <span class=\"new\">{}</span>",
+                super::findings::NEW_NOTE.trim_start()
+            ),
+            _ => String::new(),
         };
         writeln!(
             out,
