@@ -461,9 +461,9 @@ fn scan_all<'c>(
         };
         if !changed.is_empty() && pass == 0 && rereadable {
             let same_order = scan::set::order(&facts, &known, zone) == order;
-            if !same_order || outputs.sink().is_some() {
-                // The exports are written in order as the inputs are read:
-                // all of it again.
+            if !same_order || outputs.sink().is_some() || options.projection.folds_messages() {
+                // The exports are written, and the messages put together,
+                // in order as the inputs are read: all of it again.
                 outputs.discard();
                 guessed = known;
                 continue;

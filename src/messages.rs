@@ -1,5 +1,9 @@
-//! Messages: the events of one queued message put together, built once after
-//! the scan from the event frame (so chunking cannot change them).
+//! Messages: the events of one queued message put together, as the scan
+//! reads them: each block's message rows are folded in input order into
+//! the open messages (so chunking cannot change them), and the rows the
+//! reports keep in the frame learn their message. Nothing here borrows
+//! from the frame: names are codes of the global categories (the frame's
+//! categorical columns share them), queue ids are held inline.
 //!
 //! A message is keyed by (host, Postfix instance, queue id): the instance is
 //! the syslog name's first part (`postfix`, `postfix-out`), whose daemons
@@ -70,26 +74,197 @@ impl Origin {
     }
 }
 
+/// A name a message keeps: its code in the global categories, which the
+/// event frame's categorical columns share (4 bytes, and the string once).
+/// Held as the code plus one: `Option<Name>` is 4 bytes too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Name(std::num::NonZeroU32);
+
+impl Name {
+    pub fn as_str(self) -> &'static str {
+        crate::frame::rows::global_categories()
+            .cat_to_str(self.0.get() - 1)
+            .unwrap_or("")
+    }
+
+    fn of_code(code: u32) -> Name {
+        Name(std::num::NonZeroU32::MIN.saturating_add(code))
+    }
+
+    /// The name of `text`, added to the categories if it is new.
+    fn of(text: &str) -> Name {
+        Name::of_code(
+            crate::frame::rows::global_categories()
+                .insert_cat(text)
+                .expect("the global categories take any string (up to 2^32 - 1 of them)"),
+        )
+    }
+
+    /// The name of row `i` of `column`: its code when the column is of
+    /// the global categories (as the scan builds it), else its string's.
+    #[inline]
+    fn of_row(column: &Strs<'_>, global: bool, i: usize) -> Option<Name> {
+        match column {
+            Strs::Codes { .. } if global => column.code(i).map(Name::of_code),
+            _ => column.get(i).map(Name::of),
+        }
+    }
+}
+
+/// The messages in the order they started, in chunks of [`List::CHUNK`]:
+/// growing never copies the messages held (a `Vec` doubling would hold
+/// the old and the new allocation at once, 1.5 times the list).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct List {
+    chunks: Vec<Vec<Message>>,
+    len: usize,
+}
+
+impl List {
+    const CHUNK: usize = 1 << 15;
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Message> {
+        self.chunks.get(i / List::CHUNK)?.get(i % List::CHUNK)
+    }
+
+    fn push(&mut self, m: Message) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < List::CHUNK => chunk.push(m),
+            _ => {
+                let mut chunk = Vec::with_capacity(List::CHUNK);
+                chunk.push(m);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Message> {
+        self.chunks.iter().flatten()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Message> {
+        self.chunks.iter_mut().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for List {
+    type Output = Message;
+
+    fn index(&self, i: usize) -> &Message {
+        &self.chunks[i / List::CHUNK][i % List::CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for List {
+    fn index_mut(&mut self, i: usize) -> &mut Message {
+        &mut self.chunks[i / List::CHUNK][i % List::CHUNK]
+    }
+}
+
+impl<'l> IntoIterator for &'l List {
+    type Item = &'l Message;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'l, Vec<Message>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// A queue id, held inline: Postfix's are at most [`QueueId::MAX`] bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QueueId {
+    len: u8,
+    bytes: [u8; QueueId::MAX],
+}
+
+impl QueueId {
+    pub const MAX: usize = 24;
+
+    /// `None` for a longer token (a remote server's `queued as` id: never
+    /// one of this server's messages).
+    pub fn new(id: &str) -> Option<QueueId> {
+        let mut bytes = [0; QueueId::MAX];
+        bytes.get_mut(..id.len())?.copy_from_slice(id.as_bytes());
+        Some(QueueId {
+            len: id.len() as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Copied from a `&str` whole.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for QueueId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl Ord for QueueId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for QueueId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for QueueId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<&str> for QueueId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One message, from its first line in the input to its last.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Message<'a> {
-    pub host: &'a str,
+pub struct Message {
+    pub host: Name,
     /// The Postfix instance: `postfix`, `postfix-out`, …
-    pub instance: &'a str,
-    pub queue_id: &'a str,
+    pub instance: Name,
+    pub queue_id: QueueId,
     pub origin: Origin,
-    /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
-    pub arrival: Option<Micros>,
+    /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`):
+    /// [`Message::arrival`]; [`NO_TIME`] if not in the input.
+    arrival: Micros,
     pub first_seen: Micros,
     pub last_seen: Micros,
-    pub client_name: Option<&'a str>,
-    pub client_ip: Option<&'a str>,
+    pub client_name: Option<Name>,
+    pub client_ip: Option<Name>,
     /// Envelope sender; empty for the null sender.
-    pub from: Option<&'a str>,
+    pub from: Option<Name>,
     /// Queue file size (qmgr's first `size=`).
     pub size: Option<u64>,
     pub nrcpt: Option<u32>,
-    pub message_id: Option<&'a str>,
+    /// Boxed twice: one pointer in the message (most have none).
+    #[allow(clippy::box_collection, clippy::redundant_allocation)]
+    pub message_id: Option<Box<Box<str>>>,
     /// Final deliveries with `status=sent` (not forwarded, not filter hops).
     pub sent: u32,
     /// `status=sent (forwarded as …)`.
@@ -113,9 +288,8 @@ pub struct Message<'a> {
     pub deleted: bool,
     /// Its `removed` line is in the input.
     pub removed: bool,
-    /// The message this one came from: the one a notification reports on,
-    /// the original of a forwarded or re-injected copy.
-    pub parent: Option<u32>,
+    /// [`Message::parent`], plus one.
+    parent: Option<std::num::NonZeroU32>,
     /// Its first line is its start (see the module documentation).
     pub start_in_input: bool,
     /// Its lines in the input.
@@ -125,12 +299,30 @@ pub struct Message<'a> {
     pub queued: bool,
 }
 
-impl<'a> Message<'a> {
+/// A time that is not in the input ([`Message::arrival`]).
+const NO_TIME: Micros = Micros::MIN;
+
+impl Message {
+    /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
+    pub fn arrival(&self) -> Option<Micros> {
+        (self.arrival != NO_TIME).then_some(self.arrival)
+    }
+
+    /// The message this one came from: the one a notification reports on,
+    /// the original of a forwarded or re-injected copy (its index).
+    pub fn parent(&self) -> Option<u32> {
+        self.parent.map(|p| p.get() - 1)
+    }
+
+    fn set_parent(&mut self, parent: u32) {
+        self.parent = std::num::NonZeroU32::new(parent.wrapping_add(1));
+    }
+
     /// The sender of cleanup's `hold:`/`discard:` line (`from=<…>`), unless
     /// qmgr named it already: qmgr never sees a discarded message, nor a
     /// held one until it is released, so that line is often the only one
     /// that names the sender.
-    fn take_sender_of(&mut self, row: &Row<'_, 'a>) {
+    fn take_sender_of(&mut self, row: &Row<'_, '_>) {
         if self.size.is_none() {
             if let Some(from) = row.from() {
                 self.from = Some(from);
@@ -138,13 +330,13 @@ impl<'a> Message<'a> {
         }
     }
 
-    fn new(key: &Key<'a>, ts: Micros) -> Message<'a> {
+    fn new(key: &Key, ts: Micros) -> Message {
         Message {
             host: key.host,
             instance: key.instance,
             queue_id: key.queue_id,
             origin: Origin::Unknown,
-            arrival: None,
+            arrival: NO_TIME,
             first_seen: ts,
             last_seen: ts,
             client_name: None,
@@ -274,8 +466,8 @@ impl Fate {
 
 /// The messages of a frame, and for every frame row the message it belongs
 /// to and whether it is a filter hop.
-pub struct Messages<'a> {
-    pub list: Vec<Message<'a>>,
+pub struct Messages {
+    pub list: List,
     /// Per frame row: the index of its message in `list`, or
     /// [`Messages::NONE`] (NOQUEUE rejects, warnings, …).
     pub of_row: Vec<u32>,
@@ -284,11 +476,11 @@ pub struct Messages<'a> {
     pub hop: Vec<bool>,
 }
 
-impl<'a> Messages<'a> {
+impl Messages {
     pub const NONE: u32 = u32::MAX;
 
     /// The message a frame row belongs to.
-    pub fn of(&self, row: usize) -> Option<&Message<'a>> {
+    pub fn of(&self, row: usize) -> Option<&Message> {
         match self.of_row.get(row) {
             Some(&i) if i != Self::NONE => self.list.get(i as usize),
             _ => None,
@@ -296,7 +488,7 @@ impl<'a> Messages<'a> {
     }
 }
 
-impl Messages<'_> {
+impl Messages {
     /// Per message, what finally became of it: a message handed to a
     /// content filter ends as its re-injected copies do (the worst of
     /// them: still queued over bounced over delivered, in [`Fate`]'s
@@ -309,16 +501,11 @@ impl Messages<'_> {
         const MAX_HOPS: usize = 8;
         let mut copies: PlHashMap<u32, Vec<u32>> = PlHashMap::default();
         for (i, m) in self.list.iter().enumerate() {
-            if let (Origin::Reinjected, Some(parent)) = (m.origin, m.parent) {
+            if let (Origin::Reinjected, Some(parent)) = (m.origin, m.parent()) {
                 copies.entry(parent).or_default().push(i as u32);
             }
         }
-        fn end(
-            list: &[Message<'_>],
-            copies: &PlHashMap<u32, Vec<u32>>,
-            i: u32,
-            hops: usize,
-        ) -> Fate {
+        fn end(list: &List, copies: &PlHashMap<u32, Vec<u32>>, i: u32, hops: usize) -> Fate {
             let fate = list[i as usize].fate();
             match copies.get(&i) {
                 Some(children) if fate == Fate::Filtered && hops < MAX_HOPS => children
@@ -338,7 +525,7 @@ impl Messages<'_> {
     /// [`Message`], its [`Fate`], and the parent's queue id.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
         let list = &self.list;
-        let text = |name: &str, f: &dyn for<'m> Fn(&'m Message<'_>) -> Option<&'m str>| {
+        let text = |name: &str, f: &dyn for<'m> Fn(&'m Message) -> Option<&'m str>| {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<_>>())
         };
         let time = |name: &str, f: &dyn Fn(&Message) -> Option<Micros>| {
@@ -353,17 +540,17 @@ impl Messages<'_> {
             Column::new(name.into(), list.iter().map(f).collect::<Vec<bool>>())
         };
         DataFrame::new_infer_height(vec![
-            text(col::HOST, &|m| Some(m.host)),
-            text(col::INSTANCE, &|m| Some(m.instance)),
-            text(col::QUEUE_ID, &|m| Some(m.queue_id)),
+            text(col::HOST, &|m| Some(m.host.as_str())),
+            text(col::INSTANCE, &|m| Some(m.instance.as_str())),
+            text(col::QUEUE_ID, &|m| Some(m.queue_id.as_str())),
             text("origin", &|m| Some(m.origin.as_str())),
             text("fate", &|m| Some(m.fate().as_str())),
-            time("arrival", &|m| m.arrival),
+            time("arrival", &|m| m.arrival()),
             time("first_seen", &|m| Some(m.first_seen)),
             time("last_seen", &|m| Some(m.last_seen)),
-            text(col::CLIENT_NAME, &|m| m.client_name),
-            text(col::CLIENT_IP, &|m| m.client_ip),
-            text(col::FROM, &|m| m.from),
+            text(col::CLIENT_NAME, &|m| m.client_name.map(Name::as_str)),
+            text(col::CLIENT_IP, &|m| m.client_ip.map(Name::as_str)),
+            text(col::FROM, &|m| m.from.map(Name::as_str)),
             Column::new(
                 col::SIZE.into(),
                 list.iter().map(|m| m.size).collect::<Vec<_>>(),
@@ -372,7 +559,9 @@ impl Messages<'_> {
                 col::NRCPT.into(),
                 list.iter().map(|m| m.nrcpt).collect::<Vec<_>>(),
             ),
-            text(col::MESSAGE_ID, &|m| m.message_id),
+            text(col::MESSAGE_ID, &|m| {
+                m.message_id.as_deref().map(|id| &**id)
+            }),
             count("sent", &|m| m.sent),
             count("forwarded", &|m| m.forwarded),
             count("bounced", &|m| m.bounced),
@@ -392,9 +581,9 @@ impl Messages<'_> {
                 "parent_queue_id".into(),
                 list.iter()
                     .map(|m| {
-                        m.parent
+                        m.parent()
                             .and_then(|p| list.get(p as usize))
-                            .map(|p| p.queue_id)
+                            .map(|p| p.queue_id.as_str())
                     })
                     .collect::<Vec<_>>(),
             ),
@@ -445,50 +634,48 @@ pub const COLUMNS: &[&str] = &[
 /// recipients): read when a report or the export prints them.
 pub const DETAIL_COLUMNS: &[&str] = &[col::CLIENT_NAME, col::CLIENT_IP, col::FROM, col::NRCPT];
 
-/// What [`build`] reads to count messages.
+/// What the messages read to count them: the scan folds these rows into
+/// the messages; the frame keeps them only if a report reads them too.
 pub fn reads() -> Projection {
-    Projection::NONE.with_kinds(KINDS).with_columns(COLUMNS)
+    Projection::NONE.with_messages_of(KINDS, COLUMNS)
 }
 
-/// What [`build`] reads for the details the summary prints: senders,
+/// What the messages read for the details the summary prints: senders,
 /// clients, recipients.
 pub fn reads_detail() -> Projection {
-    reads().with_columns(DETAIL_COLUMNS)
+    reads().with_messages_of(&[], DETAIL_COLUMNS)
 }
 
 /// [`reads_detail`] and the Message-ID (cleanup's `message-id=` lines, one
 /// per message): what `--parquet-messages` writes.
 pub fn reads_everything() -> Projection {
-    reads_detail()
-        .with_kinds(&[EventKind::MessageId])
-        .with_columns(&[col::MESSAGE_ID])
+    reads_detail().with_messages_of(&[EventKind::MessageId], &[col::MESSAGE_ID])
 }
 
-/// A next hop: relay address and port (`127.0.0.1`, `10024`).
-type NextHop<'a> = (&'a str, u16);
+/// A message row the frame does not keep ([`Builder::block`]).
+pub const NOT_IN_FRAME: u32 = u32::MAX;
 
-/// A message's key: host, instance, queue id, borrowed from the frame.
+/// A next hop: relay address (a name) and port (`127.0.0.1`, `10024`).
+type NextHop = (Name, u16);
+
+/// A message's key: host, instance, queue id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Key<'a> {
-    host: &'a str,
-    instance: &'a str,
-    queue_id: &'a str,
+struct Key {
+    host: Name,
+    instance: Name,
+    queue_id: QueueId,
 }
 
-/// Whether two names are equal, seen first by where they are: a host or
-/// instance comes from the categories, one string for all rows that name
-/// it, so equal names are nearly always the same bytes.
-fn same(a: &str, b: &str) -> bool {
-    std::ptr::eq(a, b) || a == b
-}
-
-/// The syslog name's first part: `postfix/submission` → `postfix`.
+/// `postfix` of `postfix/submission`: the instance whose daemons share
+/// one queue.
 fn instance_of(instance: &str) -> &str {
     instance.split('/').next().unwrap_or(instance)
 }
 
-/// The columns [`build`] reads, over one stretch of the frame.
+/// The columns of one stretch the builder reads.
 struct Columns<'a> {
+    /// Whether the categorical columns are of the global categories.
+    global: bool,
     ts: Values<'a, Int64Type>,
     host: Strs<'a>,
     instance: Strs<'a>,
@@ -506,7 +693,6 @@ struct Columns<'a> {
     nrcpt: Values<'a, UInt32Type>,
     message_id: Strs<'a>,
     related: Strs<'a>,
-    /// Normalized: `forwarded as QID`.
     reason: Strs<'a>,
     relay_ip: Strs<'a>,
     relay_port: Values<'a, UInt16Type>,
@@ -516,11 +702,19 @@ impl<'a> Columns<'a> {
     fn of(df: &'a DataFrame, stretch: &Stretch) -> PolarsResult<Columns<'a>> {
         let strs = |name| Strs::of(df, name, stretch);
         let status = strs(col::STATUS)?;
+        let host = strs(col::HOST)?;
+        let global = match &host {
+            Strs::Codes { mapping, .. } => {
+                std::ptr::eq(*mapping, crate::frame::rows::global_categories())
+            }
+            _ => false,
+        };
         Ok(Columns {
+            global,
             statuses: Decoder::new(&status, &DeliveryStatus::ALL, |s| s.as_str()),
             status,
             ts: rows::stamps(df, stretch)?,
-            host: strs(col::HOST)?,
+            host,
             instance: strs(col::INSTANCE)?,
             daemon: strs(col::DAEMON)?,
             kind: strs(col::KIND)?,
@@ -539,20 +733,21 @@ impl<'a> Columns<'a> {
             relay_port: Values::of(df, col::RELAY_PORT, |c| c.u16(), stretch)?,
         })
     }
+
+    fn name(&self, column: &Strs<'_>, i: usize) -> Option<Name> {
+        Name::of_row(column, self.global, i)
+    }
 }
 
-/// One frame row of a message, as [`Builder::row`] reads it: the fields
-/// every row needs, and the others read when its kind needs them (a
-/// delivery's status, a `client=` line's client).
+/// One row of a message: its columns, its place in the stretch (`i`) and
+/// in the frame (`at`, if the frame keeps it), kind, time and key.
 struct Row<'c, 'a> {
     columns: &'c Columns<'a>,
-    /// The row in its stretch.
     i: usize,
-    /// The row in the frame.
-    at: usize,
+    at: Option<usize>,
     kind: EventKind,
     ts: Micros,
-    key: Key<'a>,
+    key: Key,
 }
 
 impl<'a> Row<'_, 'a> {
@@ -564,20 +759,24 @@ impl<'a> Row<'_, 'a> {
         self.columns.stage.get(self.i)
     }
 
-    fn client_name(&self) -> Option<&'a str> {
-        self.columns.client_name.get(self.i)
+    fn client_name(&self) -> Option<Name> {
+        self.columns.name(&self.columns.client_name, self.i)
     }
 
-    fn client_ip(&self) -> Option<&'a str> {
-        self.columns.client_ip.get(self.i)
+    fn client_ip(&self) -> Option<Name> {
+        self.columns.name(&self.columns.client_ip, self.i)
     }
 
-    fn from(&self) -> Option<&'a str> {
-        self.columns.from.get(self.i)
+    fn from(&self) -> Option<Name> {
+        self.columns.name(&self.columns.from, self.i)
     }
 
-    fn to(&self) -> Option<&'a str> {
-        self.columns.to.get(self.i)
+    /// The recipient, by code (for counting distinct ones): the empty
+    /// name when there is none.
+    fn to(&self) -> Name {
+        self.columns
+            .name(&self.columns.to, self.i)
+            .unwrap_or(Name(std::num::NonZeroU32::MAX))
     }
 
     fn status(&self) -> Option<DeliveryStatus> {
@@ -604,27 +803,26 @@ impl<'a> Row<'_, 'a> {
         self.columns.reason.get(self.i)
     }
 
-    fn next_hop(&self) -> Option<NextHop<'a>> {
-        let ip = self.columns.relay_ip.get(self.i)?;
+    fn next_hop(&self) -> Option<NextHop> {
+        let ip = self.columns.name(&self.columns.relay_ip, self.i)?;
         Some((ip, self.columns.relay_port.get(self.i)?))
     }
 }
 
-/// The syslog names of a stretch's rows made instances, remembered for the
-/// last name seen (a log has a handful, in long runs).
-struct Instances<'a> {
-    last: Option<(u32, &'a str)>,
+/// The instance names of a stretch's rows, by code: a log has a few, and
+/// each is cut at its `/` once.
+#[derive(Default)]
+struct Instances {
+    last: Option<(Option<u32>, Name)>,
 }
 
-impl<'a> Instances<'a> {
-    fn of(&mut self, column: &Strs<'a>, i: usize) -> &'a str {
-        let Some(code) = column.code(i) else {
-            return instance_of(column.get(i).unwrap_or(""));
-        };
+impl Instances {
+    fn of(&mut self, column: &Strs<'_>, i: usize) -> Name {
+        let code = column.code(i);
         match self.last {
-            Some((last, instance)) if last == code => instance,
+            Some((last, instance)) if code.is_some() && last == code => instance,
             _ => {
-                let instance = instance_of(column.get(i).unwrap_or(""));
+                let instance = Name::of(instance_of(column.get(i).unwrap_or("")));
                 self.last = Some((code, instance));
                 instance
             }
@@ -632,78 +830,93 @@ impl<'a> Instances<'a> {
     }
 }
 
-/// The kinds [`build`] reads: a message's, and cleanup's `message-id=`.
+/// The kinds [`Builder::stretch`] reads: the messages' and cleanup's
+/// `message-id=` lines (read when the projection has them).
 fn kinds_read() -> Vec<EventKind> {
     let mut kinds = KINDS.to_vec();
     kinds.push(EventKind::MessageId);
     kinds
 }
 
-/// Builds the messages of `df` (a frame holding at least [`reads`]).
-pub fn build(df: &DataFrame) -> PolarsResult<Messages<'_>> {
+/// The messages of a frame that holds their rows (a test's, or a scan's
+/// that did not put them together: see [`crate::frame::Projection`]),
+/// every row of it in the frame.
+pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
     build_in(df, &rows::stretches(df))
 }
 
-/// [`build`], given the frame's stretches ([`rows::stretches`]).
-pub fn build_in<'a>(df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
+/// [`build`] with the frame's stretches.
+pub fn build_in(df: &DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages> {
     let mut builder = Builder::new();
-    builder.of_row = vec![Messages::NONE; df.height()];
-    builder.hop = vec![false; df.height()];
-    let kinds = kinds_read();
     for stretch in stretches {
-        let columns = Columns::of(df, stretch)?;
-        let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
-        let mut instances = Instances { last: None };
-        decoder.each(&columns.kind, stretch.len(), |i, kind| {
-            let Some(queue_id) = columns.queue_id.get(i) else {
-                return;
-            };
-            let row = Row {
-                columns: &columns,
-                i,
-                at: stretch.rows.start + i,
-                kind,
-                ts: columns.ts.get(i).unwrap_or(0),
-                key: Key {
-                    host: columns.host.get(i).unwrap_or(""),
-                    instance: instances.of(&columns.instance, i),
-                    queue_id,
-                },
-            };
-            builder.row(&row);
-        });
+        builder.stretch(df, stretch, None)?;
     }
-    builder.finish(df, stretches)
+    Ok(builder.finish())
 }
 
-struct Builder<'a> {
-    list: Vec<Message<'a>>,
+/// The messages put together block by block, in input order: the scan's
+/// collector hands it each block's message rows ([`Builder::block`]).
+pub struct Builder {
+    list: List,
     of_row: Vec<u32>,
     hop: Vec<bool>,
-    /// The open message of each key: the message's index, hashed and
-    /// compared by the key the message holds (4 bytes an entry instead of
-    /// a copy of the key's three names).
-    open: HashTable<u32>,
+    /// The open message of each key: the message's index and the key's
+    /// hash, compared by the key the message holds (8 bytes an entry
+    /// instead of a copy of the key). The hash is kept so that growing the
+    /// table, and most lookups that miss, need not read the messages:
+    /// with millions of them those reads miss the cache.
+    open: HashTable<OpenEntry>,
     hasher: PlRandomState,
     /// Per message, the recipients seen deferred (to count them once).
-    deferred: PlHashMap<u32, Vec<&'a str>>,
+    deferred: PlHashMap<u32, Vec<Name>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
-    filters: PlHashSet<NextHop<'a>>,
-    /// The frame rows of the other final deliveries with a next hop: a
-    /// delivery to a content filter that kept the message (`250 2.7.0 Ok,
-    /// discarded`) is a hop too. Their next hop is read again at the end,
-    /// only if there were filters.
-    sent: Vec<usize>,
+    filters: PlHashSet<NextHop>,
+    /// The other final deliveries with a next hop: a delivery to a content
+    /// filter that kept the message (`250 2.7.0 Ok, discarded`) is a hop
+    /// too. Checked at the end, only if there were filters.
+    sent: Vec<Sent>,
     /// Links whose target was not open yet (inputs out of order): the
     /// target's key, the parent, the origin, the link's time.
-    pending: Vec<(Key<'a>, u32, Origin, Micros)>,
+    pending: Vec<(Key, u32, Origin, Micros)>,
+    kinds: Vec<EventKind>,
 }
 
-impl<'a> Builder<'a> {
-    fn new() -> Self {
+/// An entry of [`Builder::open`]: a message's index and its key's hash
+/// (the low half of [`Key::hash`]).
+#[derive(Clone, Copy)]
+struct OpenEntry {
+    message: u32,
+    hash: u32,
+}
+
+impl OpenEntry {
+    /// The table's hash of the entry: both halves from the kept 32 bits,
+    /// so that the bucket (low bits) and the tag (high bits) differ.
+    #[inline]
+    fn rehash(&self) -> u64 {
+        u64::from(self.hash) | u64::from(self.hash.rotate_left(16)) << 32
+    }
+}
+
+/// A final delivery with a next hop: its message, its frame row (if the
+/// frame keeps it), its next hop.
+struct Sent {
+    message: u32,
+    row: Option<usize>,
+    next_hop: NextHop,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    pub fn new() -> Self {
         Builder {
-            list: Vec::new(),
+            list: List::default(),
             of_row: Vec::new(),
             hop: Vec::new(),
             open: HashTable::new(),
@@ -712,10 +925,80 @@ impl<'a> Builder<'a> {
             filters: PlHashSet::new(),
             sent: Vec::new(),
             pending: Vec::new(),
+            kinds: kinds_read(),
         }
     }
 
-    fn row(&mut self, row: &Row<'_, 'a>) {
+    /// Folds a block's message rows (`rows`, built with the projection's
+    /// [`Projection::of_messages`]) into the messages. `frame_rows` gives,
+    /// row by row, the row's place among the block's frame rows (or
+    /// [`NOT_IN_FRAME`]); the block's frame rows are the frame's rows
+    /// `first..end`.
+    pub fn block(
+        &mut self,
+        rows: &DataFrame,
+        frame_rows: &[u32],
+        first: usize,
+        end: usize,
+    ) -> PolarsResult<()> {
+        let numbers: Vec<Option<usize>> = frame_rows
+            .iter()
+            .map(|&r| (r != NOT_IN_FRAME).then(|| first + r as usize))
+            .collect();
+        self.of_row.resize(end, Messages::NONE);
+        self.hop.resize(end, false);
+        for stretch in rows::stretches(rows) {
+            let at = &numbers[stretch.rows.clone()];
+            self.stretch(rows, &stretch, Some(at))?;
+        }
+        Ok(())
+    }
+
+    /// Folds the rows of `stretch` of `df`; `at`: each row's frame row, if
+    /// the frame keeps it (`None`: `df` is the frame).
+    fn stretch(
+        &mut self,
+        df: &DataFrame,
+        stretch: &Stretch,
+        at: Option<&[Option<usize>]>,
+    ) -> PolarsResult<()> {
+        if at.is_none() {
+            self.of_row.resize(stretch.rows.end, Messages::NONE);
+            self.hop.resize(stretch.rows.end, false);
+        }
+        let columns = Columns::of(df, stretch)?;
+        let kinds = std::mem::take(&mut self.kinds);
+        let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
+        let mut instances = Instances::default();
+        decoder.each(&columns.kind, stretch.len(), |i, kind| {
+            let Some(queue_id) = columns.queue_id.get(i).and_then(QueueId::new) else {
+                return;
+            };
+            let host = columns
+                .name(&columns.host, i)
+                .unwrap_or_else(|| Name::of(""));
+            let row = Row {
+                columns: &columns,
+                i,
+                at: match at {
+                    Some(at) => at[i],
+                    None => Some(stretch.rows.start + i),
+                },
+                kind,
+                ts: columns.ts.get(i).unwrap_or(0),
+                key: Key {
+                    host,
+                    instance: instances.of(&columns.instance, i),
+                    queue_id,
+                },
+            };
+            self.row(&row);
+        });
+        self.kinds = kinds;
+        Ok(())
+    }
+
+    fn row(&mut self, row: &Row<'_, '_>) {
         let (at, kind, key) = (row.at, row.kind, row.key);
         let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
         let index = match self.current(&key) {
@@ -731,7 +1014,9 @@ impl<'a> Builder<'a> {
             }
             None => self.open_message(&key, row.ts),
         };
-        self.of_row[at] = index;
+        if let Some(at) = at {
+            self.of_row[at] = index;
+        }
         let m = &mut self.list[index as usize];
         let is_first = m.lines == 0;
         m.lines += 1;
@@ -739,14 +1024,14 @@ impl<'a> Builder<'a> {
         match kind {
             EventKind::Client => {
                 m.origin = Origin::Smtp;
-                m.arrival = Some(row.ts);
+                m.arrival = row.ts;
                 m.start_in_input = true;
                 m.client_name = row.client_name();
                 m.client_ip = row.client_ip();
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
-                m.arrival = Some(row.ts);
+                m.arrival = row.ts;
                 m.start_in_input = true;
                 if m.from.is_none() {
                     m.from = row.from();
@@ -757,9 +1042,9 @@ impl<'a> Builder<'a> {
                 // starts with cleanup's message-id line.
                 if is_first && row.daemon() == "cleanup" {
                     m.start_in_input = true;
-                    m.arrival = Some(row.ts);
+                    m.arrival = row.ts;
                 }
-                m.message_id = row.message_id();
+                m.message_id = row.message_id().map(|id| Box::new(Box::from(id)));
             }
             EventKind::Queued => {
                 m.queued = true;
@@ -778,7 +1063,7 @@ impl<'a> Builder<'a> {
             }
             EventKind::Expired => m.expired = true,
             EventKind::Notification => {
-                if let Some(new) = row.related() {
+                if let Some(new) = row.related().and_then(QueueId::new) {
                     self.link(&key.with(new), index, Origin::Notification, row.ts);
                 }
             }
@@ -806,51 +1091,47 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn delivery(&mut self, index: u32, at: usize, row: &Row<'_, 'a>) {
+    /// A delivery attempt of message `index` (frame row `at`, if kept).
+    fn delivery(&mut self, index: u32, at: Option<usize>, row: &Row<'_, '_>) {
         let status = row.status();
         let forwarded = row.reason().is_some_and(|t| t.starts_with("forwarded as "));
         let related = row.related();
-        let queued_as = related.filter(|_| !forwarded);
-        let key_host = row.key.host;
-        let key_instance = row.key.instance;
+        let queued_as = related.filter(|_| !forwarded).and_then(QueueId::new);
+        let key = row.key;
         match status {
             Some(DeliveryStatus::Sent) if forwarded => {
                 self.list[index as usize].forwarded += 1;
-                if let Some(new) = related {
-                    let key = Key {
-                        host: key_host,
-                        instance: key_instance,
-                        queue_id: new,
-                    };
-                    self.link(&key, index, Origin::Forward, row.ts);
+                if let Some(new) = related.and_then(QueueId::new) {
+                    self.link(&key.with(new), index, Origin::Forward, row.ts);
                 }
             }
             Some(DeliveryStatus::Sent) => {
                 // `queued as NEW` where NEW was just received here: the
                 // hand-off to a content filter, which injected NEW back.
                 let reinjected = queued_as.and_then(|new| {
-                    let key = Key {
-                        host: key_host,
-                        instance: key_instance,
-                        queue_id: new,
-                    };
-                    self.current(&key)
+                    self.current(&key.with(new))
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
                 let next_hop = row.next_hop();
                 match reinjected {
                     Some(new) => {
-                        self.hop[at] = true;
+                        if let Some(at) = at {
+                            self.hop[at] = true;
+                        }
                         self.list[index as usize].filter_hops += 1;
                         let copy = &mut self.list[new as usize];
                         copy.origin = Origin::Reinjected;
-                        copy.parent = Some(index);
+                        copy.set_parent(index);
                         self.filters.extend(next_hop);
                     }
                     None => {
                         self.list[index as usize].sent += 1;
-                        if next_hop.is_some() {
-                            self.sent.push(at);
+                        if let Some(next_hop) = next_hop {
+                            self.sent.push(Sent {
+                                message: index,
+                                row: at,
+                                next_hop,
+                            });
                         }
                     }
                 }
@@ -860,7 +1141,7 @@ impl<'a> Builder<'a> {
                 let m = &mut self.list[index as usize];
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
-                let to = row.to().unwrap_or("");
+                let to = row.to();
                 if !seen.contains(&to) {
                     seen.push(to);
                     m.deferred_recipients += 1;
@@ -871,28 +1152,37 @@ impl<'a> Builder<'a> {
     }
 
     /// The open message of `key`, if any.
-    fn current(&self, key: &Key<'a>) -> Option<u32> {
+    fn current(&self, key: &Key) -> Option<u32> {
         let list = &self.list;
+        let hash = key.hash(&self.hasher);
+        let entry = OpenEntry {
+            message: 0,
+            hash: hash as u32,
+        };
         self.open
-            .find(key.hash(&self.hasher), |&i| key.of(&list[i as usize]))
-            .copied()
+            .find(entry.rehash(), |e| {
+                e.hash == entry.hash && key.of(&list[e.message as usize])
+            })
+            .map(|e| e.message)
     }
 
-    fn open_message(&mut self, key: &Key<'a>, ts: Micros) -> u32 {
+    fn open_message(&mut self, key: &Key, ts: Micros) -> u32 {
         let index = self.list.len() as u32;
         self.list.push(Message::new(key, ts));
         let list = &self.list;
-        let hasher = &self.hasher;
-        let hash = key.hash(hasher);
+        let new = OpenEntry {
+            message: index,
+            hash: key.hash(&self.hasher) as u32,
+        };
         let entry = self.open.entry(
-            hash,
-            |&i| key.of(&list[i as usize]),
-            |&i| Key::from(&list[i as usize]).hash(hasher),
+            new.rehash(),
+            |e| e.hash == new.hash && key.of(&list[e.message as usize]),
+            OpenEntry::rehash,
         );
         match entry {
-            Entry::Occupied(mut entry) => *entry.get_mut() = index,
+            Entry::Occupied(mut entry) => entry.get_mut().message = index,
             Entry::Vacant(entry) => {
-                entry.insert(index);
+                entry.insert(new);
             }
         }
         index
@@ -900,7 +1190,7 @@ impl<'a> Builder<'a> {
 
     /// Marks the open message of `key` as made from message `parent`, or
     /// keeps the link for [`Builder::finish`] if that message is not open.
-    fn link(&mut self, key: &Key<'a>, parent: u32, origin: Origin, ts: Micros) {
+    fn link(&mut self, key: &Key, parent: u32, origin: Origin, ts: Micros) {
         // A removed message is not the target: its queue id is reused by
         // the new message, whose first line may come after the link (when
         // cleanup's `message-id=` line is not read).
@@ -922,9 +1212,11 @@ impl<'a> Builder<'a> {
             // Postfix made it then: its first line in the input is its
             // start.
             m.start_in_input = true;
-            m.arrival.get_or_insert(m.first_seen);
+            if m.arrival == NO_TIME {
+                m.arrival = m.first_seen;
+            }
         }
-        m.parent = Some(parent);
+        m.set_parent(parent);
     }
 
     /// Links whose target came later in the input: the first message of
@@ -933,27 +1225,22 @@ impl<'a> Builder<'a> {
         if self.pending.is_empty() {
             return;
         }
-        let wanted: PlHashSet<(&str, &str, &str)> = self
-            .pending
-            .iter()
-            .map(|(k, ..)| (k.host, k.instance, k.queue_id))
-            .collect();
-        let mut by_key: PlHashMap<(&str, &str, &str), Vec<u32>> = PlHashMap::new();
+        let wanted: PlHashSet<Key> = self.pending.iter().map(|(k, ..)| *k).collect();
+        let mut by_key: PlHashMap<Key, Vec<u32>> = PlHashMap::new();
         for (i, m) in self.list.iter().enumerate() {
-            let key = (m.host, m.instance, m.queue_id);
+            let key = Key::from(m);
             if wanted.contains(&key) {
                 by_key.entry(key).or_default().push(i as u32);
             }
         }
         let mut links = Vec::new();
         for (key, parent, origin, ts) in &self.pending {
-            let child = by_key
-                .get(&(key.host, key.instance, key.queue_id))
-                .and_then(|candidates| {
-                    candidates.iter().copied().find(|&c| {
-                        c != *parent && self.list[c as usize].first_seen >= ts - 60_000_000
-                    })
-                });
+            let child = by_key.get(key).and_then(|candidates| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&c| c != *parent && self.list[c as usize].first_seen >= ts - 60_000_000)
+            });
             links.extend(child.map(|c| (c, *parent, *origin)));
         }
         drop(by_key);
@@ -962,12 +1249,24 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages<'a>> {
+    /// The messages, once every block was folded.
+    pub fn finish(mut self) -> Messages {
         self.resolve_pending();
+        // Final deliveries to a next hop that turned out to be a content
+        // filter are hops.
         if !self.filters.is_empty() {
-            self.filter_hops(df, stretches)?;
+            for sent in std::mem::take(&mut self.sent) {
+                if self.filters.contains(&sent.next_hop) {
+                    if let Some(row) = sent.row {
+                        self.hop[row] = true;
+                    }
+                    let m = &mut self.list[sent.message as usize];
+                    m.sent -= 1;
+                    m.filter_hops += 1;
+                }
+            }
         }
-        for m in &mut self.list {
+        for m in self.list.iter_mut() {
             // A `message-id=` line first, without a notification or forward
             // line naming the message: its start (a `client=` line, say)
             // is not in the input.
@@ -975,47 +1274,16 @@ impl<'a> Builder<'a> {
                 m.start_in_input = false;
             }
         }
-        Ok(Messages {
+        Messages {
             list: self.list,
             of_row: self.of_row,
             hop: self.hop,
-        })
-    }
-
-    /// Final deliveries to a next hop that turned out to be a content
-    /// filter are hops: their next hops read again (in frame order, one
-    /// stretch after the other).
-    fn filter_hops(&mut self, df: &'a DataFrame, stretches: &[Stretch]) -> PolarsResult<()> {
-        let mut at = 0;
-        let mut columns: Option<(Strs<'a>, Values<'a, UInt16Type>)> = None;
-        for row in std::mem::take(&mut self.sent) {
-            while stretches[at].rows.end <= row {
-                at += 1;
-                columns = None;
-            }
-            let stretch = &stretches[at];
-            let (ip, port) = match columns {
-                Some(c) => c,
-                None => *columns.insert((
-                    Strs::of(df, col::RELAY_IP, stretch)?,
-                    Values::of(df, col::RELAY_PORT, |c| c.u16(), stretch)?,
-                )),
-            };
-            let i = row - stretch.rows.start;
-            let next_hop = ip.get(i).zip(port.get(i));
-            if next_hop.is_some_and(|hop| self.filters.contains(&hop)) {
-                self.hop[row] = true;
-                let m = &mut self.list[self.of_row[row] as usize];
-                m.sent -= 1;
-                m.filter_hops += 1;
-            }
         }
-        Ok(())
     }
 }
 
-impl<'a> Key<'a> {
-    fn from(m: &Message<'a>) -> Key<'a> {
+impl Key {
+    fn from(m: &Message) -> Key {
         Key {
             host: m.host,
             instance: m.instance,
@@ -1028,21 +1296,55 @@ impl<'a> Key<'a> {
     /// string costs less to hash than three).
     #[inline]
     fn hash(&self, hasher: &PlRandomState) -> u64 {
-        hasher.hash_one(self.queue_id)
+        hasher.hash_one(self.queue_id.as_str())
     }
 
     /// Whether `m` is a message of this key.
     #[inline]
-    fn of(&self, m: &Message<'_>) -> bool {
-        self.queue_id == m.queue_id && same(self.host, m.host) && same(self.instance, m.instance)
+    fn of(&self, m: &Message) -> bool {
+        self.queue_id == m.queue_id && self.host == m.host && self.instance == m.instance
     }
 
     /// The same host and instance, another queue id.
-    fn with(&self, queue_id: &'a str) -> Key<'a> {
-        Key {
-            host: self.host,
-            instance: self.instance,
-            queue_id,
-        }
+    fn with(&self, queue_id: QueueId) -> Key {
+        Key { queue_id, ..*self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Millions of messages may be open at once (a sender that never
+    /// finishes): each byte of a message is megabytes of memory.
+    #[test]
+    fn a_message_is_compact() {
+        let size = std::mem::size_of::<Message>();
+        eprintln!("a message: {size} bytes");
+        assert!(size <= 160, "a message takes {size} bytes");
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 4);
+        assert_eq!(std::mem::size_of::<OpenEntry>(), 8);
+    }
+
+    #[test]
+    fn queue_ids_are_held_inline_up_to_postfix_s_longest() {
+        let long = "4bzBYz0gQ2z9sb3xKqLmNpRt";
+        assert_eq!(long.len(), QueueId::MAX);
+        assert_eq!(QueueId::new(long).unwrap().as_str(), long);
+        assert_eq!(QueueId::new("3F2A1B4C5D").unwrap(), "3F2A1B4C5D");
+        assert!(QueueId::new(&format!("{long}x")).is_none());
+        let (a, b) = (QueueId::new("A1").unwrap(), QueueId::new("A10").unwrap());
+        assert!(a < b && "A1" < "A10");
+    }
+
+    #[test]
+    fn names_are_the_global_categories_codes() {
+        let name = Name::of("postfix-out");
+        assert_eq!(name.as_str(), "postfix-out");
+        assert_eq!(Name::of("postfix-out"), name);
+        let code = crate::frame::rows::global_categories()
+            .get_cat("postfix-out")
+            .unwrap();
+        assert_eq!(Name::of_code(code), name);
     }
 }

@@ -33,6 +33,7 @@ use polars::prelude::*;
 use crate::frame::rows::Stretch;
 use crate::frame::{self, FrameBuilder, Location, Projection};
 use crate::input::{chunks, BlockReader, Extent, Input, Issue, Source};
+use crate::messages::{self, Messages};
 use crate::parse::syslog::{bsd_stamp, BsdStamp};
 use crate::parse::{
     self, BsdZone, Event, EventKind, Micros, MinuteCache, Parsed, Skip, TimeContext, YearRule,
@@ -234,6 +235,9 @@ pub struct Scan {
     /// The frame's stretches ([`frame::rows`]): the reports that walk its
     /// rows read them one stretch at a time.
     pub stretches: Vec<Stretch>,
+    /// The messages, put together as the blocks were read (when the
+    /// projection asked: [`Projection::folds_messages`]).
+    pub messages: Option<Messages>,
 }
 
 /// A line's input (its number in the frame's `input` column), byte offset
@@ -445,6 +449,9 @@ struct BlockOut {
     /// (the frame is made from them by the collector).
     keep: Option<Vec<bool>>,
     export: Option<DataFrame>,
+    /// The rows of the messages ([`Projection::of_messages`]), and the
+    /// block's frame row of each (or [`messages::NOT_IN_FRAME`]).
+    messages: Option<(DataFrame, Vec<u32>)>,
     counts: LineCounts,
     unrecognized: Vec<u8>,
     months: u16,
@@ -573,12 +580,21 @@ pub fn scan_inputs(
 ) -> Scan {
     let n = inputs.len();
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-    let ordered = sink.is_some();
+    // Blocks are done with in input order when a sink takes them or the
+    // messages are put together from them.
+    let has_sink = sink.is_some();
+    let mut messages = options
+        .projection
+        .folds_messages()
+        .then(messages::Builder::new);
+    let ordered = has_sink || messages.is_some();
     let tokens = Tokens::new(
         blocks_in_flight(threads),
         if ordered { threads + 1 } else { 0 },
     );
-    let collect_unrecognized = options.keep_unrecognized || ordered;
+    // A sink takes the unrecognized lines (`--unparsed`); the messages'
+    // order needs none.
+    let collect_unrecognized = options.keep_unrecognized || has_sink;
     let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let next_input = AtomicUsize::new(0);
     let queue: Vec<Mutex<Option<ScanInput<'_>>>> =
@@ -593,6 +609,10 @@ pub fn scan_inputs(
         projection: options.projection,
         export: options.export,
         derive,
+        messages: options
+            .projection
+            .folds_messages()
+            .then(|| options.projection.of_messages()),
         window: options.window,
         unrecognized: collect_unrecognized,
         track_months: options.track_months,
@@ -646,7 +666,12 @@ pub fn scan_inputs(
                 &tokens,
                 &mut slots,
                 &mut ends,
-                ordered.then_some(&to_sink),
+                InOrder {
+                    on: ordered,
+                    sink: has_sink.then_some(&to_sink),
+                    messages: messages.as_mut(),
+                    frame_rows: 0,
+                },
                 options.keep_unrecognized,
                 &options.projection,
             );
@@ -685,7 +710,9 @@ pub fn scan_inputs(
         unrecognized.push(lines);
         scanned.push(input);
     }
-    Scan::of_inputs(scanned, unrecognized, &options.projection)
+    let mut scan = Scan::of_inputs(scanned, unrecognized, &options.projection);
+    scan.messages = messages.map(messages::Builder::finish);
+    scan
 }
 
 impl Scan {
@@ -720,6 +747,7 @@ impl Scan {
             inputs,
             line_index,
             sessions,
+            messages: None,
         }
     }
 }
@@ -905,6 +933,16 @@ fn parse_guarded(parse: impl FnOnce() -> BlockOut) -> Message {
     }
 }
 
+/// What the collector does with each block in input order.
+struct InOrder<'c> {
+    /// Blocks are done with in input order (their tokens freed then).
+    on: bool,
+    sink: Option<&'c mpsc::SyncSender<(usize, Box<BlockOut>)>>,
+    messages: Option<&'c mut messages::Builder>,
+    /// The frame's rows so far, the blocks before in input order.
+    frame_rows: usize,
+}
+
 /// Receives every block and input end; with a sink, hands the blocks over
 /// in input order and frees their tokens then.
 fn collect(
@@ -912,7 +950,7 @@ fn collect(
     tokens: &Tokens,
     slots: &mut [Vec<Option<Box<BlockOut>>>],
     ends: &mut [Option<(usize, Scanned)>],
-    to_sink: Option<&mpsc::SyncSender<(usize, Box<BlockOut>)>>,
+    mut in_order: InOrder<'_>,
     keep_unrecognized: bool,
     projection: &Projection,
 ) {
@@ -948,11 +986,12 @@ fn collect(
             }
             Message::Panic(payload) => std::panic::resume_unwind(payload),
         }
-        let Some(to_sink) = to_sink else {
+        if !in_order.on {
             continue;
-        };
-        // Hand over what is next in order: its exported rows and its
-        // unrecognized lines; the rest stays in its slot for the frame.
+        }
+        // Fold what is next in order into the messages and hand over its
+        // exported rows and unrecognized lines; the rest stays in its slot
+        // for the frame.
         while cursor.0 < n {
             let (input, seq) = cursor;
             if let Some((count, _)) = &ends[input] {
@@ -965,6 +1004,20 @@ fn collect(
             let Some(Some(block)) = slots[input].get_mut(seq) else {
                 break;
             };
+            let first_row = in_order.frame_rows;
+            in_order.frame_rows += block.frame.height();
+            if let (Some(builder), Some((rows, frame_rows))) =
+                (in_order.messages.as_deref_mut(), block.messages.take())
+            {
+                builder
+                    .block(&rows, &frame_rows, first_row, in_order.frame_rows)
+                    .expect("the message rows have the messages' columns");
+            }
+            let Some(to_sink) = in_order.sink else {
+                tokens.release();
+                cursor = (input, seq + 1);
+                continue;
+            };
             let unrecognized = if keep_unrecognized {
                 block.unrecognized.clone()
             } else {
@@ -976,6 +1029,7 @@ fn collect(
                 frame: DataFrame::empty(),
                 keep: None,
                 export: block.export.take(),
+                messages: None,
                 counts: LineCounts::default(),
                 unrecognized,
                 months: 0,
@@ -1050,6 +1104,8 @@ struct ParseOptions {
     /// columns, the rows it keeps: [`BlockOut::keep`]) instead of being
     /// built a second time.
     derive: bool,
+    /// The rows and columns the messages read, if they are put together.
+    messages: Option<Projection>,
     window: Window,
     unrecognized: bool,
     track_months: bool,
@@ -1112,6 +1168,11 @@ fn parse_chunk(
             .export
             .as_ref()
             .map(|p| (p, FrameBuilder::new(p, chunk.len() / 1000))),
+        messages: options
+            .messages
+            .as_ref()
+            .map(|p| (p, FrameBuilder::new(p, chunk.len() / 2000), Vec::new())),
+        frame_rows: 0,
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
         kinds: KindTally::new(),
@@ -1158,6 +1219,7 @@ fn parse_chunk(
             .map_or_else(DataFrame::empty, FrameBuilder::finish),
         keep: parser.keep,
         export: parser.export.map(|(_, b)| b.finish()),
+        messages: parser.messages.map(|(_, b, rows)| (b.finish(), rows)),
         counts: parser.counts,
         unrecognized: parser.unrecognized,
         months: parser.months,
@@ -1226,6 +1288,11 @@ struct ChunkParser<'c> {
     keep: Option<Vec<bool>>,
     /// The exported rows, when they are streamed out.
     export: Option<(&'c Projection, FrameBuilder)>,
+    /// The messages' rows, and the frame row of each (its index among the
+    /// chunk's frame rows, or [`messages::NOT_IN_FRAME`]).
+    messages: Option<(&'c Projection, FrameBuilder, Vec<u32>)>,
+    /// The frame rows of the chunk so far.
+    frame_rows: u32,
     minutes: MinuteCache,
     counts: LineCounts,
     kinds: KindTally,
@@ -1403,6 +1470,18 @@ impl ChunkParser<'_> {
                 if pushed && self.mark_rows {
                     self.rows.push((offset, line));
                 }
+                let in_frame = self.projection.keeps(event);
+                if let Some((projection, builder, frame_row)) = &mut self.messages {
+                    if projection.keeps(event) {
+                        builder.push(event, at);
+                        frame_row.push(if in_frame {
+                            self.frame_rows
+                        } else {
+                            messages::NOT_IN_FRAME
+                        });
+                    }
+                }
+                self.frame_rows += u32::from(in_frame);
             }
             Parsed::Skipped(Skip::Known) => self.counts.known += 1,
             Parsed::Skipped(Skip::OtherProgram) => self.counts.other_program += 1,

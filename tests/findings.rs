@@ -201,7 +201,7 @@ fn clean_log(dir: &Path) -> std::path::PathBuf {
         .filter(|m| {
             m.fate() == Fate::Delivered
                 && m.deferrals + m.bounced + m.refused_recipients == 0
-                && m.parent.is_none()
+                && m.parent().is_none()
         })
         .map(|m| format!(": {}: ", m.queue_id))
         .collect();

@@ -30,7 +30,7 @@ fn frame_of_bytes(inputs: &[&[u8]]) -> DataFrame {
     scan(&inputs, &ScanOptions::every_event(3, 2026)).frame
 }
 
-fn messages_of(frame: &DataFrame) -> Messages<'_> {
+fn messages_of(frame: &DataFrame) -> Messages {
     messages::build(frame).expect("messages")
 }
 
@@ -110,7 +110,7 @@ fn notifications_are_linked_to_the_message_they_report_on() {
         "truth.json: 51 bounce notifications"
     );
     let one = m.list.iter().find(|m| m.queue_id == "1038DB43FF").unwrap();
-    let parent = &m.list[one.parent.unwrap() as usize];
+    let parent = &m.list[one.parent().unwrap() as usize];
     assert_eq!(parent.queue_id, "0C3B7B43FC");
     assert!(one.start_in_input && one.queued && one.removed);
     assert!(
@@ -244,7 +244,7 @@ fn other_instances_keep_their_own_queues() {
         .list
         .iter()
         .filter(|m| m.queue_id == "0C3B7B43FC")
-        .map(|m| m.instance)
+        .map(|m| m.instance.as_str())
         .collect();
     assert_eq!(instances, ["postfix", "postfix-out"]);
 }
@@ -280,7 +280,7 @@ fn a_content_filter_counts_each_message_once() {
     assert!(m
         .list
         .iter()
-        .all(|m| m.queue_id.len() > 11 && m.queue_id.contains('z')));
+        .all(|m| m.queue_id.as_str().len() > 11 && m.queue_id.as_str().contains('z')));
     let received = m.list.iter().filter(|m| m.is_received(false)).count();
     let copies = m
         .list

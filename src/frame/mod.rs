@@ -514,6 +514,12 @@ pub struct Projection {
     /// [`crate::sessions::SessionStats`] (smtpd, TLS and postscreen
     /// sessions counted, not kept as rows).
     session_kinds: u64,
+    /// Bit k: events of kind k go to the messages, which the scan puts
+    /// together as it reads ([`crate::messages`]): kept as rows only if
+    /// `kinds` asks too.
+    message_kinds: u64,
+    /// Bit i: the messages read column `SCHEMA[i]` of their events.
+    message_columns: u64,
 }
 
 impl Projection {
@@ -523,6 +529,8 @@ impl Projection {
         kinds: (1 << EventKind::ALL.len()) - 1,
         recipient_kinds: 0,
         session_kinds: (1 << EventKind::ALL.len()) - 1,
+        message_kinds: 0,
+        message_columns: 0,
     };
 
     /// No rows; only `ts`.
@@ -531,6 +539,8 @@ impl Projection {
         kinds: 0,
         recipient_kinds: 0,
         session_kinds: 0,
+        message_kinds: 0,
+        message_columns: 0,
     };
 
     /// Also build these columns.
@@ -539,14 +549,31 @@ impl Projection {
     /// On a name that is not in [`SCHEMA`]: a report asking for a column
     /// that does not exist is a bug, not an input problem.
     pub fn with_columns(mut self, names: &[&str]) -> Self {
-        for name in names {
-            let index = SCHEMA
-                .iter()
-                .position(|(n, ..)| n == name)
-                .unwrap_or_else(|| panic!("no column {name} in the schema"));
-            self.columns |= 1 << index;
-        }
+        self.columns |= column_bits(names);
         self
+    }
+
+    /// Also put the messages together from events of these kinds, reading
+    /// these columns of them (besides `ts`).
+    pub fn with_messages_of(mut self, kinds: &[EventKind], columns: &[&str]) -> Self {
+        self.message_kinds |= kind_bits(kinds);
+        self.message_columns |= column_bits(columns);
+        self
+    }
+
+    /// Whether the scan puts messages together.
+    pub fn folds_messages(&self) -> bool {
+        self.message_kinds != 0
+    }
+
+    /// The rows and columns the messages read, as a projection of their
+    /// own (the scan builds a block's message rows with it).
+    pub fn of_messages(&self) -> Projection {
+        Projection {
+            columns: self.message_columns | 1,
+            kinds: self.message_kinds,
+            ..Projection::NONE
+        }
     }
 
     /// Also keep every event of these kinds.
@@ -568,6 +595,8 @@ impl Projection {
             kinds: self.kinds | other.kinds,
             recipient_kinds: self.recipient_kinds | other.recipient_kinds,
             session_kinds: self.session_kinds | other.session_kinds,
+            message_kinds: self.message_kinds | other.message_kinds,
+            message_columns: self.message_columns | other.message_columns,
         }
     }
 
@@ -590,6 +619,7 @@ impl Projection {
             kinds: self.kinds & bits,
             recipient_kinds: self.recipient_kinds & bits,
             session_kinds: self.session_kinds & bits,
+            message_kinds: self.message_kinds & bits,
             ..self
         }
     }
@@ -610,6 +640,18 @@ impl Projection {
 
 // The bit sets above hold one bit per column and per kind.
 const _: () = assert!(SCHEMA.len() < 64 && EventKind::ALL.len() < 64);
+
+/// # Panics
+/// On a name that is not in [`SCHEMA`] (see [`Projection::with_columns`]).
+fn column_bits(names: &[&str]) -> u64 {
+    names.iter().fold(0, |bits, name| {
+        let index = SCHEMA
+            .iter()
+            .position(|(n, ..)| n == name)
+            .unwrap_or_else(|| panic!("no column {name} in the schema"));
+        bits | 1 << index
+    })
+}
 
 fn kind_bits(kinds: &[EventKind]) -> u64 {
     kinds.iter().fold(0, |bits, k| bits | 1 << k.index())

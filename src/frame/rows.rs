@@ -12,6 +12,16 @@ use std::ops::Range;
 
 use polars::prelude::*;
 
+/// The global categories' strings, which every categorical column the scan
+/// builds shares. Held for the whole run: polars keeps them only while a
+/// column holds them, and a code kept beyond its column (a message's
+/// sender) must keep its string.
+pub fn global_categories() -> &'static CategoricalMapping {
+    static MAPPING: std::sync::OnceLock<std::sync::Arc<CategoricalMapping>> =
+        std::sync::OnceLock::new();
+    MAPPING.get_or_init(|| Categories::global().mapping())
+}
+
 /// A run of frame rows that is one arrow array in every column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stretch {

@@ -26,12 +26,12 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let summary = context.summary()?;
     let t = &summary.totals;
     let mut hosts: BTreeSet<&str> = BTreeSet::new();
-    let mut last: Option<&str> = None;
+    let mut last = None;
     for m in &context.messages()?.list {
-        // Messages of one host follow each other, and share its name (one
-        // string in the categories): a set insertion per change of host.
-        if !last.is_some_and(|l| std::ptr::eq(l, m.host)) {
-            hosts.insert(m.host);
+        // Messages of one host follow each other: a set insertion per
+        // change of host.
+        if last != Some(m.host) {
+            hosts.insert(m.host.as_str());
             last = Some(m.host);
         }
     }

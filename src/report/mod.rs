@@ -360,7 +360,10 @@ pub struct Context<'a> {
     pub day_before: Option<day_before::DayBefore>,
     rejects: OnceLock<DataFrame>,
     deliveries: OnceLock<DataFrame>,
-    messages: OnceLock<Messages<'a>>,
+    /// The messages the scan put together, if it did
+    /// ([`Projection::folds_messages`]).
+    scanned_messages: Option<&'a Messages>,
+    messages: OnceLock<Messages>,
     summary: OnceLock<Summary<'a>>,
     found: OnceLock<Vec<findings::Finding>>,
 }
@@ -384,6 +387,7 @@ impl<'a> Context<'a> {
             day_before: None,
             rejects: OnceLock::new(),
             deliveries: OnceLock::new(),
+            scanned_messages: scan.messages.as_ref(),
             messages: OnceLock::new(),
             summary: OnceLock::new(),
             found: OnceLock::new(),
@@ -475,7 +479,12 @@ impl<'a> Context<'a> {
 
     /// The messages ([`crate::messages`]): read by the overview, the
     /// summary and the delivery tables (which leave filter hops out).
-    pub fn messages(&self) -> PolarsResult<&Messages<'a>> {
+    pub fn messages(&self) -> PolarsResult<&Messages> {
+        if let Some(messages) = self.scanned_messages {
+            return Ok(messages);
+        }
+        // A scan that did not put them together kept their rows (a
+        // test's scan of every event).
         once(&self.messages, || {
             let started = std::time::Instant::now();
             let messages = messages::build_in(self.frame, self.stretches);

@@ -93,8 +93,15 @@ const WARN_HOLD_DISCARD: &[EventKind] = &[
     EventKind::MilterDiscard,
 ];
 
-/// Delivery columns the summary reads besides the messages'.
-const DELIVERY_COLUMNS: &[&str] = &[col::TO_DOMAIN, col::DELAY];
+/// Delivery columns the summary reads (its event side).
+const DELIVERY_COLUMNS: &[&str] = &[
+    col::KIND,
+    col::STATUS,
+    col::TO,
+    col::TO_DOMAIN,
+    col::REASON,
+    col::DELAY,
+];
 
 /// What [`Summary::compute`] reads for the counts of messages, deliveries
 /// and refusals (the overview and the headline read these).
@@ -102,6 +109,7 @@ pub fn reads() -> Projection {
     messages::reads()
         .union(
             Projection::NONE
+                .with_kinds(&[EventKind::Delivery])
                 .with_kinds(REJECTS)
                 .with_kinds(WARN_HOLD_DISCARD),
         )
@@ -237,7 +245,7 @@ pub struct Summary<'a> {
     pub senders: PlHashMap<Cow<'a, str>, Volume>,
     pub recipients: PlHashMap<Cow<'a, str>, Volume>,
     /// Final deliveries of messages without size data: (queue id, recipient).
-    pub no_size: Vec<(&'a str, &'a str)>,
+    pub no_size: Vec<(messages::QueueId, &'a str)>,
 }
 
 /// `user@Domain.Example` → `user@domain.example` (pflogsumm lower-cases the
@@ -267,15 +275,19 @@ fn lower(text: &str) -> Cow<'_, str> {
 /// The domain a received message counts under: its sender's, or for the
 /// null sender the client's host name (its address if it has none), or
 /// `pickup` for local submission.
-fn sending_domain<'a>(m: &messages::Message<'a>) -> Cow<'a, str> {
-    let from = m.from.unwrap_or("");
+fn sending_domain(m: &messages::Message) -> Cow<'static, str> {
+    let from = m.from.map_or("", messages::Name::as_str);
     if let Some((_, domain)) = from.rsplit_once('@') {
         return lower(domain);
     }
     if !from.is_empty() {
         return lower(from);
     }
-    match (m.origin, m.client_name, m.client_ip) {
+    let (name, ip) = (
+        m.client_name.map(messages::Name::as_str),
+        m.client_ip.map(messages::Name::as_str),
+    );
+    match (m.origin, name, ip) {
         (Origin::Local, ..) => Cow::Borrowed("pickup"),
         (_, Some(name), _) if name != "unknown" => lower(name),
         (_, _, Some(ip)) => Cow::Borrowed(ip),
@@ -307,7 +319,7 @@ impl<'a> Summary<'a> {
     /// Received messages: totals, fates, senders, sending domains, traffic.
     fn received_side(
         &mut self,
-        messages: &Messages<'a>,
+        messages: &Messages,
         hourly: &mut Hourly<'_>,
         count_filter_hops: bool,
     ) {
@@ -321,7 +333,7 @@ impl<'a> Summary<'a> {
             let fate = end_fates.as_ref().map_or_else(|| m.fate(), |ends| ends[i]);
             let carried_back = end_fates.is_some()
                 && m.origin == Origin::Reinjected
-                && m.parent
+                && m.parent()
                     .is_some_and(|p| messages.list[p as usize].fate() == Fate::Filtered);
             // A carried-back copy is counted with the message it was made from.
             if !carried_back {
@@ -351,14 +363,14 @@ impl<'a> Summary<'a> {
             t.bytes_received += size;
             let sender = self
                 .senders
-                .entry(address_key(m.from.unwrap_or("")))
+                .entry(address_key(m.from.map_or("", messages::Name::as_str)))
                 .or_default();
             sender.messages += 1;
             sender.bytes += size;
             let volume = self.sender_domains.entry(sending_domain(m)).or_default();
             volume.messages += 1;
             volume.bytes += size;
-            if let Some(arrival) = m.arrival {
+            if let Some(arrival) = m.arrival() {
                 hourly.add(arrival, |t| t.received += 1);
             }
         }
@@ -379,7 +391,7 @@ impl<'a> Summary<'a> {
     fn event_side(
         &mut self,
         df: &'a DataFrame,
-        messages: &Messages<'a>,
+        messages: &Messages,
         hourly: &mut Hourly<'_>,
         count_filter_hops: bool,
     ) -> PolarsResult<()> {
@@ -441,7 +453,7 @@ impl<'a> Summary<'a> {
         &mut self,
         seen: &Seen<'_, 'a>,
         by_code: &mut ByCode<'a>,
-        messages: &Messages<'a>,
+        messages: &Messages,
         hourly: &mut Hourly<'_>,
         count_filter_hops: bool,
     ) {
