@@ -7,6 +7,7 @@ mod chunks;
 mod cli;
 mod corpus;
 mod findings;
+mod fold;
 mod formats;
 mod golden;
 mod html;
