@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! input (mmap | blocks read or decompressed) -> scan (blocks on rayon: parse
-//!     -> frame builders; streamed exports) -> frame (one polars DataFrame)
-//!     -> report (registry: plan, compute) -> render (table|json|csv|markdown)
+//!     -> frame builders; in input order: messages folded, streamed exports)
+//!     -> frame (one polars DataFrame) + messages
+//!     -> report (registry: plan, compute) -> render (table|json|csv|markdown|html|mail)
 //! ```
 //!
 //! - [`input`]: opening files, standard input and journals, decompressing,
@@ -13,7 +14,8 @@
 //! - [`parse`]: one line to one event, without allocating;
 //! - [`restriction`]: which restriction a reply came from, and what to change;
 //! - [`frame`]: the event frame's schema and per-chunk column builders;
-//! - [`messages`]: the events of each queued message put together;
+//! - [`messages`]: the events of each queued message put together, block by
+//!   block in input order as the scan reads;
 //! - [`scan`]: the parallel phase, the line accounting, and the inputs as one
 //!   log (content order, duplicates, the year rule across a rotated set);
 //! - [`report`]: the report registry, the reports, and how they are printed;

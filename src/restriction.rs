@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::needle;
+use crate::parse::fields::needle;
 use crate::parse::EventKind;
 
 /// An inferred restriction: its main.cf name and, for DNS lists, the list.

@@ -11,9 +11,9 @@
 //! local result or a connection error; its code and the command it answered
 //! are split out when it is a reply.
 
+use super::fields::needle;
 use super::fields::{self, KeyValues, Separator};
 use super::{Event, EventKind};
-use crate::needle;
 
 /// Parses `rest` (the message after `QID: `); `None` if it is not a delivery.
 pub fn parse(rest: &str) -> Option<Event<'_>> {

@@ -9,7 +9,7 @@ use memchr::memmem;
 /// A fixed text searched for in many lines, with its searchers built once:
 /// `str::find` and `split_once` build a substring searcher on every call,
 /// which cost more than the search itself on log lines. Declared with
-/// [`needle!`](crate::needle).
+/// [`needle!`].
 pub struct Needle {
     pub text: &'static str,
     pub forward: LazyLock<memmem::Finder<'static>>,
@@ -17,7 +17,6 @@ pub struct Needle {
 }
 
 /// `needle!(NAME = "text")` declares a `static NAME: Needle`.
-#[macro_export]
 macro_rules! needle {
     ($(#[$doc:meta])* $name:ident = $text:literal) => {
         $(#[$doc])*
@@ -28,6 +27,7 @@ macro_rules! needle {
         };
     };
 }
+pub(crate) use needle;
 
 impl Needle {
     /// Where the text first occurs in `haystack`.
@@ -469,7 +469,7 @@ pub struct Reply<'a> {
     pub reason: &'a str,
 }
 
-crate::needle!(ADDRESS_END = ">:");
+needle!(ADDRESS_END = ">:");
 
 pub fn reply(text: &str) -> Reply<'_> {
     let mut rest = text.trim_start_matches(' ');
@@ -1027,7 +1027,7 @@ mod tests {
 
     #[test]
     fn needles_split_at_the_text() {
-        crate::needle!(SAID = "] said: ");
+        needle!(SAID = "] said: ");
         assert_eq!(
             SAID.split_once("host mx[1.2.3.4] said: 550 no] said: x"),
             Some(("host mx[1.2.3.4", "550 no] said: x"))

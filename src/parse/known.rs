@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use crate::needle;
+use super::fields::needle;
 
 /// Session and per-attempt lines of any daemon (smtpd, smtp, lmtp, …).
 static ANY_DAEMON: Prefixes = Prefixes::new(&[

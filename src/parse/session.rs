@@ -16,9 +16,9 @@
 //! `tls/tls_misc.c:tls_log_summary`, `smtp/smtp_connect.c`,
 //! `smtp/smtp_trouble.c`, `smtp/smtp_sasl_glue.c`).
 
+use super::fields::needle;
 use super::fields::{self, Needle, Peer};
 use super::{Event, EventKind, MessageOutcome, Parsed, Skip};
-use crate::needle;
 
 /// smtpd's `connect from CLIENT` (the text after `connect from `), into
 /// `out`: nothing may follow the client. Anything else is a damaged line

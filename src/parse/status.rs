@@ -18,8 +18,8 @@
 use std::net::Ipv6Addr;
 
 use super::fields;
+use super::fields::needle;
 use super::{Event, EventKind, MessageOutcome, Parsed, Skip};
-use crate::needle;
 
 /// The `action` words of postsuper events. postsuper's own words
 /// (`Placed on hold: 2 messages`, `QID: released from hold`) differ between

@@ -14,9 +14,9 @@
 //! postscreen's and tlsproxy's `[ADDR]:PORT`), or for smtp and lmtp the
 //! remote server (their `host NAME[ADDR]` is never a client).
 
+use super::fields::needle;
 use super::fields::{self, Peer};
 use super::{Event, EventKind};
-use crate::needle;
 
 needle!(SASL_USERNAME = ", sasl_username=");
 
