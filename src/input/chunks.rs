@@ -3,6 +3,16 @@
 /// Splits `data` into at most `n` chunks of similar size, each ending just
 /// after a `\n` (the last one at the end of `data`), so no line is cut.
 pub fn split(data: &[u8], n: usize) -> Vec<&[u8]> {
+    split_reading(data, n, |_| {})
+}
+
+/// [`split`], calling `read` with the range of `data` read to find each
+/// boundary (a mapped input releases those pages at once).
+pub fn split_reading(
+    data: &[u8],
+    n: usize,
+    mut read: impl FnMut(std::ops::Range<usize>),
+) -> Vec<&[u8]> {
     let n = n.max(1);
     let target = data.len().div_ceil(n).max(1);
     let mut chunks = Vec::with_capacity(n);
@@ -12,10 +22,12 @@ pub fn split(data: &[u8], n: usize) -> Vec<&[u8]> {
         let end = if tentative == data.len() {
             tentative
         } else {
-            match memchr::memchr(b'\n', &data[tentative..]) {
+            let end = match memchr::memchr(b'\n', &data[tentative..]) {
                 Some(i) => tentative + i + 1,
                 None => data.len(),
-            }
+            };
+            read(tentative..end);
+            end
         };
         chunks.push(&data[start..end]);
         start = end;
