@@ -771,12 +771,8 @@ impl<'a> Row<'_, 'a> {
         self.columns.name(&self.columns.from, self.i)
     }
 
-    /// The recipient, by code (for counting distinct ones): the empty
-    /// name when there is none.
-    fn to(&self) -> Name {
-        self.columns
-            .name(&self.columns.to, self.i)
-            .unwrap_or(Name(std::num::NonZeroU32::MAX))
+    fn to(&self) -> Option<Name> {
+        self.columns.name(&self.columns.to, self.i)
     }
 
     fn status(&self) -> Option<DeliveryStatus> {
@@ -849,7 +845,7 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
 pub fn build_in(df: &DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages> {
     let mut builder = Builder::new();
     for stretch in stretches {
-        builder.stretch(df, stretch, None)?;
+        builder.stretch(df, stretch, FrameRows::Same)?;
     }
     Ok(builder.finish())
 }
@@ -868,7 +864,7 @@ pub struct Builder {
     open: HashTable<OpenEntry>,
     hasher: PlRandomState,
     /// Per message, the recipients seen deferred (to count them once).
-    deferred: PlHashMap<u32, Vec<Name>>,
+    deferred: PlHashMap<u32, Vec<Option<Name>>>,
     /// Next hops (`address:port`) that were content filters: a delivery
     /// was followed by the filtered copy coming back.
     filters: PlHashSet<NextHop>,
@@ -897,6 +893,16 @@ impl OpenEntry {
     fn rehash(&self) -> u64 {
         u64::from(self.hash) | u64::from(self.hash.rotate_left(16)) << 32
     }
+}
+
+/// Where the rows folded are in the frame.
+#[derive(Clone, Copy)]
+enum FrameRows<'r> {
+    /// The rows folded are the frame's own.
+    Same,
+    /// A block's message rows: each one's place among the block's frame
+    /// rows (or [`NOT_IN_FRAME`]), which are the frame's from `first` on.
+    Block { first: usize, rows: &'r [u32] },
 }
 
 /// A final delivery with a next hop: its message, its frame row (if the
@@ -941,34 +947,32 @@ impl Builder {
         first: usize,
         end: usize,
     ) -> PolarsResult<()> {
-        let numbers: Vec<Option<usize>> = frame_rows
-            .iter()
-            .map(|&r| (r != NOT_IN_FRAME).then(|| first + r as usize))
-            .collect();
         self.of_row.resize(end, Messages::NONE);
         self.hop.resize(end, false);
         for stretch in rows::stretches(rows) {
-            let at = &numbers[stretch.rows.clone()];
-            self.stretch(rows, &stretch, Some(at))?;
+            let in_frame = FrameRows::Block {
+                first,
+                rows: &frame_rows[stretch.rows.clone()],
+            };
+            self.stretch(rows, &stretch, in_frame)?;
         }
         Ok(())
     }
 
-    /// Folds the rows of `stretch` of `df`; `at`: each row's frame row, if
-    /// the frame keeps it (`None`: `df` is the frame).
+    /// Folds the rows of `stretch` of `df`, whose frame rows `in_frame`
+    /// tells.
     fn stretch(
         &mut self,
         df: &DataFrame,
         stretch: &Stretch,
-        at: Option<&[Option<usize>]>,
+        in_frame: FrameRows<'_>,
     ) -> PolarsResult<()> {
-        if at.is_none() {
+        if let FrameRows::Same = in_frame {
             self.of_row.resize(stretch.rows.end, Messages::NONE);
             self.hop.resize(stretch.rows.end, false);
         }
         let columns = Columns::of(df, stretch)?;
-        let kinds = std::mem::take(&mut self.kinds);
-        let decoder = Decoder::new(&columns.kind, &kinds, |k| k.as_str());
+        let decoder = Decoder::new(&columns.kind, &self.kinds, |k| k.as_str());
         let mut instances = Instances::default();
         decoder.each(&columns.kind, stretch.len(), |i, kind| {
             let Some(queue_id) = columns.queue_id.get(i).and_then(QueueId::new) else {
@@ -980,9 +984,11 @@ impl Builder {
             let row = Row {
                 columns: &columns,
                 i,
-                at: match at {
-                    Some(at) => at[i],
-                    None => Some(stretch.rows.start + i),
+                at: match in_frame {
+                    FrameRows::Same => Some(stretch.rows.start + i),
+                    FrameRows::Block { first, rows } => {
+                        (rows[i] != NOT_IN_FRAME).then(|| first + rows[i] as usize)
+                    }
                 },
                 kind,
                 ts: columns.ts.get(i).unwrap_or(0),
@@ -994,7 +1000,6 @@ impl Builder {
             };
             self.row(&row);
         });
-        self.kinds = kinds;
         Ok(())
     }
 

@@ -567,7 +567,6 @@ pub fn scan_inputs(
                 &mut slots,
                 &mut ends,
                 InOrder {
-                    on: ordered,
                     sink: has_sink.then_some(&to_sink),
                     messages: messages.as_mut(),
                     frame_rows: 0,

@@ -371,9 +371,12 @@ impl ChunkParser<'_> {
                     input: self.id,
                     offset,
                 };
+                // A row of the frame (built, or taken from the exported
+                // rows by `keep`).
+                let in_frame = self.projection.keeps(event);
                 let mut pushed = false;
                 if let Some(builder) = &mut self.builder {
-                    if self.projection.keeps(event) {
+                    if in_frame {
                         builder.push(event, at);
                         pushed = true;
                     }
@@ -383,14 +386,13 @@ impl ChunkParser<'_> {
                         builder.push(event, at);
                         pushed = true;
                         if let Some(keep) = &mut self.keep {
-                            keep.push(self.projection.keeps(event));
+                            keep.push(in_frame);
                         }
                     }
                 }
                 if pushed && self.mark_rows {
                     self.rows.push((offset, line));
                 }
-                let in_frame = self.projection.keeps(event);
                 if let Some((projection, builder, frame_row)) = &mut self.messages {
                     if projection.keeps(event) {
                         builder.push(event, at);

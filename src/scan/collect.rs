@@ -13,8 +13,6 @@ use crate::sessions::SessionStats;
 
 /// What the collector does with each block in input order.
 pub(super) struct InOrder<'c> {
-    /// Blocks are done with in input order (their tokens freed then).
-    pub(super) on: bool,
     pub(super) sink: Option<&'c mpsc::SyncSender<(usize, Box<BlockOut>)>>,
     pub(super) messages: Option<&'c mut messages::Builder>,
     /// The frame's rows so far, the blocks before in input order.
@@ -64,7 +62,9 @@ pub(super) fn collect(
             }
             Message::Panic(payload) => std::panic::resume_unwind(payload),
         }
-        if !in_order.on {
+        // Without a sink or messages, blocks are done with in any order
+        // (their tokens freed once parsed).
+        if in_order.sink.is_none() && in_order.messages.is_none() {
             continue;
         }
         // Fold what is next in order into the messages and hand over its
