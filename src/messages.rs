@@ -31,7 +31,7 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::hash_table::{Entry, HashTable};
+use hashbrown::hash_table::HashTable;
 use polars::prelude::*;
 
 use crate::frame::rows::{self, Decoder, Stretch, Strs, Values};
@@ -259,9 +259,11 @@ pub struct Message {
     pub client_ip: Option<Name>,
     /// Envelope sender; empty for the null sender.
     pub from: Option<Name>,
-    /// Queue file size (qmgr's first `size=`).
-    pub size: Option<u64>,
-    pub nrcpt: Option<u32>,
+    /// Queue file size (qmgr's first `size=`): [`Message::size`];
+    /// [`NO_SIZE`] if not in the input.
+    size: u64,
+    /// [`Message::nrcpt`]; [`NO_NRCPT`] if not in the input.
+    nrcpt: u32,
     /// Boxed twice: one pointer in the message (most have none).
     #[allow(clippy::box_collection, clippy::redundant_allocation)]
     pub message_id: Option<Box<Box<str>>>,
@@ -279,33 +281,108 @@ pub struct Message {
     pub filter_hops: u32,
     /// Recipients refused at RCPT after another was accepted (`QID: reject:`).
     pub refused_recipients: u32,
-    pub expired: bool,
-    /// Rejected as a whole after DATA (cleanup header/body checks, a milter).
-    pub rejected: bool,
-    pub held: bool,
-    pub discarded: bool,
-    /// Deleted by `postsuper -d`.
-    pub deleted: bool,
-    /// Its `removed` line is in the input.
-    pub removed: bool,
     /// [`Message::parent`], plus one.
     parent: Option<std::num::NonZeroU32>,
-    /// Its first line is its start (see the module documentation).
-    pub start_in_input: bool,
     /// Its lines in the input.
     pub lines: u32,
-    /// Written to the queue: qmgr took it (`from=…, size=…`), or it was put
-    /// on hold or discarded.
-    pub queued: bool,
+    /// What is so of it ([`Flags`]): read with [`Message::expired`] and the
+    /// others.
+    flags: Flags,
 }
 
 /// A time that is not in the input ([`Message::arrival`]).
 const NO_TIME: Micros = Micros::MIN;
+/// A size that is not in the input ([`Message::size`]): Postfix's sizes
+/// are `off_t`, never this large.
+const NO_SIZE: u64 = u64::MAX;
+/// A recipient count that is not in the input ([`Message::nrcpt`]):
+/// Postfix's are `int`.
+const NO_NRCPT: u32 = u32::MAX;
+
+/// A message's yes/no facts, a bit each: eight `bool`s took eight bytes
+/// of every message, and millions may be open at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Flags(u8);
+
+impl Flags {
+    const EXPIRED: u8 = 1;
+    const REJECTED: u8 = 1 << 1;
+    const HELD: u8 = 1 << 2;
+    const DISCARDED: u8 = 1 << 3;
+    const DELETED: u8 = 1 << 4;
+    const REMOVED: u8 = 1 << 5;
+    const START_IN_INPUT: u8 = 1 << 6;
+    const QUEUED: u8 = 1 << 7;
+
+    #[inline]
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    #[inline]
+    fn set(&mut self, flag: u8, on: bool) {
+        if on {
+            self.0 |= flag;
+        } else {
+            self.0 &= !flag;
+        }
+    }
+}
 
 impl Message {
     /// When it arrived (`client=`, `uid=`, or Postfix's own `message-id=`).
     pub fn arrival(&self) -> Option<Micros> {
         (self.arrival != NO_TIME).then_some(self.arrival)
+    }
+
+    /// Queue file size (qmgr's first `size=`).
+    pub fn size(&self) -> Option<u64> {
+        (self.size != NO_SIZE).then_some(self.size)
+    }
+
+    /// Recipients (qmgr's `nrcpt=`, with its first `size=`).
+    pub fn nrcpt(&self) -> Option<u32> {
+        (self.nrcpt != NO_NRCPT).then_some(self.nrcpt)
+    }
+
+    /// Expired: qmgr returned it to the sender after the queue lifetime.
+    pub fn expired(&self) -> bool {
+        self.flags.has(Flags::EXPIRED)
+    }
+
+    /// Rejected as a whole after DATA (cleanup header/body checks, a
+    /// milter).
+    pub fn rejected(&self) -> bool {
+        self.flags.has(Flags::REJECTED)
+    }
+
+    pub fn held(&self) -> bool {
+        self.flags.has(Flags::HELD)
+    }
+
+    pub fn discarded(&self) -> bool {
+        self.flags.has(Flags::DISCARDED)
+    }
+
+    /// Deleted by `postsuper -d`.
+    pub fn deleted(&self) -> bool {
+        self.flags.has(Flags::DELETED)
+    }
+
+    /// Its `removed` line is in the input.
+    pub fn removed(&self) -> bool {
+        self.flags.has(Flags::REMOVED)
+    }
+
+    /// Its first line is its start (see the module documentation).
+    pub fn start_in_input(&self) -> bool {
+        self.flags.has(Flags::START_IN_INPUT)
+    }
+
+    /// Written to the queue: qmgr took it (`from=…, size=…`), or it was
+    /// put on hold or discarded.
+    pub fn queued(&self) -> bool {
+        self.flags.has(Flags::QUEUED)
     }
 
     /// The message this one came from: the one a notification reports on,
@@ -323,7 +400,7 @@ impl Message {
     /// held one until it is released, so that line is often the only one
     /// that names the sender.
     fn take_sender_of(&mut self, row: &Row<'_, '_>) {
-        if self.size.is_none() {
+        if self.size().is_none() {
             if let Some(from) = row.from() {
                 self.from = Some(from);
             }
@@ -342,8 +419,8 @@ impl Message {
             client_name: None,
             client_ip: None,
             from: None,
-            size: None,
-            nrcpt: None,
+            size: NO_SIZE,
+            nrcpt: NO_NRCPT,
             message_id: None,
             sent: 0,
             forwarded: 0,
@@ -353,16 +430,9 @@ impl Message {
             other_statuses: 0,
             filter_hops: 0,
             refused_recipients: 0,
-            expired: false,
-            rejected: false,
-            held: false,
-            discarded: false,
-            deleted: false,
-            removed: false,
             parent: None,
-            start_in_input: false,
             lines: 0,
-            queued: false,
+            flags: Flags::default(),
         }
     }
 
@@ -370,32 +440,32 @@ impl Message {
     /// the input and written to the queue; with `count_filter_hops`, a
     /// content filter's copy too.
     pub fn is_received(&self, count_filter_hops: bool) -> bool {
-        self.start_in_input
-            && self.queued
-            && !self.rejected
+        self.start_in_input()
+            && self.queued()
+            && !self.rejected()
             && (self.origin.is_received()
                 || (count_filter_hops && self.origin == Origin::Reinjected))
     }
 
     /// What became of the message by the end of the input.
     pub fn fate(&self) -> Fate {
-        if self.rejected {
+        if self.rejected() {
             Fate::Rejected
-        } else if self.discarded {
+        } else if self.discarded() {
             Fate::Discarded
-        } else if self.start_in_input
-            && !self.queued
-            && !self.removed
-            && !self.expired
+        } else if self.start_in_input()
+            && !self.queued()
+            && !self.removed()
+            && !self.expired()
             && self.sent + self.bounced + self.deferrals == 0
         {
             Fate::Abandoned
-        } else if self.deleted {
+        } else if self.deleted() {
             Fate::Deleted
-        } else if self.expired {
+        } else if self.expired() {
             Fate::Expired
-        } else if !self.removed {
-            if self.held {
+        } else if !self.removed() {
+            if self.held() {
                 Fate::Held
             } else {
                 Fate::Open
@@ -553,11 +623,11 @@ impl Messages {
             text(col::FROM, &|m| m.from.map(Name::as_str)),
             Column::new(
                 col::SIZE.into(),
-                list.iter().map(|m| m.size).collect::<Vec<_>>(),
+                list.iter().map(Message::size).collect::<Vec<_>>(),
             ),
             Column::new(
                 col::NRCPT.into(),
-                list.iter().map(|m| m.nrcpt).collect::<Vec<_>>(),
+                list.iter().map(Message::nrcpt).collect::<Vec<_>>(),
             ),
             text(col::MESSAGE_ID, &|m| {
                 m.message_id.as_deref().map(|id| &**id)
@@ -570,13 +640,13 @@ impl Messages {
             count("other_statuses", &|m| m.other_statuses),
             count("filter_hops", &|m| m.filter_hops),
             count("refused_recipients", &|m| m.refused_recipients),
-            flag("expired", &|m| m.expired),
-            flag("rejected", &|m| m.rejected),
-            flag("held", &|m| m.held),
-            flag("discarded", &|m| m.discarded),
-            flag("deleted", &|m| m.deleted),
-            flag("queued", &|m| m.queued),
-            flag("removed", &|m| m.removed),
+            flag("expired", &Message::expired),
+            flag("rejected", &Message::rejected),
+            flag("held", &Message::held),
+            flag("discarded", &Message::discarded),
+            flag("deleted", &Message::deleted),
+            flag("queued", &Message::queued),
+            flag("removed", &Message::removed),
             Column::new(
                 "parent_queue_id".into(),
                 list.iter()
@@ -587,7 +657,7 @@ impl Messages {
                     })
                     .collect::<Vec<_>>(),
             ),
-            flag("start_in_input", &|m| m.start_in_input),
+            flag("start_in_input", &Message::start_in_input),
             count("lines", &|m| m.lines),
         ])
     }
@@ -887,11 +957,25 @@ struct OpenEntry {
 }
 
 impl OpenEntry {
-    /// The table's hash of the entry: both halves from the kept 32 bits,
-    /// so that the bucket (low bits) and the tag (high bits) differ.
+    /// The table's hash of the entry, spread from the kept 32 bits. The
+    /// table takes a bucket from the low bits and a 7-bit tag from the top
+    /// ones, and a lookup reads the message of every entry whose tag
+    /// matches: the tag must not repeat bits the bucket already has. A
+    /// multiplication by an odd constant keeps the low bits a bijection of
+    /// the hash's low bits (buckets stay uniform) and makes the top bits
+    /// depend on all 32. (`hash | rotl(hash, 16) << 32` took the tag from
+    /// bits 9–15, which a table of more than 64 Ki buckets uses for the
+    /// bucket too: the tag told nothing, and every entry near the bucket
+    /// had its kept hash compared.)
     #[inline]
     fn rehash(&self) -> u64 {
-        u64::from(self.hash) | u64::from(self.hash.rotate_left(16)) << 32
+        OpenEntry::probe(self.hash)
+    }
+
+    /// The table's hash of an entry whose key hash is `hash`.
+    #[inline]
+    fn probe(hash: u32) -> u64 {
+        u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 }
 
@@ -1006,18 +1090,38 @@ impl Builder {
     fn row(&mut self, row: &Row<'_, '_>) {
         let (at, kind, key) = (row.at, row.kind, row.key);
         let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
-        let index = match self.current(&key) {
+        // One hash and one probe of the open table per row: most rows of a
+        // busy log open a message or add to the one just found.
+        let hash = key.hash(&self.hasher) as u32;
+        let index = match self.open_index(&key, hash) {
             Some(i) => {
                 let m = &self.list[i as usize];
                 // A start line, or any line after `removed`, opens the next
                 // message of a reused queue id.
-                if m.removed || (starts && m.start_in_input) {
-                    self.open_message(&key, row.ts)
+                if m.removed() || (starts && m.start_in_input()) {
+                    let index = self.push_message(&key, row.ts);
+                    let list = &self.list;
+                    let entry = self
+                        .open
+                        .find_mut(OpenEntry::probe(hash), |e| e.message == i)
+                        .expect("the key's entry was just found");
+                    debug_assert!(key.of(&list[entry.message as usize]));
+                    entry.message = index;
+                    index
                 } else {
                     i
                 }
             }
-            None => self.open_message(&key, row.ts),
+            None => {
+                let index = self.push_message(&key, row.ts);
+                let entry = OpenEntry {
+                    message: index,
+                    hash,
+                };
+                self.open
+                    .insert_unique(entry.rehash(), entry, OpenEntry::rehash);
+                index
+            }
         };
         if let Some(at) = at {
             self.of_row[at] = index;
@@ -1030,14 +1134,14 @@ impl Builder {
             EventKind::Client => {
                 m.origin = Origin::Smtp;
                 m.arrival = row.ts;
-                m.start_in_input = true;
+                m.flags.set(Flags::START_IN_INPUT, true);
                 m.client_name = row.client_name();
                 m.client_ip = row.client_ip();
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
                 m.arrival = row.ts;
-                m.start_in_input = true;
+                m.flags.set(Flags::START_IN_INPUT, true);
                 if m.from.is_none() {
                     m.from = row.from();
                 }
@@ -1046,27 +1150,30 @@ impl Builder {
                 // Postfix's own mail (notifications, forwarded copies)
                 // starts with cleanup's message-id line.
                 if is_first && row.daemon() == "cleanup" {
-                    m.start_in_input = true;
+                    m.flags.set(Flags::START_IN_INPUT, true);
                     m.arrival = row.ts;
                 }
                 m.message_id = row.message_id().map(|id| Box::new(Box::from(id)));
             }
             EventKind::Queued => {
-                m.queued = true;
-                if m.size.is_none() {
+                m.flags.set(Flags::QUEUED, true);
+                if m.size().is_none() {
                     m.from = row.from();
-                    m.size = row.size();
-                    m.nrcpt = row.nrcpt();
+                    m.size = row.size().unwrap_or(NO_SIZE);
+                    m.nrcpt = row.nrcpt().unwrap_or(NO_NRCPT);
                 }
             }
             EventKind::Delivery => self.delivery(index, at, row),
             EventKind::Removed => {
-                m.removed = true;
+                m.flags.set(Flags::REMOVED, true);
                 if row.daemon() == "postsuper" {
-                    m.deleted = true;
+                    m.flags.set(Flags::DELETED, true);
                 }
+                // Its deferred recipients are counted: any later line of
+                // the key is another message's.
+                self.deferred.remove(&index);
             }
-            EventKind::Expired => m.expired = true,
+            EventKind::Expired => m.flags.set(Flags::EXPIRED, true),
             EventKind::Notification => {
                 if let Some(new) = row.related().and_then(QueueId::new) {
                     self.link(&key.with(new), index, Origin::Notification, row.ts);
@@ -1079,17 +1186,17 @@ impl Builder {
                 if kind == EventKind::Reject && row.stage() == Some("RCPT") {
                     m.refused_recipients += 1;
                 } else {
-                    m.rejected = true;
+                    m.flags.set(Flags::REJECTED, true);
                 }
             }
             EventKind::Hold | EventKind::MilterHold => {
-                m.held = true;
-                m.queued = true;
+                m.flags.set(Flags::HELD, true);
+                m.flags.set(Flags::QUEUED, true);
                 m.take_sender_of(row);
             }
             EventKind::Discard | EventKind::MilterDiscard => {
-                m.discarded = true;
-                m.queued = true;
+                m.flags.set(Flags::DISCARDED, true);
+                m.flags.set(Flags::QUEUED, true);
                 m.take_sender_of(row);
             }
             _ => {}
@@ -1158,38 +1265,26 @@ impl Builder {
 
     /// The open message of `key`, if any.
     fn current(&self, key: &Key) -> Option<u32> {
+        self.open_index(key, key.hash(&self.hasher) as u32)
+    }
+
+    /// The open message of `key`, whose hash (the low half of
+    /// [`Key::hash`]) is `hash`.
+    #[inline]
+    fn open_index(&self, key: &Key, hash: u32) -> Option<u32> {
         let list = &self.list;
-        let hash = key.hash(&self.hasher);
-        let entry = OpenEntry {
-            message: 0,
-            hash: hash as u32,
-        };
         self.open
-            .find(entry.rehash(), |e| {
-                e.hash == entry.hash && key.of(&list[e.message as usize])
+            .find(OpenEntry::probe(hash), |e| {
+                e.hash == hash && key.of(&list[e.message as usize])
             })
             .map(|e| e.message)
     }
 
-    fn open_message(&mut self, key: &Key, ts: Micros) -> u32 {
+    /// A new message of `key`, first seen at `ts`: its index (the caller
+    /// makes it the key's open message).
+    fn push_message(&mut self, key: &Key, ts: Micros) -> u32 {
         let index = self.list.len() as u32;
         self.list.push(Message::new(key, ts));
-        let list = &self.list;
-        let new = OpenEntry {
-            message: index,
-            hash: key.hash(&self.hasher) as u32,
-        };
-        let entry = self.open.entry(
-            new.rehash(),
-            |e| e.hash == new.hash && key.of(&list[e.message as usize]),
-            OpenEntry::rehash,
-        );
-        match entry {
-            Entry::Occupied(mut entry) => entry.get_mut().message = index,
-            Entry::Vacant(entry) => {
-                entry.insert(new);
-            }
-        }
         index
     }
 
@@ -1201,7 +1296,7 @@ impl Builder {
         // cleanup's `message-id=` line is not read).
         let open = self
             .current(key)
-            .filter(|&c| c != parent && !self.list[c as usize].removed);
+            .filter(|&c| c != parent && !self.list[c as usize].removed());
         match open {
             Some(child) => self.set_parent(child, parent, origin),
             None => self.pending.push((*key, parent, origin, ts)),
@@ -1216,7 +1311,7 @@ impl Builder {
         if matches!(origin, Origin::Notification | Origin::Forward) {
             // Postfix made it then: its first line in the input is its
             // start.
-            m.start_in_input = true;
+            m.flags.set(Flags::START_IN_INPUT, true);
             if m.arrival == NO_TIME {
                 m.arrival = m.first_seen;
             }
@@ -1276,7 +1371,7 @@ impl Builder {
             // line naming the message: its start (a `client=` line, say)
             // is not in the input.
             if m.origin == Origin::Unknown {
-                m.start_in_input = false;
+                m.flags.set(Flags::START_IN_INPUT, false);
             }
         }
         Messages {
@@ -1326,7 +1421,7 @@ mod tests {
     fn a_message_is_compact() {
         let size = std::mem::size_of::<Message>();
         eprintln!("a message: {size} bytes");
-        assert!(size <= 160, "a message takes {size} bytes");
+        assert!(size <= 136, "a message takes {size} bytes");
         assert_eq!(std::mem::size_of::<Option<Name>>(), 4);
         assert_eq!(std::mem::size_of::<OpenEntry>(), 8);
     }

@@ -112,7 +112,7 @@ fn notifications_are_linked_to_the_message_they_report_on() {
     let one = m.list.iter().find(|m| m.queue_id == "1038DB43FF").unwrap();
     let parent = &m.list[one.parent().unwrap() as usize];
     assert_eq!(parent.queue_id, "0C3B7B43FC");
-    assert!(one.start_in_input && one.queued && one.removed);
+    assert!(one.start_in_input() && one.queued() && one.removed());
     assert!(
         !one.is_received(false),
         "a notification is not received mail"
@@ -263,7 +263,10 @@ fn the_submission_listener_and_qmgr_log_one_message() {
     for id in submitted {
         let message = m.list.iter().find(|m| m.queue_id == id).unwrap();
         assert_eq!(message.instance, "postfix");
-        assert!(message.is_received(false) && message.size.is_some(), "{id}");
+        assert!(
+            message.is_received(false) && message.size().is_some(),
+            "{id}"
+        );
     }
 }
 

@@ -161,7 +161,7 @@ pub fn detect(events: &Events<'_>, messages: &Messages) -> Vec<Finding> {
             .iter()
             .filter_map(|&m| messages.list.get(m as usize))
             .collect();
-        let expired = waiting.iter().filter(|m| m.expired).count() as u64;
+        let expired = waiting.iter().filter(|m| m.expired()).count() as u64;
         let queued = waiting.iter().filter(|m| m.fate() == Fate::Open).count() as u64;
         let delivered = waiting
             .iter()

@@ -348,18 +348,18 @@ impl<'a> Summary<'a> {
             t.deferred += u64::from(m.deferrals > 0);
             t.deferrals += u64::from(m.deferrals);
             t.bounced += u64::from(m.bounced);
-            t.expired += u64::from(m.expired);
-            t.removed += u64::from(m.deleted);
+            t.expired += u64::from(m.expired());
+            t.removed += u64::from(m.deleted());
             t.forwarded += u64::from(m.forwarded);
             t.filter_hops += u64::from(m.filter_hops);
             t.notifications += u64::from(m.origin == Origin::Notification);
-            t.started_before += u64::from(!m.start_in_input);
+            t.started_before += u64::from(!m.start_in_input());
             if !received {
                 continue;
             }
             t.received += 1;
             t.open += u64::from(matches!(fate, Fate::Open | Fate::Held));
-            let size = m.size.unwrap_or(0);
+            let size = m.size().unwrap_or(0);
             t.bytes_received += size;
             let sender = self
                 .senders
@@ -464,7 +464,7 @@ impl<'a> Summary<'a> {
             ts,
         } = *seen;
         let message = messages.of(row);
-        let size = message.and_then(|m| m.size);
+        let size = message.and_then(messages::Message::size);
         // `delay=` is logged with at most 3 decimals; f32 → f64 would
         // print 0.05000000074505806.
         let delay = (f64::from(columns.delay.get(i).unwrap_or(0.0)) * 1000.0).round() / 1000.0;
