@@ -959,8 +959,9 @@ struct OpenEntry {
 impl OpenEntry {
     /// The table's hash of the entry, spread from the kept 32 bits. The
     /// table takes a bucket from the low bits and a 7-bit tag from the top
-    /// ones, and a lookup reads the message of every entry whose tag
-    /// matches: the tag must not repeat bits the bucket already has. A
+    /// ones, and a lookup compares every entry whose tag matches (its kept
+    /// hash, then the message's key): the tag must not repeat bits the
+    /// bucket already has. A
     /// multiplication by an odd constant keeps the low bits a bijection of
     /// the hash's low bits (buckets stay uniform) and makes the top bits
     /// depend on all 32. (`hash | rotl(hash, 16) << 32` took the tag from
