@@ -34,9 +34,9 @@ use std::hash::BuildHasher;
 use hashbrown::hash_table::HashTable;
 use polars::prelude::*;
 
-use crate::frame::rows::{self, Decoder, Stretch, Strs, Values};
+use crate::frame::rows::{self, CodeMemo, Decoder, Stretch, Strs, Values};
 use crate::frame::{col, Projection};
-use crate::parse::{DeliveryStatus, EventKind, Micros};
+use crate::parse::{DeliveryStatus, Event, EventKind, Micros};
 
 /// How a message came into the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,9 +399,9 @@ impl Message {
     /// qmgr named it already: qmgr never sees a discarded message, nor a
     /// held one until it is released, so that line is often the only one
     /// that names the sender.
-    fn take_sender_of(&mut self, row: &Row<'_, '_>) {
+    fn take_sender_of(&mut self, row: &MessageRow) {
         if self.size().is_none() {
-            if let Some(from) = row.from() {
+            if let Some(from) = row.from {
                 self.from = Some(from);
             }
         }
@@ -809,69 +809,188 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// One row of a message: its columns, its place in the stretch (`i`) and
-/// in the frame (`at`, if the frame keeps it), kind, time and key.
-struct Row<'c, 'a> {
-    columns: &'c Columns<'a>,
-    i: usize,
-    at: Option<usize>,
-    kind: EventKind,
+/// One line of a message as the fold reads it, taken from its event by the
+/// worker that parsed it (or from a frame's row: [`build`]): names as
+/// codes, queue ids inline, and what the fold asks of the daemon, the
+/// stage and the reason as flags. A block's message rows are a `Vec` of
+/// these: no polars frame is built on the worker to be decoded again on
+/// the collector.
+#[derive(Clone, Debug)]
+pub struct MessageRow {
     ts: Micros,
     key: Key,
+    kind: EventKind,
+    /// Its place among its block's frame rows, or [`NOT_IN_FRAME`].
+    frame_row: u32,
+    status: Option<DeliveryStatus>,
+    /// Logged by cleanup (a `message-id=` line: Postfix's own mail starts
+    /// there), by postsuper (a `removed` line: `postsuper -d`).
+    by_cleanup: bool,
+    by_postsuper: bool,
+    /// smtpd's `QID: reject: RCPT …`: one recipient refused.
+    at_rcpt: bool,
+    /// `status=sent (forwarded as …)`.
+    forwarded: bool,
+    client_name: Option<Name>,
+    client_ip: Option<Name>,
+    from: Option<Name>,
+    to: Option<Name>,
+    size: Option<u64>,
+    nrcpt: Option<u32>,
+    /// `queued as`, `forwarded as`, a notification's queue id (if it can
+    /// be one of this server's).
+    related: Option<QueueId>,
+    next_hop: Option<NextHop>,
+    message_id: Option<Box<str>>,
 }
 
-impl<'a> Row<'_, 'a> {
-    fn daemon(&self) -> &'a str {
-        self.columns.daemon.get(self.i).unwrap_or("")
+/// A `reason` that says the delivery forwarded the message (`forwarded as
+/// NEWID`). The words are plain, so the frame's normalized reason starts
+/// the same way as the event's.
+fn is_forward(reason: &str) -> bool {
+    reason.starts_with("forwarded as ")
+}
+
+/// The columns of the detail a projection of the messages reads (the rest
+/// it always reads): what a block's rows take from their events.
+#[derive(Clone, Copy, Debug)]
+struct Detail {
+    client_name: bool,
+    client_ip: bool,
+    from: bool,
+    nrcpt: bool,
+    message_id: bool,
+}
+
+impl Detail {
+    fn of(projection: &Projection) -> Detail {
+        Detail {
+            client_name: projection.has_column(col::CLIENT_NAME),
+            client_ip: projection.has_column(col::CLIENT_IP),
+            from: projection.has_column(col::FROM),
+            nrcpt: projection.has_column(col::NRCPT),
+            message_id: projection.has_column(col::MESSAGE_ID),
+        }
+    }
+}
+
+/// A block's message rows, made from its events as the worker parses them
+/// (the events [`Projection::of_messages`] keeps).
+#[derive(Debug)]
+pub struct BlockRows {
+    detail: Detail,
+    rows: Vec<MessageRow>,
+    host: CodeMemo,
+    instance: CodeMemo,
+    client_name: CodeMemo,
+    client_ip: CodeMemo,
+    from: CodeMemo,
+    to: CodeMemo,
+    relay_ip: CodeMemo,
+}
+
+impl BlockRows {
+    /// Rows for the columns of `projection` (the messages' own), with room
+    /// for `capacity`.
+    pub fn new(projection: &Projection, capacity: usize) -> BlockRows {
+        BlockRows {
+            detail: Detail::of(projection),
+            rows: Vec::with_capacity(capacity),
+            host: CodeMemo::default(),
+            instance: CodeMemo::default(),
+            client_name: CodeMemo::default(),
+            client_ip: CodeMemo::default(),
+            from: CodeMemo::default(),
+            to: CodeMemo::default(),
+            relay_ip: CodeMemo::default(),
+        }
     }
 
-    fn stage(&self) -> Option<&'a str> {
-        self.columns.stage.get(self.i)
+    /// Adds the row of `e`, whose place among the block's frame rows is
+    /// `frame_row` (or [`NOT_IN_FRAME`]). An event without a queue id that
+    /// can be a message's adds none.
+    pub fn push(&mut self, e: &Event<'_>, frame_row: u32) {
+        let Some(queue_id) = e.queue_id.and_then(QueueId::new) else {
+            return;
+        };
+        fn name(memo: &mut CodeMemo, value: Option<&str>) -> Option<Name> {
+            value.map(|v| Name::of_code(memo.code(v)))
+        }
+        let detail = self.detail;
+        let relay_ip = name(&mut self.relay_ip, e.relay_ip);
+        self.rows.push(MessageRow {
+            ts: e.ts,
+            key: Key {
+                host: Name::of_code(self.host.code(e.host)),
+                instance: Name::of_code(self.instance.code(instance_of(e.instance))),
+                queue_id,
+            },
+            kind: e.kind,
+            frame_row,
+            status: e.status.and_then(DeliveryStatus::from_name),
+            by_cleanup: e.daemon == "cleanup",
+            by_postsuper: e.daemon == "postsuper",
+            at_rcpt: e.stage == Some("RCPT"),
+            forwarded: e.reason.is_some_and(is_forward),
+            client_name: name(
+                &mut self.client_name,
+                e.client_name.filter(|_| detail.client_name),
+            ),
+            client_ip: name(
+                &mut self.client_ip,
+                e.client_ip.filter(|_| detail.client_ip),
+            ),
+            from: name(&mut self.from, e.from.filter(|_| detail.from)),
+            to: name(&mut self.to, e.to),
+            size: e.size,
+            nrcpt: e.nrcpt.filter(|_| detail.nrcpt),
+            related: e.related_queue_id.and_then(QueueId::new),
+            next_hop: relay_ip.zip(e.relay_port),
+            message_id: e.message_id.filter(|_| detail.message_id).map(Box::from),
+        });
     }
 
-    fn client_name(&self) -> Option<Name> {
-        self.columns.name(&self.columns.client_name, self.i)
+    pub fn finish(self) -> Vec<MessageRow> {
+        self.rows
     }
+}
 
-    fn client_ip(&self) -> Option<Name> {
-        self.columns.name(&self.columns.client_ip, self.i)
-    }
-
-    fn from(&self) -> Option<Name> {
-        self.columns.name(&self.columns.from, self.i)
-    }
-
-    fn to(&self) -> Option<Name> {
-        self.columns.name(&self.columns.to, self.i)
-    }
-
-    fn status(&self) -> Option<DeliveryStatus> {
-        self.columns.statuses.get(&self.columns.status, self.i)
-    }
-
-    fn size(&self) -> Option<u64> {
-        self.columns.size.get(self.i)
-    }
-
-    fn nrcpt(&self) -> Option<u32> {
-        self.columns.nrcpt.get(self.i)
-    }
-
-    fn message_id(&self) -> Option<&'a str> {
-        self.columns.message_id.get(self.i)
-    }
-
-    fn related(&self) -> Option<&'a str> {
-        self.columns.related.get(self.i)
-    }
-
-    fn reason(&self) -> Option<&'a str> {
-        self.columns.reason.get(self.i)
-    }
-
-    fn next_hop(&self) -> Option<NextHop> {
-        let ip = self.columns.name(&self.columns.relay_ip, self.i)?;
-        Some((ip, self.columns.relay_port.get(self.i)?))
+impl Columns<'_> {
+    /// Row `i` (of kind `kind`) as the fold reads it, if its queue id can
+    /// be a message's.
+    fn message_row(
+        &self,
+        i: usize,
+        kind: EventKind,
+        instances: &mut Instances,
+    ) -> Option<MessageRow> {
+        let queue_id = self.queue_id.get(i).and_then(QueueId::new)?;
+        let daemon = self.daemon.get(i).unwrap_or("");
+        let next_hop = self.name(&self.relay_ip, i).zip(self.relay_port.get(i));
+        Some(MessageRow {
+            ts: self.ts.get(i).unwrap_or(0),
+            key: Key {
+                host: self.name(&self.host, i).unwrap_or_else(|| Name::of("")),
+                instance: instances.of(&self.instance, i),
+                queue_id,
+            },
+            kind,
+            frame_row: i as u32,
+            status: self.statuses.get(&self.status, i),
+            by_cleanup: daemon == "cleanup",
+            by_postsuper: daemon == "postsuper",
+            at_rcpt: self.stage.get(i) == Some("RCPT"),
+            forwarded: self.reason.get(i).is_some_and(is_forward),
+            client_name: self.name(&self.client_name, i),
+            client_ip: self.name(&self.client_ip, i),
+            from: self.name(&self.from, i),
+            to: self.name(&self.to, i),
+            size: self.size.get(i),
+            nrcpt: self.nrcpt.get(i),
+            related: self.related.get(i).and_then(QueueId::new),
+            next_hop,
+            message_id: self.message_id.get(i).map(Box::from),
+        })
     }
 }
 
@@ -915,7 +1034,7 @@ pub fn build(df: &DataFrame) -> PolarsResult<Messages> {
 pub fn build_in(df: &DataFrame, stretches: &[Stretch]) -> PolarsResult<Messages> {
     let mut builder = Builder::new();
     for stretch in stretches {
-        builder.stretch(df, stretch, FrameRows::Same)?;
+        builder.stretch(df, stretch)?;
     }
     Ok(builder.finish())
 }
@@ -980,16 +1099,6 @@ impl OpenEntry {
     }
 }
 
-/// Where the rows folded are in the frame.
-#[derive(Clone, Copy)]
-enum FrameRows<'r> {
-    /// The rows folded are the frame's own.
-    Same,
-    /// A block's message rows: each one's place among the block's frame
-    /// rows (or [`NOT_IN_FRAME`]), which are the frame's from `first` on.
-    Block { first: usize, rows: &'r [u32] },
-}
-
 /// A final delivery with a next hop: its message, its frame row (if the
 /// frame keeps it), its next hop.
 struct Sent {
@@ -1020,76 +1129,41 @@ impl Builder {
         }
     }
 
-    /// Folds a block's message rows (`rows`, built with the projection's
-    /// [`Projection::of_messages`]) into the messages. `frame_rows` gives,
-    /// row by row, the row's place among the block's frame rows (or
-    /// [`NOT_IN_FRAME`]); the block's frame rows are the frame's rows
-    /// `first..end`.
-    pub fn block(
-        &mut self,
-        rows: &DataFrame,
-        frame_rows: &[u32],
-        first: usize,
-        end: usize,
-    ) -> PolarsResult<()> {
+    /// Folds a block's message rows ([`BlockRows`]) into the messages;
+    /// the block's frame rows are the frame's rows `first..end`.
+    pub fn block(&mut self, rows: Vec<MessageRow>, first: usize, end: usize) {
         self.of_row.resize(end, Messages::NONE);
         self.hop.resize(end, false);
-        for stretch in rows::stretches(rows) {
-            let in_frame = FrameRows::Block {
-                first,
-                rows: &frame_rows[stretch.rows.clone()],
-            };
-            self.stretch(rows, &stretch, in_frame)?;
-        }
-        Ok(())
+        self.rows(rows, first);
     }
 
-    /// Folds the rows of `stretch` of `df`, whose frame rows `in_frame`
-    /// tells.
-    fn stretch(
-        &mut self,
-        df: &DataFrame,
-        stretch: &Stretch,
-        in_frame: FrameRows<'_>,
-    ) -> PolarsResult<()> {
-        if let FrameRows::Same = in_frame {
-            self.of_row.resize(stretch.rows.end, Messages::NONE);
-            self.hop.resize(stretch.rows.end, false);
-        }
+    /// Folds the rows of `stretch` of `df`, a frame that holds every row
+    /// it folds.
+    fn stretch(&mut self, df: &DataFrame, stretch: &Stretch) -> PolarsResult<()> {
+        self.of_row.resize(stretch.rows.end, Messages::NONE);
+        self.hop.resize(stretch.rows.end, false);
         let columns = Columns::of(df, stretch)?;
         let decoder = Decoder::new(&columns.kind, &self.kinds, |k| k.as_str());
         let mut instances = Instances::default();
+        let mut rows = Vec::new();
         decoder.each(&columns.kind, stretch.len(), |i, kind| {
-            let Some(queue_id) = columns.queue_id.get(i).and_then(QueueId::new) else {
-                return;
-            };
-            let host = columns
-                .name(&columns.host, i)
-                .unwrap_or_else(|| Name::of(""));
-            let row = Row {
-                columns: &columns,
-                i,
-                at: match in_frame {
-                    FrameRows::Same => Some(stretch.rows.start + i),
-                    FrameRows::Block { first, rows } => {
-                        (rows[i] != NOT_IN_FRAME).then(|| first + rows[i] as usize)
-                    }
-                },
-                kind,
-                ts: columns.ts.get(i).unwrap_or(0),
-                key: Key {
-                    host,
-                    instance: instances.of(&columns.instance, i),
-                    queue_id,
-                },
-            };
-            self.row(&row);
+            rows.extend(columns.message_row(i, kind, &mut instances));
         });
+        self.rows(rows, stretch.rows.start);
         Ok(())
     }
 
-    fn row(&mut self, row: &Row<'_, '_>) {
-        let (at, kind, key) = (row.at, row.kind, row.key);
+    /// Folds `rows`, whose frame rows are counted from frame row `first`.
+    fn rows(&mut self, rows: Vec<MessageRow>, first: usize) {
+        for mut row in rows {
+            let at = (row.frame_row != NOT_IN_FRAME).then(|| first + row.frame_row as usize);
+            self.row(&mut row, at);
+        }
+    }
+
+    /// Folds `row`, frame row `at` if the frame keeps it.
+    fn row(&mut self, row: &mut MessageRow, at: Option<usize>) {
+        let (kind, key) = (row.kind, row.key);
         let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
         // One hash and one probe of the open table per row: most rows of a
         // busy log open a message or add to the one just found.
@@ -1136,38 +1210,38 @@ impl Builder {
                 m.origin = Origin::Smtp;
                 m.arrival = row.ts;
                 m.flags.set(Flags::START_IN_INPUT, true);
-                m.client_name = row.client_name();
-                m.client_ip = row.client_ip();
+                m.client_name = row.client_name;
+                m.client_ip = row.client_ip;
             }
             EventKind::Pickup => {
                 m.origin = Origin::Local;
                 m.arrival = row.ts;
                 m.flags.set(Flags::START_IN_INPUT, true);
                 if m.from.is_none() {
-                    m.from = row.from();
+                    m.from = row.from;
                 }
             }
             EventKind::MessageId => {
                 // Postfix's own mail (notifications, forwarded copies)
                 // starts with cleanup's message-id line.
-                if is_first && row.daemon() == "cleanup" {
+                if is_first && row.by_cleanup {
                     m.flags.set(Flags::START_IN_INPUT, true);
                     m.arrival = row.ts;
                 }
-                m.message_id = row.message_id().map(|id| Box::new(Box::from(id)));
+                m.message_id = row.message_id.take().map(Box::new);
             }
             EventKind::Queued => {
                 m.flags.set(Flags::QUEUED, true);
                 if m.size().is_none() {
-                    m.from = row.from();
-                    m.size = row.size().unwrap_or(NO_SIZE);
-                    m.nrcpt = row.nrcpt().unwrap_or(NO_NRCPT);
+                    m.from = row.from;
+                    m.size = row.size.unwrap_or(NO_SIZE);
+                    m.nrcpt = row.nrcpt.unwrap_or(NO_NRCPT);
                 }
             }
             EventKind::Delivery => self.delivery(index, at, row),
             EventKind::Removed => {
                 m.flags.set(Flags::REMOVED, true);
-                if row.daemon() == "postsuper" {
+                if row.by_postsuper {
                     m.flags.set(Flags::DELETED, true);
                 }
                 // Its deferred recipients are counted: any later line of
@@ -1176,7 +1250,7 @@ impl Builder {
             }
             EventKind::Expired => m.flags.set(Flags::EXPIRED, true),
             EventKind::Notification => {
-                if let Some(new) = row.related().and_then(QueueId::new) {
+                if let Some(new) = row.related {
                     self.link(&key.with(new), index, Origin::Notification, row.ts);
                 }
             }
@@ -1184,7 +1258,7 @@ impl Builder {
                 // smtpd `QID: reject: RCPT`: one recipient refused, the
                 // message goes on; after DATA (cleanup, a milter at
                 // END-OF-MESSAGE) the whole message is refused.
-                if kind == EventKind::Reject && row.stage() == Some("RCPT") {
+                if kind == EventKind::Reject && row.at_rcpt {
                     m.refused_recipients += 1;
                 } else {
                     m.flags.set(Flags::REJECTED, true);
@@ -1205,16 +1279,14 @@ impl Builder {
     }
 
     /// A delivery attempt of message `index` (frame row `at`, if kept).
-    fn delivery(&mut self, index: u32, at: Option<usize>, row: &Row<'_, '_>) {
-        let status = row.status();
-        let forwarded = row.reason().is_some_and(|t| t.starts_with("forwarded as "));
-        let related = row.related();
-        let queued_as = related.filter(|_| !forwarded).and_then(QueueId::new);
+    fn delivery(&mut self, index: u32, at: Option<usize>, row: &MessageRow) {
+        let (status, forwarded, related) = (row.status, row.forwarded, row.related);
+        let queued_as = related.filter(|_| !forwarded);
         let key = row.key;
         match status {
             Some(DeliveryStatus::Sent) if forwarded => {
                 self.list[index as usize].forwarded += 1;
-                if let Some(new) = related.and_then(QueueId::new) {
+                if let Some(new) = related {
                     self.link(&key.with(new), index, Origin::Forward, row.ts);
                 }
             }
@@ -1225,7 +1297,7 @@ impl Builder {
                     self.current(&key.with(new))
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
-                let next_hop = row.next_hop();
+                let next_hop = row.next_hop;
                 match reinjected {
                     Some(new) => {
                         if let Some(at) = at {
@@ -1254,7 +1326,7 @@ impl Builder {
                 let m = &mut self.list[index as usize];
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
-                let to = row.to();
+                let to = row.to;
                 if !seen.contains(&to) {
                     seen.push(to);
                     m.deferred_recipients += 1;

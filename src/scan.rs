@@ -347,9 +347,9 @@ struct BlockOut {
     /// (the frame is made from them by the collector).
     keep: Option<Vec<bool>>,
     export: Option<DataFrame>,
-    /// The rows of the messages ([`Projection::of_messages`]), and the
-    /// block's frame row of each (or [`messages::NOT_IN_FRAME`]).
-    messages: Option<(DataFrame, Vec<u32>)>,
+    /// The rows of the messages ([`Projection::of_messages`]), each with
+    /// its place among the block's frame rows.
+    messages: Option<Vec<messages::MessageRow>>,
     counts: LineCounts,
     unrecognized: Vec<u8>,
     months: u16,

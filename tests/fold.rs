@@ -169,6 +169,39 @@ fn the_frame_keeps_the_reports_rows_and_the_messages_are_the_whole_frames() {
     assert!(messages > 500, "{messages} messages");
 }
 
+/// A lab message deferred twice and expired, given a second recipient
+/// (each delivery line repeated for it): the block's rows carry every
+/// field the fold reads (here the recipient, for the distinct deferred
+/// recipients), as the frame's rows do.
+#[test]
+fn each_field_of_a_row_reaches_the_fold() {
+    let lab = std::fs::read_to_string(lab_log()).unwrap();
+    let mut data = String::new();
+    for line in lab.lines().filter(|l| l.contains(" E9E8CB4311: ")) {
+        let line = line.replace("nrcpt=1", "nrcpt=2");
+        data.push_str(&line);
+        data.push('\n');
+        if line.contains("status=deferred") {
+            data.push_str(&line.replace("noah.mertens@", "emma.peeters@"));
+            data.push('\n');
+        }
+    }
+    let data = data.as_bytes();
+    for block_bytes in [None, Some(200)] {
+        let folded = scan_folded(data, narrow(), 1, block_bytes, 1);
+        assert_folded_as_whole(data, &folded, "two recipients");
+        let messages = folded.messages.as_ref().unwrap();
+        let m = messages
+            .list
+            .iter()
+            .find(|m| m.queue_id == "E9E8CB4311")
+            .unwrap();
+        assert_eq!((m.deferrals, m.deferred_recipients), (4, 2));
+        assert_eq!((m.size(), m.nrcpt()), (Some(558), Some(2)));
+        assert!(m.expired() && m.removed() && m.message_id.is_some());
+    }
+}
+
 #[test]
 fn a_scan_that_reads_no_message_folds_none() {
     let data = &logs()[0];

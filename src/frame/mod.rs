@@ -299,14 +299,9 @@ pub struct CategoryBuilder {
     builder: CategoricalChunkedBuilder<Categorical32Type>,
     /// The builder's categories (the global ones).
     mapping: Arc<CategoricalMapping>,
-    /// The last value appended and its code. Consecutive rows often repeat
-    /// a column's value (host, instance, daemon, kind, status, the relay),
-    /// and comparing it with the last one costs less than a lookup in the
-    /// global categories, which hashes it and probes a table every worker
-    /// shares (a tenth of a default report's time before). The buffer is
-    /// reused: no allocation per row.
-    last: String,
-    last_code: Option<CatSize>,
+    /// Consecutive rows often repeat a column's value: a tenth of a
+    /// default report's time went to looking the same values up again.
+    memo: rows::CodeMemo,
 }
 
 impl CategoryBuilder {
@@ -321,8 +316,7 @@ impl CategoryBuilder {
         CategoryBuilder {
             builder,
             mapping,
-            last: String::new(),
-            last_code: None,
+            memo: rows::CodeMemo::default(),
         }
     }
 
@@ -334,19 +328,9 @@ impl CategoryBuilder {
     }
 
     fn append_value(&mut self, value: &str) {
-        let code = match self.last_code {
-            Some(code) if self.last == value => code,
-            _ => {
-                let code = self
-                    .mapping
-                    .insert_cat(value)
-                    .expect("the global categories take any string (up to 2^32 of them)");
-                self.last.clear();
-                self.last.push_str(value);
-                self.last_code = Some(code);
-                code
-            }
-        };
+        // The memo's codes are of the global categories, which are the
+        // builder's: appended as they are.
+        let code = self.memo.code(value);
         self.builder
             .append_cat(code, &self.mapping)
             .expect("a code of the builder's own categories");

@@ -22,6 +22,36 @@ pub fn global_categories() -> &'static CategoricalMapping {
     MAPPING.get_or_init(|| Categories::global().mapping())
 }
 
+/// The code in the global categories of the value last asked for, so that
+/// a value repeated from the row before (host, instance, daemon, kind,
+/// status, the relay) is not looked up again: a lookup hashes the string
+/// and probes a table every worker shares. The buffer is reused, so no
+/// allocation per row.
+#[derive(Debug, Default)]
+pub struct CodeMemo {
+    last: String,
+    code: Option<u32>,
+}
+
+impl CodeMemo {
+    /// `value`'s code, added to the global categories if it is new.
+    #[inline]
+    pub fn code(&mut self, value: &str) -> u32 {
+        match self.code {
+            Some(code) if self.last == value => code,
+            _ => {
+                let code = global_categories()
+                    .insert_cat(value)
+                    .expect("the global categories take any string (up to 2^32 - 1 of them)");
+                self.last.clear();
+                self.last.push_str(value);
+                self.code = Some(code);
+                code
+            }
+        }
+    }
+}
+
 /// A run of frame rows that is one arrow array in every column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stretch {

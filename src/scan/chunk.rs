@@ -91,7 +91,7 @@ pub(super) fn parse_chunk(
         messages: options
             .messages
             .as_ref()
-            .map(|p| (p, FrameBuilder::new(p, chunk.len() / 2000), Vec::new())),
+            .map(|p| (p, messages::BlockRows::new(p, chunk.len() / 2000))),
         frame_rows: 0,
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),
@@ -139,7 +139,7 @@ pub(super) fn parse_chunk(
             .map_or_else(DataFrame::empty, FrameBuilder::finish),
         keep: parser.keep,
         export: parser.export.map(|(_, b)| b.finish()),
-        messages: parser.messages.map(|(_, b, rows)| (b.finish(), rows)),
+        messages: parser.messages.map(|(_, rows)| rows.finish()),
         counts: parser.counts,
         unrecognized: parser.unrecognized,
         months: parser.months,
@@ -208,9 +208,9 @@ struct ChunkParser<'c> {
     keep: Option<Vec<bool>>,
     /// The exported rows, when they are streamed out.
     export: Option<(&'c Projection, FrameBuilder)>,
-    /// The messages' rows, and the frame row of each (its index among the
+    /// The messages' rows, each with its frame row (its index among the
     /// chunk's frame rows, or [`messages::NOT_IN_FRAME`]).
-    messages: Option<(&'c Projection, FrameBuilder, Vec<u32>)>,
+    messages: Option<(&'c Projection, messages::BlockRows)>,
     /// The frame rows of the chunk so far.
     frame_rows: u32,
     minutes: MinuteCache,
@@ -393,14 +393,14 @@ impl ChunkParser<'_> {
                 if pushed && self.mark_rows {
                     self.rows.push((offset, line));
                 }
-                if let Some((projection, builder, frame_row)) = &mut self.messages {
+                if let Some((projection, rows)) = &mut self.messages {
                     if projection.keeps(event) {
-                        builder.push(event, at);
-                        frame_row.push(if in_frame {
+                        let frame_row = if in_frame {
                             self.frame_rows
                         } else {
                             messages::NOT_IN_FRAME
-                        });
+                        };
+                        rows.push(event, frame_row);
                     }
                 }
                 self.frame_rows += u32::from(in_frame);

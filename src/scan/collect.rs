@@ -84,12 +84,10 @@ pub(super) fn collect(
             };
             let first_row = in_order.frame_rows;
             in_order.frame_rows += block.frame.height();
-            if let (Some(builder), Some((rows, frame_rows))) =
+            if let (Some(builder), Some(rows)) =
                 (in_order.messages.as_deref_mut(), block.messages.take())
             {
-                builder
-                    .block(&rows, &frame_rows, first_row, in_order.frame_rows)
-                    .expect("the message rows have the messages' columns");
+                builder.block(rows, first_row, in_order.frame_rows);
             }
             let Some(to_sink) = in_order.sink else {
                 tokens.release();
