@@ -305,15 +305,6 @@ const NO_NRCPT: u32 = u32::MAX;
 struct Flags(u8);
 
 impl Flags {
-    const EXPIRED: u8 = 1;
-    const REJECTED: u8 = 1 << 1;
-    const HELD: u8 = 1 << 2;
-    const DISCARDED: u8 = 1 << 3;
-    const DELETED: u8 = 1 << 4;
-    const REMOVED: u8 = 1 << 5;
-    const START_IN_INPUT: u8 = 1 << 6;
-    const QUEUED: u8 = 1 << 7;
-
     #[inline]
     fn has(self, flag: u8) -> bool {
         self.0 & flag != 0
@@ -327,6 +318,44 @@ impl Flags {
             self.0 &= !flag;
         }
     }
+}
+
+/// Declares each of [`Flags`]' bits and the [`Message`] method that reads
+/// it, from one list.
+macro_rules! message_flags {
+    ($( $(#[$doc:meta])* $method:ident: $flag:ident = $bit:literal, )*) => {
+        impl Flags {
+            $( const $flag: u8 = 1 << $bit; )*
+        }
+
+        impl Message {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> bool {
+                    self.flags.has(Flags::$flag)
+                }
+            )*
+        }
+    };
+}
+
+message_flags! {
+    /// Expired: qmgr returned it to the sender after the queue lifetime.
+    expired: EXPIRED = 0,
+    /// Rejected as a whole after DATA (cleanup header/body checks, a
+    /// milter).
+    rejected: REJECTED = 1,
+    held: HELD = 2,
+    discarded: DISCARDED = 3,
+    /// Deleted by `postsuper -d`.
+    deleted: DELETED = 4,
+    /// Its `removed` line is in the input.
+    removed: REMOVED = 5,
+    /// Its first line is its start (see the module documentation).
+    start_in_input: START_IN_INPUT = 6,
+    /// Written to the queue: qmgr took it (`from=…, size=…`), or it was
+    /// put on hold or discarded.
+    queued: QUEUED = 7,
 }
 
 impl Message {
@@ -343,46 +372,6 @@ impl Message {
     /// Recipients (qmgr's `nrcpt=`, with its first `size=`).
     pub fn nrcpt(&self) -> Option<u32> {
         (self.nrcpt != NO_NRCPT).then_some(self.nrcpt)
-    }
-
-    /// Expired: qmgr returned it to the sender after the queue lifetime.
-    pub fn expired(&self) -> bool {
-        self.flags.has(Flags::EXPIRED)
-    }
-
-    /// Rejected as a whole after DATA (cleanup header/body checks, a
-    /// milter).
-    pub fn rejected(&self) -> bool {
-        self.flags.has(Flags::REJECTED)
-    }
-
-    pub fn held(&self) -> bool {
-        self.flags.has(Flags::HELD)
-    }
-
-    pub fn discarded(&self) -> bool {
-        self.flags.has(Flags::DISCARDED)
-    }
-
-    /// Deleted by `postsuper -d`.
-    pub fn deleted(&self) -> bool {
-        self.flags.has(Flags::DELETED)
-    }
-
-    /// Its `removed` line is in the input.
-    pub fn removed(&self) -> bool {
-        self.flags.has(Flags::REMOVED)
-    }
-
-    /// Its first line is its start (see the module documentation).
-    pub fn start_in_input(&self) -> bool {
-        self.flags.has(Flags::START_IN_INPUT)
-    }
-
-    /// Written to the queue: qmgr took it (`from=…, size=…`), or it was
-    /// put on hold or discarded.
-    pub fn queued(&self) -> bool {
-        self.flags.has(Flags::QUEUED)
     }
 
     /// The message this one came from: the one a notification reports on,
