@@ -388,9 +388,9 @@ impl Message {
     /// qmgr named it already: qmgr never sees a discarded message, nor a
     /// held one until it is released, so that line is often the only one
     /// that names the sender.
-    fn take_sender_of(&mut self, row: &MessageRow) {
+    fn take_sender(&mut self, from: Option<Name>) {
         if self.size().is_none() {
-            if let Some(from) = row.from {
+            if let Some(from) = from {
                 self.from = Some(from);
             }
         }
@@ -800,37 +800,151 @@ impl<'a> Columns<'a> {
 
 /// One line of a message as the fold reads it, taken from its event by the
 /// worker that parsed it (or from a frame's row: [`build`]): names as
-/// codes, queue ids inline, and what the fold asks of the daemon, the
-/// stage and the reason as flags. A block's message rows are a `Vec` of
-/// these: no polars frame is built on the worker to be decoded again on
-/// the collector.
+/// codes, queue ids inline, and only what its kind tells of the message
+/// ([`Facts`]). A block's message rows are a `Vec` of these: no polars
+/// frame is built on the worker to be decoded again on the collector.
 #[derive(Clone, Debug)]
 pub struct MessageRow {
     ts: Micros,
     key: Key,
-    kind: EventKind,
     /// Its place among its block's frame rows, or [`NOT_IN_FRAME`].
     frame_row: u32,
+    facts: Facts,
+}
+
+/// What one line tells of its message, by kind. Each kind keeps only its
+/// own facts: a row with every field of every kind took about 144 bytes,
+/// and a block's rows wait in memory until the fold reads them.
+#[derive(Clone, Debug)]
+enum Facts {
+    /// smtpd's `client=`: the message's start.
+    Client {
+        name: Option<Name>,
+        ip: Option<Name>,
+    },
+    /// pickup's `uid=… from=<…>`: the start of local mail.
+    Pickup {
+        from: Option<Name>,
+    },
+    /// qmgr's `from=<…>, size=…, nrcpt=…`: in the queue.
+    Queued {
+        from: Option<Name>,
+        size: Option<u64>,
+        nrcpt: Option<u32>,
+    },
+    /// `message-id=<…>`; cleanup's is the start of mail Postfix made itself.
+    MessageId {
+        by_cleanup: bool,
+        id: Option<Box<str>>,
+    },
+    Delivery(Delivery),
+    /// qmgr's `removed` (postsuper's: `postsuper -d`).
+    Removed {
+        by_postsuper: bool,
+    },
+    Expired,
+    /// bounce's `sender non-delivery notification: NEW`.
+    Notification {
+        new: Option<QueueId>,
+    },
+    /// smtpd's `QID: reject: RCPT …`: one recipient refused, the message
+    /// goes on.
+    RecipientRefused,
+    /// Refused as a whole after DATA (cleanup's checks, a milter).
+    Rejected,
+    /// cleanup's `hold:` and `discard:` (and a milter's): the sender is
+    /// named there, as qmgr never sees a discarded message, nor a held one
+    /// until it is released.
+    Held {
+        from: Option<Name>,
+    },
+    Discarded {
+        from: Option<Name>,
+    },
+    /// A line of the message that changes nothing but its times and lines.
+    Other,
+}
+
+/// A delivery attempt's facts.
+#[derive(Clone, Debug)]
+struct Delivery {
     status: Option<DeliveryStatus>,
-    /// Logged by cleanup (a `message-id=` line: Postfix's own mail starts
-    /// there), by postsuper (a `removed` line: `postsuper -d`).
-    by_cleanup: bool,
-    by_postsuper: bool,
-    /// smtpd's `QID: reject: RCPT …`: one recipient refused.
-    at_rcpt: bool,
     /// `status=sent (forwarded as …)`.
     forwarded: bool,
-    client_name: Option<Name>,
-    client_ip: Option<Name>,
-    from: Option<Name>,
     to: Option<Name>,
-    size: Option<u64>,
-    nrcpt: Option<u32>,
-    /// `queued as`, `forwarded as`, a notification's queue id (if it can
-    /// be one of this server's).
+    /// `queued as`, `forwarded as` (if it can be one of this server's).
     related: Option<QueueId>,
     next_hop: Option<NextHop>,
-    message_id: Option<Box<str>>,
+}
+
+/// Where a row's facts are read: an event on the worker ([`BlockRows`]),
+/// or a frame's row ([`Columns`]).
+trait Fields {
+    fn daemon(&self) -> &str;
+    fn at_rcpt(&self) -> bool;
+    fn client_name(&mut self) -> Option<Name>;
+    fn client_ip(&mut self) -> Option<Name>;
+    fn from(&mut self) -> Option<Name>;
+    fn to(&mut self) -> Option<Name>;
+    fn size(&self) -> Option<u64>;
+    fn nrcpt(&self) -> Option<u32>;
+    fn message_id(&self) -> Option<Box<str>>;
+    fn status(&self) -> Option<DeliveryStatus>;
+    fn forwarded(&self) -> bool;
+    fn related(&self) -> Option<QueueId>;
+    fn next_hop(&mut self) -> Option<NextHop>;
+}
+
+impl Facts {
+    /// The facts of a line of `kind`, read from `fields`.
+    fn of(kind: EventKind, fields: &mut impl Fields) -> Facts {
+        match kind {
+            EventKind::Client => Facts::Client {
+                name: fields.client_name(),
+                ip: fields.client_ip(),
+            },
+            EventKind::Pickup => Facts::Pickup {
+                from: fields.from(),
+            },
+            EventKind::Queued => Facts::Queued {
+                from: fields.from(),
+                size: fields.size(),
+                nrcpt: fields.nrcpt(),
+            },
+            EventKind::MessageId => Facts::MessageId {
+                by_cleanup: fields.daemon() == "cleanup",
+                id: fields.message_id(),
+            },
+            EventKind::Delivery => Facts::Delivery(Delivery {
+                status: fields.status(),
+                forwarded: fields.forwarded(),
+                to: fields.to(),
+                related: fields.related(),
+                next_hop: fields.next_hop(),
+            }),
+            EventKind::Removed => Facts::Removed {
+                by_postsuper: fields.daemon() == "postsuper",
+            },
+            EventKind::Expired => Facts::Expired,
+            EventKind::Notification => Facts::Notification {
+                new: fields.related(),
+            },
+            EventKind::Reject if fields.at_rcpt() => Facts::RecipientRefused,
+            EventKind::Reject | EventKind::MilterReject => Facts::Rejected,
+            EventKind::Hold | EventKind::MilterHold => Facts::Held {
+                from: fields.from(),
+            },
+            EventKind::Discard | EventKind::MilterDiscard => Facts::Discarded {
+                from: fields.from(),
+            },
+            _ => Facts::Other,
+        }
+    }
+
+    /// Whether the line starts a message (a reused queue id's next one).
+    fn starts(&self) -> bool {
+        matches!(self, Facts::Client { .. } | Facts::Pickup { .. })
+    }
 }
 
 /// A `reason` that says the delivery forwarded the message (`forwarded as
@@ -871,6 +985,13 @@ pub struct BlockRows {
     rows: Vec<MessageRow>,
     host: CodeMemo,
     instance: CodeMemo,
+    memos: Memos,
+}
+
+/// The last code of each name column a block's rows take: a name repeated
+/// from the line before is not looked up again.
+#[derive(Debug, Default)]
+struct Memos {
     client_name: CodeMemo,
     client_ip: CodeMemo,
     from: CodeMemo,
@@ -887,11 +1008,7 @@ impl BlockRows {
             rows: Vec::with_capacity(capacity),
             host: CodeMemo::default(),
             instance: CodeMemo::default(),
-            client_name: CodeMemo::default(),
-            client_ip: CodeMemo::default(),
-            from: CodeMemo::default(),
-            to: CodeMemo::default(),
-            relay_ip: CodeMemo::default(),
+            memos: Memos::default(),
         }
     }
 
@@ -902,45 +1019,87 @@ impl BlockRows {
         let Some(queue_id) = e.queue_id.and_then(QueueId::new) else {
             return;
         };
-        fn name(memo: &mut CodeMemo, value: Option<&str>) -> Option<Name> {
-            value.map(|v| Name::of_code(memo.code(v)))
-        }
-        let detail = self.detail;
-        let relay_ip = name(&mut self.relay_ip, e.relay_ip);
+        let key = Key {
+            host: Name::of_code(self.host.code(e.host)),
+            instance: Name::of_code(self.instance.code(instance_of(e.instance))),
+            queue_id,
+        };
+        let mut fields = EventFields {
+            e,
+            detail: self.detail,
+            memos: &mut self.memos,
+        };
         self.rows.push(MessageRow {
             ts: e.ts,
-            key: Key {
-                host: Name::of_code(self.host.code(e.host)),
-                instance: Name::of_code(self.instance.code(instance_of(e.instance))),
-                queue_id,
-            },
-            kind: e.kind,
+            key,
             frame_row,
-            status: e.status.and_then(DeliveryStatus::from_name),
-            by_cleanup: e.daemon == "cleanup",
-            by_postsuper: e.daemon == "postsuper",
-            at_rcpt: e.stage == Some("RCPT"),
-            forwarded: e.reason.is_some_and(is_forward),
-            client_name: name(
-                &mut self.client_name,
-                e.client_name.filter(|_| detail.client_name),
-            ),
-            client_ip: name(
-                &mut self.client_ip,
-                e.client_ip.filter(|_| detail.client_ip),
-            ),
-            from: name(&mut self.from, e.from.filter(|_| detail.from)),
-            to: name(&mut self.to, e.to),
-            size: e.size,
-            nrcpt: e.nrcpt.filter(|_| detail.nrcpt),
-            related: e.related_queue_id.and_then(QueueId::new),
-            next_hop: relay_ip.zip(e.relay_port),
-            message_id: e.message_id.filter(|_| detail.message_id).map(Box::from),
+            facts: Facts::of(e.kind, &mut fields),
         });
     }
 
     pub fn finish(self) -> Vec<MessageRow> {
         self.rows
+    }
+}
+
+/// An event's fields as [`Facts::of`] reads them: the detail columns only
+/// if the projection has them, names coded through the block's memos.
+struct EventFields<'e, 'a> {
+    e: &'e Event<'a>,
+    detail: Detail,
+    memos: &'e mut Memos,
+}
+
+/// The name of `value`, by the code `memo` remembers if it is the last one.
+fn coded(memo: &mut CodeMemo, value: Option<&str>) -> Option<Name> {
+    value.map(|v| Name::of_code(memo.code(v)))
+}
+
+impl Fields for EventFields<'_, '_> {
+    fn daemon(&self) -> &str {
+        self.e.daemon
+    }
+    fn at_rcpt(&self) -> bool {
+        self.e.stage == Some("RCPT")
+    }
+    fn client_name(&mut self) -> Option<Name> {
+        let name = self.e.client_name.filter(|_| self.detail.client_name);
+        coded(&mut self.memos.client_name, name)
+    }
+    fn client_ip(&mut self) -> Option<Name> {
+        let ip = self.e.client_ip.filter(|_| self.detail.client_ip);
+        coded(&mut self.memos.client_ip, ip)
+    }
+    fn from(&mut self) -> Option<Name> {
+        let from = self.e.from.filter(|_| self.detail.from);
+        coded(&mut self.memos.from, from)
+    }
+    fn to(&mut self) -> Option<Name> {
+        coded(&mut self.memos.to, self.e.to)
+    }
+    fn size(&self) -> Option<u64> {
+        self.e.size
+    }
+    fn nrcpt(&self) -> Option<u32> {
+        self.e.nrcpt.filter(|_| self.detail.nrcpt)
+    }
+    fn message_id(&self) -> Option<Box<str>> {
+        self.e
+            .message_id
+            .filter(|_| self.detail.message_id)
+            .map(Box::from)
+    }
+    fn status(&self) -> Option<DeliveryStatus> {
+        self.e.status.and_then(DeliveryStatus::from_name)
+    }
+    fn forwarded(&self) -> bool {
+        self.e.reason.is_some_and(is_forward)
+    }
+    fn related(&self) -> Option<QueueId> {
+        self.e.related_queue_id.and_then(QueueId::new)
+    }
+    fn next_hop(&mut self) -> Option<NextHop> {
+        coded(&mut self.memos.relay_ip, self.e.relay_ip).zip(self.e.relay_port)
     }
 }
 
@@ -954,8 +1113,6 @@ impl Columns<'_> {
         instances: &mut Instances,
     ) -> Option<MessageRow> {
         let queue_id = self.queue_id.get(i).and_then(QueueId::new)?;
-        let daemon = self.daemon.get(i).unwrap_or("");
-        let next_hop = self.name(&self.relay_ip, i).zip(self.relay_port.get(i));
         Some(MessageRow {
             ts: self.ts.get(i).unwrap_or(0),
             key: Key {
@@ -963,23 +1120,58 @@ impl Columns<'_> {
                 instance: instances.of(&self.instance, i),
                 queue_id,
             },
-            kind,
             frame_row: i as u32,
-            status: self.statuses.get(&self.status, i),
-            by_cleanup: daemon == "cleanup",
-            by_postsuper: daemon == "postsuper",
-            at_rcpt: self.stage.get(i) == Some("RCPT"),
-            forwarded: self.reason.get(i).is_some_and(is_forward),
-            client_name: self.name(&self.client_name, i),
-            client_ip: self.name(&self.client_ip, i),
-            from: self.name(&self.from, i),
-            to: self.name(&self.to, i),
-            size: self.size.get(i),
-            nrcpt: self.nrcpt.get(i),
-            related: self.related.get(i).and_then(QueueId::new),
-            next_hop,
-            message_id: self.message_id.get(i).map(Box::from),
+            facts: Facts::of(kind, &mut RowFields { columns: self, i }),
         })
+    }
+}
+
+/// Row `i` of a frame's stretch as [`Facts::of`] reads it.
+struct RowFields<'c, 'a> {
+    columns: &'c Columns<'a>,
+    i: usize,
+}
+
+impl Fields for RowFields<'_, '_> {
+    fn daemon(&self) -> &str {
+        self.columns.daemon.get(self.i).unwrap_or("")
+    }
+    fn at_rcpt(&self) -> bool {
+        self.columns.stage.get(self.i) == Some("RCPT")
+    }
+    fn client_name(&mut self) -> Option<Name> {
+        self.columns.name(&self.columns.client_name, self.i)
+    }
+    fn client_ip(&mut self) -> Option<Name> {
+        self.columns.name(&self.columns.client_ip, self.i)
+    }
+    fn from(&mut self) -> Option<Name> {
+        self.columns.name(&self.columns.from, self.i)
+    }
+    fn to(&mut self) -> Option<Name> {
+        self.columns.name(&self.columns.to, self.i)
+    }
+    fn size(&self) -> Option<u64> {
+        self.columns.size.get(self.i)
+    }
+    fn nrcpt(&self) -> Option<u32> {
+        self.columns.nrcpt.get(self.i)
+    }
+    fn message_id(&self) -> Option<Box<str>> {
+        self.columns.message_id.get(self.i).map(Box::from)
+    }
+    fn status(&self) -> Option<DeliveryStatus> {
+        self.columns.statuses.get(&self.columns.status, self.i)
+    }
+    fn forwarded(&self) -> bool {
+        self.columns.reason.get(self.i).is_some_and(is_forward)
+    }
+    fn related(&self) -> Option<QueueId> {
+        self.columns.related.get(self.i).and_then(QueueId::new)
+    }
+    fn next_hop(&mut self) -> Option<NextHop> {
+        let ip = self.columns.name(&self.columns.relay_ip, self.i);
+        ip.zip(self.columns.relay_port.get(self.i))
     }
 }
 
@@ -1143,17 +1335,16 @@ impl Builder {
     }
 
     /// Folds `rows`, whose frame rows are counted from frame row `first`.
-    fn rows(&mut self, rows: Vec<MessageRow>, first: usize) {
-        for mut row in rows {
+    fn rows(&mut self, mut rows: Vec<MessageRow>, first: usize) {
+        for row in rows.iter_mut() {
             let at = (row.frame_row != NOT_IN_FRAME).then(|| first + row.frame_row as usize);
-            self.row(&mut row, at);
+            self.row(row, at);
         }
     }
 
     /// Folds `row`, frame row `at` if the frame keeps it.
     fn row(&mut self, row: &mut MessageRow, at: Option<usize>) {
-        let (kind, key) = (row.kind, row.key);
-        let starts = matches!(kind, EventKind::Client | EventKind::Pickup);
+        let (ts, key) = (row.ts, row.key);
         // One hash and one probe of the open table per row: most rows of a
         // busy log open a message or add to the one just found.
         let hash = key.hash(&self.hasher) as u32;
@@ -1162,8 +1353,8 @@ impl Builder {
                 let m = &self.list[i as usize];
                 // A start line, or any line after `removed`, opens the next
                 // message of a reused queue id.
-                if m.removed() || (starts && m.start_in_input()) {
-                    let index = self.push_message(&key, row.ts);
+                if m.removed() || (row.facts.starts() && m.start_in_input()) {
+                    let index = self.push_message(&key, ts);
                     let list = &self.list;
                     let entry = self
                         .open
@@ -1177,7 +1368,7 @@ impl Builder {
                 }
             }
             None => {
-                let index = self.push_message(&key, row.ts);
+                let index = self.push_message(&key, ts);
                 let entry = OpenEntry {
                     message: index,
                     hash,
@@ -1193,90 +1384,95 @@ impl Builder {
         let m = &mut self.list[index as usize];
         let is_first = m.lines == 0;
         m.lines += 1;
-        m.last_seen = m.last_seen.max(row.ts);
-        match kind {
-            EventKind::Client => {
+        m.last_seen = m.last_seen.max(ts);
+        match &mut row.facts {
+            Facts::Client { name, ip } => {
                 m.origin = Origin::Smtp;
-                m.arrival = row.ts;
+                m.arrival = ts;
                 m.flags.set(Flags::START_IN_INPUT, true);
-                m.client_name = row.client_name;
-                m.client_ip = row.client_ip;
+                m.client_name = *name;
+                m.client_ip = *ip;
             }
-            EventKind::Pickup => {
+            Facts::Pickup { from } => {
                 m.origin = Origin::Local;
-                m.arrival = row.ts;
+                m.arrival = ts;
                 m.flags.set(Flags::START_IN_INPUT, true);
                 if m.from.is_none() {
-                    m.from = row.from;
+                    m.from = *from;
                 }
             }
-            EventKind::MessageId => {
+            Facts::MessageId { by_cleanup, id } => {
                 // Postfix's own mail (notifications, forwarded copies)
                 // starts with cleanup's message-id line.
-                if is_first && row.by_cleanup {
+                if is_first && *by_cleanup {
                     m.flags.set(Flags::START_IN_INPUT, true);
-                    m.arrival = row.ts;
+                    m.arrival = ts;
                 }
-                m.message_id = row.message_id.take().map(Box::new);
+                m.message_id = id.take().map(Box::new);
             }
-            EventKind::Queued => {
+            Facts::Queued { from, size, nrcpt } => {
                 m.flags.set(Flags::QUEUED, true);
                 if m.size().is_none() {
-                    m.from = row.from;
-                    m.size = row.size.unwrap_or(NO_SIZE);
-                    m.nrcpt = row.nrcpt.unwrap_or(NO_NRCPT);
+                    m.from = *from;
+                    m.size = size.unwrap_or(NO_SIZE);
+                    m.nrcpt = nrcpt.unwrap_or(NO_NRCPT);
                 }
             }
-            EventKind::Delivery => self.delivery(index, at, row),
-            EventKind::Removed => {
+            Facts::Delivery(delivery) => self.delivery(index, at, &key, ts, delivery),
+            Facts::Removed { by_postsuper } => {
                 m.flags.set(Flags::REMOVED, true);
-                if row.by_postsuper {
+                if *by_postsuper {
                     m.flags.set(Flags::DELETED, true);
                 }
                 // Its deferred recipients are counted: any later line of
                 // the key is another message's.
                 self.deferred.remove(&index);
             }
-            EventKind::Expired => m.flags.set(Flags::EXPIRED, true),
-            EventKind::Notification => {
-                if let Some(new) = row.related {
-                    self.link(&key.with(new), index, Origin::Notification, row.ts);
+            Facts::Expired => m.flags.set(Flags::EXPIRED, true),
+            Facts::Notification { new } => {
+                if let Some(new) = *new {
+                    self.link(&key.with(new), index, Origin::Notification, ts);
                 }
             }
-            EventKind::Reject | EventKind::MilterReject => {
-                // smtpd `QID: reject: RCPT`: one recipient refused, the
-                // message goes on; after DATA (cleanup, a milter at
-                // END-OF-MESSAGE) the whole message is refused.
-                if kind == EventKind::Reject && row.at_rcpt {
-                    m.refused_recipients += 1;
-                } else {
-                    m.flags.set(Flags::REJECTED, true);
-                }
-            }
-            EventKind::Hold | EventKind::MilterHold => {
+            Facts::RecipientRefused => m.refused_recipients += 1,
+            Facts::Rejected => m.flags.set(Flags::REJECTED, true),
+            Facts::Held { from } => {
                 m.flags.set(Flags::HELD, true);
                 m.flags.set(Flags::QUEUED, true);
-                m.take_sender_of(row);
+                m.take_sender(*from);
             }
-            EventKind::Discard | EventKind::MilterDiscard => {
+            Facts::Discarded { from } => {
                 m.flags.set(Flags::DISCARDED, true);
                 m.flags.set(Flags::QUEUED, true);
-                m.take_sender_of(row);
+                m.take_sender(*from);
             }
-            _ => {}
+            Facts::Other => {}
         }
     }
 
-    /// A delivery attempt of message `index` (frame row `at`, if kept).
-    fn delivery(&mut self, index: u32, at: Option<usize>, row: &MessageRow) {
-        let (status, forwarded, related) = (row.status, row.forwarded, row.related);
+    /// A delivery attempt of message `index` of `key` at `ts` (frame row
+    /// `at`, if kept).
+    fn delivery(
+        &mut self,
+        index: u32,
+        at: Option<usize>,
+        key: &Key,
+        ts: Micros,
+        delivery: &Delivery,
+    ) {
+        let &Delivery {
+            status,
+            forwarded,
+            to,
+            related,
+            next_hop,
+        } = delivery;
         let queued_as = related.filter(|_| !forwarded);
-        let key = row.key;
         match status {
             Some(DeliveryStatus::Sent) if forwarded => {
                 self.list[index as usize].forwarded += 1;
                 if let Some(new) = related {
-                    self.link(&key.with(new), index, Origin::Forward, row.ts);
+                    self.link(&key.with(new), index, Origin::Forward, ts);
                 }
             }
             Some(DeliveryStatus::Sent) => {
@@ -1286,7 +1482,6 @@ impl Builder {
                     self.current(&key.with(new))
                         .filter(|&i| i != index && self.list[i as usize].origin == Origin::Smtp)
                 });
-                let next_hop = row.next_hop;
                 match reinjected {
                     Some(new) => {
                         if let Some(at) = at {
@@ -1315,7 +1510,6 @@ impl Builder {
                 let m = &mut self.list[index as usize];
                 m.deferrals += 1;
                 let seen = self.deferred.entry(index).or_default();
-                let to = row.to;
                 if !seen.contains(&to) {
                     seen.push(to);
                     m.deferred_recipients += 1;
@@ -1486,6 +1680,15 @@ mod tests {
         assert!(size <= 136, "a message takes {size} bytes");
         assert_eq!(std::mem::size_of::<Option<Name>>(), 4);
         assert_eq!(std::mem::size_of::<OpenEntry>(), 8);
+    }
+
+    /// A block's rows wait in memory for the fold, a row per line of a
+    /// message: each kind keeps only its own facts.
+    #[test]
+    fn a_message_row_is_compact() {
+        let size = std::mem::size_of::<MessageRow>();
+        eprintln!("a message row: {size} bytes");
+        assert!(size <= 88, "a message row takes {size} bytes");
     }
 
     #[test]
