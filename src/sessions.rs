@@ -189,6 +189,15 @@ pub struct SessionStats {
     /// By client number ([`SessionStats::name`]).
     pub by_client: PlHashMap<u32, Tally>,
     pub all: Tally,
+    /// Messages accepted (smtpd's `client=` lines) per client address, by
+    /// its number: gathered when asked ([`Projection::with_accepted_clients`]).
+    ///
+    /// [`Projection::with_accepted_clients`]: crate::frame::Projection::with_accepted_clients
+    accepted: PlHashMap<u32, u64>,
+    /// When each client address last authenticated as each account (a
+    /// `client=` line with `sasl_username=`): address and account by
+    /// number. Gathered with `accepted`.
+    authenticated: PlHashMap<(u32, u32), Micros>,
     /// By [`TlsKey`] and [`VerdictKey`], looked up by their fields joined
     /// with NUL in a reused buffer: a line allocates only for a new group.
     tls: PlHashMap<String, (TlsKey, Group)>,
@@ -224,8 +233,8 @@ impl SessionStats {
         EventKind::Postscreen,
     ];
 
-    /// Takes in one event (of any kind; only [`Self::KINDS`] count), in
-    /// input order.
+    /// Takes in one event (of any kind; only [`Self::KINDS`] and smtpd's
+    /// `client=` lines count), in input order.
     pub fn add(&mut self, event: &Event<'_>) {
         match event.kind {
             EventKind::Connect if event.daemon == "smtpd" => {
@@ -286,6 +295,17 @@ impl SessionStats {
                     }
                 };
                 group.add(event.ts, peer);
+            }
+            EventKind::Client => {
+                if let Some(ip) = event.client_ip {
+                    let client = self.names.number(ip);
+                    *self.accepted.entry(client).or_default() += 1;
+                    if let Some(user) = event.sasl_username.filter(|u| !u.is_empty()) {
+                        let user = self.names.number(user);
+                        let last = self.authenticated.entry((client, user)).or_insert(event.ts);
+                        *last = (*last).max(event.ts);
+                    }
+                }
             }
             EventKind::Postscreen => {
                 let action = event.action.unwrap_or("");
@@ -357,6 +377,16 @@ impl SessionStats {
                 .join(&tally, &number);
         }
         self.all.join(&later.all, &number);
+        for (client, messages) in later.accepted {
+            *self.accepted.entry(number(client)).or_default() += messages;
+        }
+        for ((client, user), ts) in later.authenticated {
+            let last = self
+                .authenticated
+                .entry((number(client), number(user)))
+                .or_insert(ts);
+            *last = (*last).max(ts);
+        }
         join_groups(&mut self.tls, later.tls, &numbers);
         join_groups(&mut self.verdicts, later.verdicts, &numbers);
         self.unpaired_connects += later.unpaired_connects;
@@ -380,6 +410,22 @@ impl SessionStats {
     /// postscreen verdicts and DNS list answers.
     pub fn verdicts(&self) -> impl Iterator<Item = (&VerdictKey, &Group)> {
         self.verdicts.values().map(|(key, group)| (key, group))
+    }
+
+    /// Messages accepted per client address (`client=` lines), if the
+    /// projection asked ([`crate::frame::Projection::with_accepted_clients`]).
+    pub fn accepted(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.accepted
+            .iter()
+            .map(|(&client, &messages)| (self.names.get(client), messages))
+    }
+
+    /// When each client address last authenticated as each account
+    /// (address, account, time), gathered with [`SessionStats::accepted`].
+    pub fn authenticated(&self) -> impl Iterator<Item = (&str, &str, Micros)> {
+        self.authenticated
+            .iter()
+            .map(|(&(client, user), &ts)| (self.names.get(client), self.names.get(user), ts))
     }
 
     /// The name of a client or peer of the tallies and groups.

@@ -528,6 +528,9 @@ pub struct Projection {
     kinds: u64,
     /// Bit k: events of kind k that name a recipient (`to=`) are kept.
     recipient_kinds: u64,
+    /// Bit k: events of kind k that name a SASL user (`sasl_username=`)
+    /// are kept.
+    authenticated_kinds: u64,
     /// Bit k: events of kind k go to the scan's
     /// [`crate::sessions::SessionStats`] (smtpd, TLS and postscreen
     /// sessions counted, not kept as rows).
@@ -546,6 +549,7 @@ impl Projection {
         columns: (1 << SCHEMA.len()) - 1,
         kinds: (1 << EventKind::ALL.len()) - 1,
         recipient_kinds: 0,
+        authenticated_kinds: 0,
         session_kinds: (1 << EventKind::ALL.len()) - 1,
         message_kinds: 0,
         message_columns: 0,
@@ -556,6 +560,7 @@ impl Projection {
         columns: 1,
         kinds: 0,
         recipient_kinds: 0,
+        authenticated_kinds: 0,
         session_kinds: 0,
         message_kinds: 0,
         message_columns: 0,
@@ -606,12 +611,20 @@ impl Projection {
         self
     }
 
+    /// Also keep the events of these kinds that name a SASL user: of the
+    /// `client=` lines (one per message), only the authenticated ones.
+    pub fn with_authenticated_of(mut self, kinds: &[EventKind]) -> Self {
+        self.authenticated_kinds |= kind_bits(kinds);
+        self
+    }
+
     /// Rows and columns of both.
     pub fn union(self, other: Projection) -> Self {
         Projection {
             columns: self.columns | other.columns,
             kinds: self.kinds | other.kinds,
             recipient_kinds: self.recipient_kinds | other.recipient_kinds,
+            authenticated_kinds: self.authenticated_kinds | other.authenticated_kinds,
             session_kinds: self.session_kinds | other.session_kinds,
             message_kinds: self.message_kinds | other.message_kinds,
             message_columns: self.message_columns | other.message_columns,
@@ -621,6 +634,15 @@ impl Projection {
     /// Also gather the session statistics.
     pub fn with_session_stats(mut self) -> Self {
         self.session_kinds |= kind_bits(crate::sessions::SessionStats::KINDS);
+        self
+    }
+
+    /// Also count the messages accepted from each client address (smtpd's
+    /// `client=` lines) in the session statistics, without keeping the
+    /// lines as rows: one per message, a third of the default report's
+    /// rows when they were kept.
+    pub fn with_accepted_clients(mut self) -> Self {
+        self.session_kinds |= kind_bits(&[EventKind::Client]);
         self
     }
 
@@ -636,6 +658,7 @@ impl Projection {
         Projection {
             kinds: self.kinds & bits,
             recipient_kinds: self.recipient_kinds & bits,
+            authenticated_kinds: self.authenticated_kinds & bits,
             session_kinds: self.session_kinds & bits,
             message_kinds: self.message_kinds & bits,
             ..self
@@ -652,7 +675,9 @@ impl Projection {
     /// Whether `event` gets a row.
     pub fn keeps(&self, event: &Event<'_>) -> bool {
         let bit = 1u64 << event.kind.index();
-        self.kinds & bit != 0 || (self.recipient_kinds & bit != 0 && event.to.is_some())
+        self.kinds & bit != 0
+            || (self.recipient_kinds & bit != 0 && event.to.is_some())
+            || (self.authenticated_kinds & bit != 0 && event.sasl_username.is_some())
     }
 }
 

@@ -564,5 +564,29 @@ mod tests {
         assert!(projection.keeps(&Event::new(EventKind::Reject)));
         assert!(projection.keeps(&Event::new(EventKind::SaslFailure)));
         assert!(projection.keeps(&Event::new(EventKind::Master)));
+        // smtpd's `client=` lines, one per message, are counted by the
+        // scan (the findings read the messages accepted per client), not
+        // kept.
+        assert!(!projection.keeps(&Event::new(EventKind::Client)));
+        assert!(projection.gathers(&Event::new(EventKind::Client)));
+    }
+
+    /// The SASL users' table keeps only the authenticated `client=` lines.
+    #[test]
+    fn the_summary_keeps_only_authenticated_client_lines() {
+        let request = Request {
+            plan: Plan::Reports(ReportName::expand("summary").expect("the summary")),
+            kinds: EventKind::ALL.to_vec(),
+            top: None,
+            zone: Zone::UTC,
+            count_filter_hops: false,
+            window: Window::ALL,
+            findings: findings::FindingOptions::default(),
+        };
+        let projection = request.projection();
+        let mut client = Event::new(EventKind::Client);
+        assert!(!projection.keeps(&client));
+        client.sasl_username = Some("jan");
+        assert!(projection.keeps(&client));
     }
 }

@@ -108,23 +108,10 @@ fn name_the_accounts(events: &Events<'_>, finding: &mut Finding) {
             *at = (*at).min(ts.get(i));
         }
     }
-    let clients = &events.clients;
-    let (client_ip, client_user, client_ts) = (
-        clients.text(col::CLIENT_IP),
-        clients.text(col::SASL_USERNAME),
-        clients.ts(),
-    );
     // (address, account) pairs that authenticated after failing.
     let mut succeeded: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for i in 0..clients.len() {
-        let (Some(ip), Some(user)) = (client_ip.get(i), client_user.get(i)) else {
-            continue;
-        };
-        if !user.is_empty()
-            && first_failure
-                .get(ip)
-                .is_some_and(|&f| client_ts.get(i) >= f)
-        {
+    for &(ip, user, last) in &events.authenticated {
+        if first_failure.get(ip).is_some_and(|&f| last >= f) {
             succeeded.insert((ip, user));
         }
     }

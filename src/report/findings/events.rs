@@ -65,11 +65,11 @@ pub fn reads() -> Projection {
         .with_kinds(PROBLEM_KINDS)
         .with_kinds(&[
             EventKind::Delivery,
-            EventKind::Client,
             EventKind::SaslFailure,
             EventKind::Master,
         ])
         .with_columns(COLUMNS)
+        .with_accepted_clients()
 }
 
 /// Rows of the frame, read in place by column name: each row's frame row
@@ -251,8 +251,12 @@ pub struct Events<'a> {
     pub deliveries: Table<'a>,
     /// Warnings, errors, fatal errors, panics.
     pub problems: Table<'a>,
-    /// `client=` lines: the clients mail was accepted from.
-    pub clients: Table<'a>,
+    /// Messages accepted per client address (`client=` lines), counted by
+    /// the scan: one line per message, never kept as rows.
+    pub accepted: PlHashMap<&'a str, u64>,
+    /// When each client address last authenticated as each account
+    /// (`client=… sasl_username=`): address, account, time.
+    pub authenticated: Vec<(&'a str, &'a str, Micros)>,
     /// smtpd's `NAME[ADDR]: SASL MECH authentication failed` warnings.
     pub sasl_failures: Table<'a>,
     /// master's and postfix-script's messages: starts, reloads, stops.
@@ -271,14 +275,13 @@ impl<'a> Events<'a> {
     /// `kind` column.
     pub fn read(context: &Context<'a>) -> PolarsResult<Events<'a>> {
         let (df, stretches) = (context.frame, context.stretches);
-        let mut tables: [Table<'a>; 6] = std::array::from_fn(|_| Table::new(df, stretches));
+        let mut tables: [Table<'a>; 5] = std::array::from_fn(|_| Table::new(df, stretches));
         // The table of each kind read, by the kind's index.
         let mut table_of = [usize::MAX; EventKind::ALL.len()];
-        let groups: [&[EventKind]; 6] = [
+        let groups: [&[EventKind]; 5] = [
             ACTION_KINDS,
             &[EventKind::Delivery],
             PROBLEM_KINDS,
-            &[EventKind::Client],
             &[EventKind::SaslFailure],
             &[EventKind::Master],
         ];
@@ -295,12 +298,13 @@ impl<'a> Events<'a> {
                 tables[table_of[k.index()]].push(s, i, k);
             });
         }
-        let [actions, deliveries, problems, clients, sasl_failures, master] = tables;
+        let [actions, deliveries, problems, sasl_failures, master] = tables;
         Ok(Events {
             actions,
             deliveries,
             problems,
-            clients,
+            accepted: context.session_stats.accepted().collect(),
+            authenticated: context.session_stats.authenticated().collect(),
             sasl_failures,
             master,
             span: context.counts.span(&EventKind::ALL),

@@ -8,8 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::PlHashMap;
-
 use super::events::{pick_samples, Events};
 use super::{join_list, plural, Evidence, Finding, Severity};
 use crate::frame::col;
@@ -61,7 +59,7 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
     if clients.is_empty() {
         return Vec::new();
     }
-    let accepted = accepted_messages(events);
+    let accepted = &events.accepted;
     let (mut authenticated, mut known, mut probes) = (Vec::new(), Vec::new(), Vec::new());
     for (address, c) in &clients {
         if !c.authenticated.is_empty() {
@@ -172,19 +170,6 @@ pub fn detect(events: &Events<'_>) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-/// Messages accepted (`client=`) per client address.
-fn accepted_messages<'a>(events: &Events<'a>) -> PlHashMap<&'a str, u64> {
-    let clients = &events.clients;
-    let ip = clients.text(col::CLIENT_IP);
-    let mut out = PlHashMap::default();
-    for i in 0..clients.len() {
-        if let Some(ip) = ip.get(i) {
-            *out.entry(ip).or_insert(0) += 1;
-        }
-    }
-    out
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -15,7 +15,7 @@ pub const USERS: ReportSpec = ReportSpec {
     title: "SASL-authenticated submissions by user",
     reads: || {
         Projection::NONE
-            .with_kinds(&[EventKind::Client])
+            .with_authenticated_of(&[EventKind::Client])
             .with_columns(USER_COLUMNS)
     },
     compute: users,
