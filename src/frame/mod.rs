@@ -230,6 +230,23 @@ macro_rules! builders {
                 columns.sort_by_key(order);
                 DataFrame::new(self.rows, columns).expect("every column has one value per row")
             }
+
+            /// [`FrameBuilder::finish`], each column copied to its exact
+            /// length: for a frame kept to the end of the run. The
+            /// builders' room is a guess made before the chunk is parsed
+            /// (a row per KB of input), and a finished column keeps its
+            /// builder's allocation: the default reports keep a row per
+            /// 2 KB of a busy relay's log, so half of every column was
+            /// room never used (200 MB of 760 MB on 4.8 GB of logs). The
+            /// copy is of one chunk's rows, on the worker that parsed it.
+            pub fn finish_compact(self) -> DataFrame {
+                let frame = self.finish();
+                if frame.height() == 0 {
+                    return frame;
+                }
+                let all = IdxCa::from_vec("rows".into(), (0..frame.height() as IdxSize).collect());
+                frame.take(&all).expect("every row index is in the frame")
+            }
         }
     };
 }

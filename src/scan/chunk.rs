@@ -136,7 +136,7 @@ pub(super) fn parse_chunk(
         seq: tag.seq,
         frame: parser
             .builder
-            .map_or_else(DataFrame::empty, FrameBuilder::finish),
+            .map_or_else(DataFrame::empty, FrameBuilder::finish_compact),
         keep: parser.keep,
         export: parser.export.map(|(_, b)| b.finish()),
         messages: parser.messages.map(|(_, rows)| rows.finish()),
