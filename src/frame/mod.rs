@@ -244,8 +244,15 @@ macro_rules! builders {
                 if frame.height() == 0 {
                     return frame;
                 }
+                // Column by column on this thread: `DataFrame::take` would
+                // hand the columns to polars' own thread pool.
                 let all = IdxCa::from_vec("rows".into(), (0..frame.height() as IdxSize).collect());
-                frame.take(&all).expect("every row index is in the frame")
+                let columns = frame
+                    .columns()
+                    .iter()
+                    .map(|c| c.take(&all).expect("every row index is in the column"))
+                    .collect();
+                DataFrame::new(frame.height(), columns).expect("the frame's own columns")
             }
         }
     };
