@@ -1,6 +1,8 @@
 //! SMTP session statistics, gathered while the scan parses: smtpd's
 //! sessions (`connect from` paired with `disconnect from`), TLS sessions,
-//! postscreen's verdicts and the DNS lists' answers.
+//! postscreen's verdicts and the DNS lists' answers; and, for the
+//! findings, the messages accepted per client address and each address's
+//! last login per account (smtpd's `client=` lines, one per message).
 //!
 //! On a busy server these lines are most of the log (a postscreen MX logs
 //! five or six lines per connecting client), and the summary needs only
