@@ -93,11 +93,7 @@ impl Name {
 
     /// The name of `text`, added to the categories if it is new.
     fn of(text: &str) -> Name {
-        Name::of_code(
-            crate::frame::rows::global_categories()
-                .insert_cat(text)
-                .expect("the global categories take any string (up to 2^32 - 1 of them)"),
-        )
+        Name::of_code(rows::global_code(text))
     }
 
     /// The name of row `i` of `column`: its code when the column is of

@@ -304,8 +304,7 @@ impl SessionStats {
                     *self.accepted.entry(client).or_default() += 1;
                     if let Some(user) = event.sasl_username.filter(|u| !u.is_empty()) {
                         let user = self.names.number(user);
-                        let last = self.authenticated.entry((client, user)).or_insert(event.ts);
-                        *last = (*last).max(event.ts);
+                        self.logged_in(client, user, event.ts);
                     }
                 }
             }
@@ -383,11 +382,7 @@ impl SessionStats {
             *self.accepted.entry(number(client)).or_default() += messages;
         }
         for ((client, user), ts) in later.authenticated {
-            let last = self
-                .authenticated
-                .entry((number(client), number(user)))
-                .or_insert(ts);
-            *last = (*last).max(ts);
+            self.logged_in(number(client), number(user), ts);
         }
         join_groups(&mut self.tls, later.tls, &numbers);
         join_groups(&mut self.verdicts, later.verdicts, &numbers);
@@ -433,6 +428,12 @@ impl SessionStats {
     /// The name of a client or peer of the tallies and groups.
     pub fn name(&self, number: u32) -> &str {
         self.names.get(number)
+    }
+
+    /// Client `client` authenticated as `user` at `ts`: the last time is kept.
+    fn logged_in(&mut self, client: u32, user: u32, ts: Micros) {
+        let last = self.authenticated.entry((client, user)).or_insert(ts);
+        *last = (*last).max(ts);
     }
 
     fn count_session(&mut self, started: Micros, ended: Micros, client: &str) {

@@ -22,6 +22,14 @@ pub fn global_categories() -> &'static CategoricalMapping {
     MAPPING.get_or_init(|| Categories::global().mapping())
 }
 
+/// `value`'s code in the global categories, added if it is new.
+#[inline]
+pub fn global_code(value: &str) -> u32 {
+    global_categories()
+        .insert_cat(value)
+        .expect("the global categories take any string (up to 2^32 - 1 of them)")
+}
+
 /// The code in the global categories of the value last asked for, so that
 /// a value repeated from the row before (host, instance, daemon, kind,
 /// status, the relay) is not looked up again: a lookup hashes the string
@@ -40,9 +48,7 @@ impl CodeMemo {
         match self.code {
             Some(code) if self.last == value => code,
             _ => {
-                let code = global_categories()
-                    .insert_cat(value)
-                    .expect("the global categories take any string (up to 2^32 - 1 of them)");
+                let code = global_code(value);
                 self.last.clear();
                 self.last.push_str(value);
                 self.code = Some(code);

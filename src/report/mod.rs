@@ -526,6 +526,20 @@ mod tests {
     use super::*;
     use crate::parse::Event;
 
+    /// What a run of the reports `names`, over every event kind, reads.
+    fn projection_of(names: Vec<ReportName>) -> Projection {
+        Request {
+            plan: Plan::Reports(names),
+            kinds: EventKind::ALL.to_vec(),
+            top: None,
+            zone: Zone::UTC,
+            count_filter_hops: false,
+            window: Window::ALL,
+            findings: findings::FindingOptions::default(),
+        }
+        .projection()
+    }
+
     /// The default reports read none of the session kinds but smtpd's SASL
     /// failures (the findings name password guessing) and master's starts
     /// and reloads (an onset names the reload before it), both rare: the
@@ -536,16 +550,7 @@ mod tests {
             .split(',')
             .map(|name| ReportName::from_name(name).expect("a report"))
             .collect();
-        let request = Request {
-            plan: Plan::Reports(names),
-            kinds: EventKind::ALL.to_vec(),
-            top: None,
-            zone: Zone::UTC,
-            count_filter_hops: false,
-            window: Window::ALL,
-            findings: findings::FindingOptions::default(),
-        };
-        let projection = request.projection();
+        let projection = projection_of(names);
         for kind in [
             EventKind::Connect,
             EventKind::Disconnect,
@@ -574,16 +579,7 @@ mod tests {
     /// The SASL users' table keeps only the authenticated `client=` lines.
     #[test]
     fn the_summary_keeps_only_authenticated_client_lines() {
-        let request = Request {
-            plan: Plan::Reports(ReportName::expand("summary").expect("the summary")),
-            kinds: EventKind::ALL.to_vec(),
-            top: None,
-            zone: Zone::UTC,
-            count_filter_hops: false,
-            window: Window::ALL,
-            findings: findings::FindingOptions::default(),
-        };
-        let projection = request.projection();
+        let projection = projection_of(ReportName::expand("summary").expect("the summary"));
         let mut client = Event::new(EventKind::Client);
         assert!(!projection.keeps(&client));
         client.sasl_username = Some("jan");
