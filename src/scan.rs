@@ -546,9 +546,12 @@ pub fn scan_inputs(
                             sender,
                             options: parse_options,
                             chunks: options.chunks,
-                            // A sink gets small blocks, so that its row
-                            // groups flow; the messages need only the order.
-                            piece: if has_sink {
+                            // Blocks done with in order get small pieces:
+                            // a sink's row groups flow, and the message
+                            // rows of the blocks waiting for the fold stay
+                            // few (32 MiB chunks of a log of messages that
+                            // never finish held 215 MB of them).
+                            piece: if ordered {
                                 options.block_bytes
                             } else {
                                 CHUNK_BYTES.max(options.block_bytes)

@@ -200,7 +200,10 @@ fn clean_log(dir: &Path) -> std::path::PathBuf {
         .iter()
         .filter(|m| {
             m.fate() == Fate::Delivered
-                && m.deferrals + m.bounced + m.refused_recipients == 0
+                && m.rare_counts().deferrals
+                    + m.rare_counts().bounced
+                    + m.rare_counts().refused_recipients
+                    == 0
                 && m.parent().is_none()
         })
         .map(|m| format!(": {}: ", m.queue_id))

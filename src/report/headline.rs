@@ -30,9 +30,9 @@ fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     for m in &context.messages()?.list {
         // Messages of one host follow each other: a set insertion per
         // change of host.
-        if last != Some(m.host) {
-            hosts.insert(m.host.as_str());
-            last = Some(m.host);
+        if last != Some(m.site) {
+            hosts.insert(m.host());
+            last = Some(m.site);
         }
     }
     let host = match hosts.len() {

@@ -91,7 +91,11 @@ pub(super) fn parse_chunk(
         messages: options
             .messages
             .as_ref()
-            .map(|p| (p, messages::BlockRows::new(p, chunk.len() / 2000))),
+            // Room for a row per line of 100 bytes: most lines of a log
+            // of messages are message rows, and growing a block's rows by
+            // doubling copied them, the old rows held meanwhile. Room not
+            // filled is never touched, so it takes no memory.
+            .map(|p| (p, messages::BlockRows::new(p, chunk.len() / 100))),
         frame_rows: 0,
         minutes: MinuteCache::default(),
         counts: LineCounts::default(),

@@ -287,7 +287,7 @@ fn sending_domain(m: &messages::Message) -> Cow<'static, str> {
         m.client_name.map(messages::Name::as_str),
         m.client_ip.map(messages::Name::as_str),
     );
-    match (m.origin, name, ip) {
+    match (m.origin(), name, ip) {
         (Origin::Local, ..) => Cow::Borrowed("pickup"),
         (_, Some(name), _) if name != "unknown" => lower(name),
         (_, _, Some(ip)) => Cow::Borrowed(ip),
@@ -332,7 +332,7 @@ impl<'a> Summary<'a> {
             let received = m.is_received(count_filter_hops);
             let fate = end_fates.as_ref().map_or_else(|| m.fate(), |ends| ends[i]);
             let carried_back = end_fates.is_some()
-                && m.origin == Origin::Reinjected
+                && m.origin() == Origin::Reinjected
                 && m.parent()
                     .is_some_and(|p| messages.list[p as usize].fate() == Fate::Filtered);
             // A carried-back copy is counted with the message it was made from.
@@ -344,15 +344,15 @@ impl<'a> Summary<'a> {
                     counted.1 += 1;
                 }
             }
-            let t = &mut self.totals;
-            t.deferred += u64::from(m.deferrals > 0);
-            t.deferrals += u64::from(m.deferrals);
-            t.bounced += u64::from(m.bounced);
+            let (t, counts) = (&mut self.totals, m.rare_counts());
+            t.deferred += u64::from(counts.deferrals > 0);
+            t.deferrals += u64::from(counts.deferrals);
+            t.bounced += u64::from(counts.bounced);
             t.expired += u64::from(m.expired());
             t.removed += u64::from(m.deleted());
-            t.forwarded += u64::from(m.forwarded);
-            t.filter_hops += u64::from(m.filter_hops);
-            t.notifications += u64::from(m.origin == Origin::Notification);
+            t.forwarded += u64::from(counts.forwarded);
+            t.filter_hops += u64::from(counts.filter_hops);
+            t.notifications += u64::from(m.origin() == Origin::Notification);
             t.started_before += u64::from(!m.start_in_input());
             if !received {
                 continue;

@@ -19,7 +19,7 @@ pub const SPEC: ReportSpec = ReportSpec {
 fn compute(context: &Context<'_>) -> PolarsResult<Body> {
     let rows = &context.summary()?.no_size;
     Ok(Body::table(DataFrame::new_infer_height(vec![
-        text_column(col::QUEUE_ID, rows.iter().map(|r| r.0.as_str()).collect()),
+        text_column(col::QUEUE_ID, rows.iter().map(|r| r.0.text()).collect()),
         text_column(RECIPIENT, rows.iter().map(|r| r.1).collect()),
     ])?))
 }
