@@ -363,4 +363,22 @@ mod tests {
             .unwrap();
         assert_eq!(Name::of_code(code), name);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// Any id of the queue-id alphabet, packed or coded, reads back as
+        /// itself, and two ids compare and order as their texts do.
+        #[test]
+        fn queue_ids_keep_their_text_and_order(
+            a in "[0-9A-Za-z]{1,24}",
+            b in "[0-9A-Za-z]{1,24}",
+        ) {
+            let (qa, qb) = (QueueId::new(&a).unwrap(), QueueId::new(&b).unwrap());
+            proptest::prop_assert_eq!(&*qa.text(), a.as_str());
+            proptest::prop_assert_eq!(qa == qb, a == b);
+            proptest::prop_assert_eq!(qa.cmp(&qb), a.cmp(&b));
+            proptest::prop_assert_eq!(QueueId::find(&a), Some(qa));
+        }
+    }
 }
