@@ -304,6 +304,7 @@ impl Key {
         Key { queue_id, ..*self }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

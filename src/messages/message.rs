@@ -538,6 +538,7 @@ impl Fate {
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

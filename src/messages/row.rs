@@ -493,6 +493,7 @@ pub(super) fn kinds_read() -> Vec<EventKind> {
     kinds.push(EventKind::MessageId);
     kinds
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
