@@ -73,7 +73,7 @@ fn a_reused_queue_id_is_two_messages() {
     );
     for message in &with_id {
         assert_eq!(message.origin(), Origin::Smtp);
-        assert_eq!((message.rare_counts().bounced, message.lines), (1, 6));
+        assert_eq!((message.rare_counts().bounced, message.lines()), (1, 6));
         assert_eq!(message.fate(), Fate::Bounced);
     }
     // Without the first message's `removed` (a gap in the log), its reuse
@@ -223,7 +223,7 @@ fn tls_delivery_lines_count_as_deliveries() {
     let frame = frame_of(&[&lines.join("\n")]);
     let m = messages_of(&frame);
     assert_eq!(m.list.len(), 1);
-    assert_eq!((m.list[0].sent, m.list[0].fate()), (1, Fate::Delivered));
+    assert_eq!((m.list[0].sent(), m.list[0].fate()), (1, Fate::Delivered));
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn a_content_filter_counts_each_message_once() {
         .filter(|m| m.origin() == Origin::Reinjected)
         .count();
     let hops: u32 = m.list.iter().map(|m| m.rare_counts().filter_hops).sum();
-    let sent: u32 = m.list.iter().map(|m| m.sent).sum();
+    let sent: u32 = m.list.iter().map(|m| m.sent()).sum();
     assert_eq!((received, copies, hops, sent), (181, 180, 181, 180));
     let path = corpus.join("pixelpark-postfix-logsums.mail.log");
     let once = totals(&[path.to_str().unwrap()]);

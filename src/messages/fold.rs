@@ -5,7 +5,7 @@
 use hashbrown::hash_table::HashTable;
 use polars::prelude::*;
 
-use super::key::{Key, Name};
+use super::key::{ClientMemo, Key, Name};
 use super::message::{Flags, List, Message, Origin};
 use super::row::{kinds_read, Columns, Delivery, Facts, Instances, MessageRow, NextHop};
 use super::{Messages, NOT_IN_FRAME};
@@ -38,6 +38,11 @@ pub struct Builder {
     /// target's key, the parent, the origin, the link's time.
     pending: Vec<(Key, u32, Origin, Micros)>,
     kinds: Vec<EventKind>,
+    clients: ClientMemo,
+    /// Per message, its Message-ID, when the columns read have it
+    /// (`--parquet-messages`): apart, so that the other runs' messages do
+    /// not carry its 8 bytes.
+    message_ids: PlHashMap<u32, Box<str>>,
 }
 
 /// An entry of [`Builder::open`]: a message's index and its key's hash
@@ -151,6 +156,8 @@ impl Builder {
             sent: Vec::new(),
             pending: Vec::new(),
             kinds: kinds_read(),
+            clients: ClientMemo::default(),
+            message_ids: PlHashMap::new(),
         }
     }
 
@@ -225,16 +232,15 @@ impl Builder {
             self.of_row[at] = index;
         }
         let m = &mut self.list[index as usize];
-        let is_first = m.lines == 0;
-        m.lines += 1;
+        let is_first = m.lines() == 0;
+        m.add_line();
         m.seen_at(ts);
         match &mut row.facts {
             Facts::Client { name, ip } => {
                 m.set_origin(Origin::Smtp);
                 m.set_arrival(ts);
                 m.flags.set(Flags::START_IN_INPUT, true);
-                m.client_name = *name;
-                m.client_ip = *ip;
+                m.set_client(self.clients.client(*name, *ip));
             }
             Facts::Pickup { from } => {
                 m.set_origin(Origin::Local);
@@ -251,7 +257,11 @@ impl Builder {
                     m.flags.set(Flags::START_IN_INPUT, true);
                     m.set_arrival(ts);
                 }
-                m.message_id = id.take().map(Box::new);
+                // The last one, as for every other field.
+                match id.take() {
+                    Some(id) => self.message_ids.insert(index, id),
+                    None => self.message_ids.remove(&index),
+                };
             }
             Facts::Queued { from, size, nrcpt } => {
                 m.flags.set(Flags::QUEUED, true);
@@ -336,7 +346,8 @@ impl Builder {
                         self.filters.extend(next_hop);
                     }
                     None => {
-                        self.list[index as usize].sent += 1;
+                        let m = &mut self.list[index as usize];
+                        m.set_sent(m.sent() + 1);
                         if let Some(next_hop) = next_hop {
                             self.sent.push(Sent {
                                 message: index,
@@ -457,7 +468,7 @@ impl Builder {
                         self.hop[row] = true;
                     }
                     let m = &mut self.list[sent.message as usize];
-                    m.sent -= 1;
+                    m.set_sent(m.sent() - 1);
                     m.counts_mut().filter_hops += 1;
                 }
             }
@@ -474,6 +485,7 @@ impl Builder {
             list: self.list,
             of_row: self.of_row,
             hop: self.hop,
+            message_ids: self.message_ids,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::hash::BuildHasher;
 
-use polars::prelude::PlRandomState;
+use polars::prelude::{PlHashMap, PlRandomState};
 
 use super::Message;
 use crate::frame::rows::{self, Strs};
@@ -268,6 +268,61 @@ impl SiteMemo {
                 site
             }
         }
+    }
+}
+
+/// The client a message came from (smtpd's `client=NAME[ADDRESS]`), held
+/// as one name of the global categories that spells the two names' codes
+/// (`client\t17\t42`, 0 for none): 4 bytes of every message instead of 8,
+/// and unambiguous whatever bytes a client's name has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Client(Name);
+
+impl Client {
+    const PREFIX: &'static str = "client\t";
+
+    /// Its name (`unknown` when the address did not resolve).
+    pub fn name(self) -> Option<&'static str> {
+        self.part(0)
+    }
+
+    /// Its address.
+    pub fn ip(self) -> Option<&'static str> {
+        self.part(1)
+    }
+
+    fn part(self, n: usize) -> Option<&'static str> {
+        let codes = self.0.as_str().strip_prefix(Client::PREFIX)?;
+        let code: u32 = codes.split('\t').nth(n)?.parse().ok()?;
+        let name = Name(std::num::NonZeroU32::new(code)?);
+        Some(name.as_str())
+    }
+}
+
+/// The clients met so far, by their two names: bounded by the distinct
+/// clients, and no string is written for a client met before.
+#[derive(Debug, Default)]
+pub(super) struct ClientMemo {
+    clients: PlHashMap<(Option<Name>, Option<Name>), Client>,
+    text: String,
+}
+
+impl ClientMemo {
+    pub(super) fn client(&mut self, name: Option<Name>, ip: Option<Name>) -> Option<Client> {
+        if name.is_none() && ip.is_none() {
+            return None;
+        }
+        let text = &mut self.text;
+        let client = *self.clients.entry((name, ip)).or_insert_with(|| {
+            use std::fmt::Write;
+            let code = |n: Option<Name>| n.map_or(0, |n| n.0.get());
+            text.clear();
+            text.push_str(Client::PREFIX);
+            // Writing to a String does not fail.
+            let _ = write!(text, "{}\t{}", code(name), code(ip));
+            Client(Name::of(text))
+        });
+        Some(client)
     }
 }
 

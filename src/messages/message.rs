@@ -1,7 +1,7 @@
 //! One message and what became of it: the state the fold keeps of each,
 //! 80 bytes, and the list of them in the order they started.
 
-use super::key::{Key, Name, QueueId, Site};
+use super::key::{Client, Key, Name, QueueId, Site};
 use crate::parse::Micros;
 
 /// How a message came into the queue.
@@ -124,9 +124,6 @@ impl<'l> IntoIterator for &'l List {
 pub struct Message {
     pub queue_id: QueueId,
     pub first_seen: Micros,
-    /// Boxed twice: one pointer in the message.
-    #[allow(clippy::box_collection, clippy::redundant_allocation)]
-    pub message_id: Option<Box<Box<str>>>,
     /// The counts and values few messages have: allocated for the first.
     rare: Option<Box<Rare>>,
     /// Its host and Postfix instance.
@@ -134,19 +131,20 @@ pub struct Message {
     /// [`Message::last_seen`], µs after `first_seen`; [`LAST_IN_RARE`] if
     /// it is more than a u32 holds (71 minutes).
     last_seen_after: u32,
-    pub client_name: Option<Name>,
-    pub client_ip: Option<Name>,
+    /// The client it came from: [`Message::client_name`],
+    /// [`Message::client_ip`].
+    client: Option<Client>,
     /// Envelope sender; empty for the null sender.
     pub from: Option<Name>,
     /// Queue file size (qmgr's first `size=`): [`Message::size`];
     /// [`NO_SIZE`] if not in the input, [`SIZE_IN_RARE`] if larger.
     size: u32,
-    /// Final deliveries with `status=sent` (not forwarded, not filter hops).
-    pub sent: u32,
     /// [`Message::parent`], plus one.
     parent: Option<std::num::NonZeroU32>,
-    /// Its lines in the input.
-    pub lines: u32,
+    /// [`Message::sent`]; [`COUNT_IN_RARE`] from there on.
+    sent: u16,
+    /// [`Message::lines`]; [`COUNT_IN_RARE`] from there on.
+    lines: u16,
     /// [`Message::nrcpt`]: [`NO_NRCPT`] if not in the input,
     /// [`NRCPT_IN_RARE`] if larger.
     nrcpt: u16,
@@ -168,6 +166,10 @@ struct Rare {
     last_seen: Micros,
     size: u64,
     nrcpt: u32,
+    /// [`Message::sent`] and [`Message::lines`], once they are past what
+    /// 16 bits hold.
+    sent: u32,
+    lines: u32,
     counts: RareCounts,
 }
 
@@ -201,6 +203,8 @@ const LAST_IN_RARE: u32 = u32::MAX;
 const SIZE_IN_RARE: u32 = u32::MAX - 1;
 /// A recipient count held in [`Rare`] ([`Message::nrcpt`]).
 const NRCPT_IN_RARE: u16 = u16::MAX - 1;
+/// A count held in [`Rare`] ([`Message::sent`], [`Message::lines`]).
+const COUNT_IN_RARE: u16 = u16::MAX;
 
 /// A message's yes/no facts, a bit each, and its [`Origin`] in the top
 /// bits: eight `bool`s took eight bytes of every message, and millions
@@ -287,6 +291,58 @@ impl Message {
     /// Its Postfix instance: `postfix`, `postfix-out`, …
     pub fn instance(&self) -> &'static str {
         self.site.instance()
+    }
+
+    /// The name of the client it came from (`unknown` when its address
+    /// did not resolve).
+    pub fn client_name(&self) -> Option<&'static str> {
+        self.client.and_then(Client::name)
+    }
+
+    /// The address of the client it came from.
+    pub fn client_ip(&self) -> Option<&'static str> {
+        self.client.and_then(Client::ip)
+    }
+
+    pub(super) fn set_client(&mut self, client: Option<Client>) {
+        self.client = client;
+    }
+
+    /// Final deliveries with `status=sent` (not forwarded, not filter hops).
+    pub fn sent(&self) -> u32 {
+        match (self.sent, &self.rare) {
+            (COUNT_IN_RARE, Some(rare)) => rare.sent,
+            (sent, _) => u32::from(sent),
+        }
+    }
+
+    pub(super) fn set_sent(&mut self, sent: u32) {
+        self.sent = match u16::try_from(sent) {
+            Ok(sent) if sent != COUNT_IN_RARE => sent,
+            _ => {
+                self.rare_mut().sent = sent;
+                COUNT_IN_RARE
+            }
+        };
+    }
+
+    /// Its lines in the input.
+    pub fn lines(&self) -> u32 {
+        match (self.lines, &self.rare) {
+            (COUNT_IN_RARE, Some(rare)) => rare.lines,
+            (lines, _) => u32::from(lines),
+        }
+    }
+
+    /// Counts one more line.
+    pub(super) fn add_line(&mut self) {
+        if self.lines < COUNT_IN_RARE - 1 {
+            self.lines += 1;
+        } else {
+            let lines = self.lines() + 1;
+            self.rare_mut().lines = lines;
+            self.lines = COUNT_IN_RARE;
+        }
     }
 
     /// The time of its last line in the input.
@@ -424,12 +480,10 @@ impl Message {
         Message {
             queue_id: key.queue_id,
             first_seen: ts,
-            message_id: None,
             rare: None,
             site: key.site,
             last_seen_after: 0,
-            client_name: None,
-            client_ip: None,
+            client: None,
             from: None,
             size: NO_SIZE,
             sent: 0,
@@ -462,7 +516,7 @@ impl Message {
             && !self.queued()
             && !self.removed()
             && !self.expired()
-            && self.sent + counts.bounced + counts.deferrals == 0
+            && self.sent() + counts.bounced + counts.deferrals == 0
         {
             Fate::Abandoned
         } else if self.deleted() {
@@ -477,7 +531,7 @@ impl Message {
             }
         } else if counts.bounced > 0 {
             Fate::Bounced
-        } else if counts.filter_hops > 0 && self.sent == 0 {
+        } else if counts.filter_hops > 0 && self.sent() == 0 {
             Fate::Filtered
         } else {
             Fate::Delivered
@@ -550,7 +604,7 @@ mod tests {
     fn a_message_is_compact() {
         let size = std::mem::size_of::<Message>();
         eprintln!("a message: {size} bytes");
-        assert!(size <= 80, "a message takes {size} bytes");
+        assert!(size <= 64, "a message takes {size} bytes");
         assert_eq!(std::mem::size_of::<Option<Name>>(), 4);
     }
 
@@ -586,5 +640,49 @@ mod tests {
         m.flags.set(Flags::REMOVED, true);
         m.set_origin(Origin::Smtp);
         assert!(m.removed() && m.origin() == Origin::Smtp);
+    }
+
+    /// Lines and final deliveries are counted in 16 bits, and on in
+    /// [`Rare`] past them, one by one and back down.
+    #[test]
+    fn counts_past_16_bits_are_exact() {
+        let key = Key {
+            site: SiteMemo::default().site(Name::of("relay"), Name::of("postfix")),
+            queue_id: QueueId::new("3F2A1B4C5E").unwrap(),
+        };
+        let mut m = Message::new(&key, 1_000);
+        for n in 1..=70_000u32 {
+            m.add_line();
+            m.set_sent(m.sent() + 1);
+            assert_eq!((m.lines(), m.sent()), (n, n));
+            if n < 65_535 {
+                assert!(m.rare.is_none(), "{n} fits in 16 bits");
+            }
+        }
+        for n in (0..70_000u32).rev() {
+            m.set_sent(m.sent() - 1);
+            assert_eq!(m.sent(), n);
+        }
+        assert_eq!(m.lines(), 70_000);
+    }
+
+    /// A client's name and address read back as they were given, either
+    /// of them missing, and the same client is one name.
+    #[test]
+    fn clients_read_back_their_names() {
+        let mut clients = crate::messages::key::ClientMemo::default();
+        let (name, ip) = (Name::of("mail.example.org"), Name::of("192.0.2.7"));
+        let odd = Name::of("we\tird\tname");
+        let both = clients.client(Some(name), Some(ip)).unwrap();
+        assert_eq!(
+            (both.name(), both.ip()),
+            (Some("mail.example.org"), Some("192.0.2.7"))
+        );
+        assert_eq!(clients.client(Some(name), Some(ip)), Some(both));
+        let no_name = clients.client(None, Some(ip)).unwrap();
+        assert_eq!((no_name.name(), no_name.ip()), (None, Some("192.0.2.7")));
+        let no_ip = clients.client(Some(odd), None).unwrap();
+        assert_eq!((no_ip.name(), no_ip.ip()), (Some("we\tird\tname"), None));
+        assert_eq!(clients.client(None, None), None);
     }
 }

@@ -55,10 +55,18 @@ pub struct Messages {
     /// Per frame row: a delivery that handed its message to a content
     /// filter (not a final delivery).
     pub hop: Vec<bool>,
+    /// The Message-ID of each message that has one, when it was read
+    /// ([`reads_detail`]).
+    pub message_ids: PlHashMap<u32, Box<str>>,
 }
 
 impl Messages {
     pub const NONE: u32 = u32::MAX;
+
+    /// The Message-ID of message `i`, if it was read ([`reads_detail`]).
+    pub fn message_id(&self, i: u32) -> Option<&str> {
+        self.message_ids.get(&i).map(|id| &**id)
+    }
 
     /// The message a frame row belongs to.
     pub fn of(&self, row: usize) -> Option<&Message> {
@@ -133,8 +141,8 @@ impl Messages {
             time("arrival", &|m| m.arrival()),
             time("first_seen", &|m| Some(m.first_seen)),
             time("last_seen", &|m| Some(m.last_seen())),
-            text(col::CLIENT_NAME, &|m| m.client_name.map(Name::as_str)),
-            text(col::CLIENT_IP, &|m| m.client_ip.map(Name::as_str)),
+            text(col::CLIENT_NAME, &|m| m.client_name()),
+            text(col::CLIENT_IP, &|m| m.client_ip()),
             text(col::FROM, &|m| m.from.map(Name::as_str)),
             Column::new(
                 col::SIZE.into(),
@@ -144,10 +152,13 @@ impl Messages {
                 col::NRCPT.into(),
                 list.iter().map(Message::nrcpt).collect::<Vec<_>>(),
             ),
-            text(col::MESSAGE_ID, &|m| {
-                m.message_id.as_deref().map(|id| &**id)
-            }),
-            count("sent", &|m| m.sent),
+            Column::new(
+                col::MESSAGE_ID.into(),
+                (0..list.len() as u32)
+                    .map(|i| self.message_id(i))
+                    .collect::<Vec<_>>(),
+            ),
+            count("sent", &|m| m.sent()),
             count("forwarded", &|m| m.rare_counts().forwarded),
             count("bounced", &|m| m.rare_counts().bounced),
             count("deferrals", &|m| m.rare_counts().deferrals),
@@ -176,7 +187,7 @@ impl Messages {
             )
             .into_column(),
             flag("start_in_input", &Message::start_in_input),
-            count("lines", &|m| m.lines),
+            count("lines", &|m| m.lines()),
         ])
     }
 }

@@ -283,10 +283,7 @@ fn sending_domain(m: &messages::Message) -> Cow<'static, str> {
     if !from.is_empty() {
         return lower(from);
     }
-    let (name, ip) = (
-        m.client_name.map(messages::Name::as_str),
-        m.client_ip.map(messages::Name::as_str),
-    );
+    let (name, ip) = (m.client_name(), m.client_ip());
     match (m.origin(), name, ip) {
         (Origin::Local, ..) => Cow::Borrowed("pickup"),
         (_, Some(name), _) if name != "unknown" => lower(name),
