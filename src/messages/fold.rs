@@ -2,7 +2,7 @@
 //! messages, and at the end the rules that need the whole input (links
 //! whose target came later, next hops found to be content filters).
 
-use hashbrown::hash_table::HashTable;
+use hashbrown::hash_table::{self, HashTable};
 use polars::prelude::*;
 
 use super::key::{ClientMemo, Key, Name};
@@ -112,20 +112,19 @@ impl OpenTable {
             .find(OpenEntry::probe(hash), |e| e.hash == hash && is(e))
     }
 
+    /// The entry of key hash `hash` that `is` says is the one, or the place
+    /// for it: one probe where a lookup and then an insert took two.
     #[inline]
-    fn find_mut(&mut self, hash: u32, is: impl Fn(&OpenEntry) -> bool) -> Option<&mut OpenEntry> {
-        self.shards[OpenTable::shard(hash)]
-            .find_mut(OpenEntry::probe(hash), |e| e.hash == hash && is(e))
-    }
-
-    /// Adds `entry`, whose key has no entry.
-    #[inline]
-    fn insert(&mut self, entry: OpenEntry) {
-        self.shards[OpenTable::shard(entry.hash)].insert_unique(
-            entry.rehash(),
-            entry,
+    fn entry(
+        &mut self,
+        hash: u32,
+        is: impl Fn(&OpenEntry) -> bool,
+    ) -> hash_table::Entry<'_, OpenEntry> {
+        self.shards[OpenTable::shard(hash)].entry(
+            OpenEntry::probe(hash),
+            |e| e.hash == hash && is(e),
             OpenEntry::rehash,
-        );
+        )
     }
 }
 
@@ -199,32 +198,29 @@ impl Builder {
         // One hash and one probe of the open table per row: most rows of a
         // busy log open a message or add to the one just found.
         let hash = key.hash(&self.hasher) as u32;
-        let index = match self.open_index(&key, hash) {
-            Some(i) => {
-                let m = &self.list[i as usize];
+        let list = &mut self.list;
+        let index = match self.open.entry(hash, |e| key.of(&list[e.message as usize])) {
+            hash_table::Entry::Occupied(mut open) => {
+                let i = open.get().message;
+                let m = &list[i as usize];
                 // A start line, or any line after `removed`, opens the next
                 // message of a reused queue id.
                 if m.removed() || (row.facts.starts() && m.start_in_input()) {
-                    let index = self.push_message(&key, ts);
-                    let list = &self.list;
-                    let entry = self
-                        .open
-                        .find_mut(hash, |e| e.message == i)
-                        .expect("the key's entry was just found");
-                    debug_assert!(key.of(&list[entry.message as usize]));
-                    entry.message = index;
+                    let index = list.len() as u32;
+                    list.push(Message::new(&key, ts));
+                    open.get_mut().message = index;
                     index
                 } else {
                     i
                 }
             }
-            None => {
-                let index = self.push_message(&key, ts);
-                let entry = OpenEntry {
+            hash_table::Entry::Vacant(place) => {
+                let index = list.len() as u32;
+                list.push(Message::new(&key, ts));
+                place.insert(OpenEntry {
                     message: index,
                     hash,
-                };
-                self.open.insert(entry);
+                });
                 index
             }
         };
@@ -385,14 +381,6 @@ impl Builder {
         self.open
             .find(hash, |e| key.of(&list[e.message as usize]))
             .map(|e| e.message)
-    }
-
-    /// A new message of `key`, first seen at `ts`: its index (the caller
-    /// makes it the key's open message).
-    fn push_message(&mut self, key: &Key, ts: Micros) -> u32 {
-        let index = self.list.len() as u32;
-        self.list.push(Message::new(key, ts));
-        index
     }
 
     /// Marks the open message of `key` as made from message `parent`, or
