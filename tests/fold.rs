@@ -134,6 +134,13 @@ fn assert_folded_as_whole(data: &[u8], folded: &Scan, what: &str) {
         messages.message_ids, expected.message_ids,
         "{what}: Message-IDs"
     );
+    let clients = |m: &maillog_report::messages::Messages| {
+        m.list
+            .iter()
+            .map(|one| (m.client_name(one), m.client_ip(one)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(clients(messages), clients(&expected), "{what}: clients");
     let row_of: std::collections::HashMap<u64, usize> = offsets(&whole.frame)
         .into_iter()
         .enumerate()

@@ -5,7 +5,7 @@
 use hashbrown::hash_table::{self, HashTable};
 use polars::prelude::*;
 
-use super::key::{ClientMemo, Key, Name};
+use super::key::{Clients, Key, Name};
 use super::message::{Flags, List, Message, Origin};
 use super::row::{kinds_read, Columns, Delivery, Facts, Instances, MessageRow, NextHop};
 use super::{Messages, NOT_IN_FRAME};
@@ -38,7 +38,7 @@ pub struct Builder {
     /// target's key, the parent, the origin, the link's time.
     pending: Vec<(Key, u32, Origin, Micros)>,
     kinds: Vec<EventKind>,
-    clients: ClientMemo,
+    clients: Clients,
     /// Per message, its Message-ID, when the columns read have it
     /// (`--parquet-messages`): apart, so that the other runs' messages do
     /// not carry its 8 bytes.
@@ -155,7 +155,7 @@ impl Builder {
             sent: Vec::new(),
             pending: Vec::new(),
             kinds: kinds_read(),
-            clients: ClientMemo::default(),
+            clients: Clients::default(),
             message_ids: PlHashMap::new(),
         }
     }
@@ -474,6 +474,7 @@ impl Builder {
             of_row: self.of_row,
             hop: self.hop,
             message_ids: self.message_ids,
+            clients: self.clients.finished(),
         }
     }
 }

@@ -37,7 +37,7 @@ mod row;
 use polars::prelude::*;
 
 pub use fold::Builder;
-pub use key::{Name, QueueId, QueueIdText, Site};
+pub use key::{Client, Clients, Name, QueueId, QueueIdText, Site};
 pub use message::{Fate, List, Message, Origin, RareCounts};
 pub use row::{BlockRows, MessageRow};
 
@@ -58,6 +58,8 @@ pub struct Messages {
     /// The Message-ID of each message that has one, when it was read
     /// ([`reads_detail`]).
     pub message_ids: PlHashMap<u32, Box<str>>,
+    /// The clients the messages came from ([`Message::client`]).
+    pub clients: key::Clients,
 }
 
 impl Messages {
@@ -66,6 +68,17 @@ impl Messages {
     /// The Message-ID of message `i`, if it was read ([`reads_detail`]).
     pub fn message_id(&self, i: u32) -> Option<&str> {
         self.message_ids.get(&i).map(|id| &**id)
+    }
+
+    /// The name of the client `m` came from (`unknown` when its address
+    /// did not resolve).
+    pub fn client_name(&self, m: &Message) -> Option<&'static str> {
+        m.client().and_then(|c| self.clients.name(c))
+    }
+
+    /// The address of the client `m` came from.
+    pub fn client_ip(&self, m: &Message) -> Option<&'static str> {
+        m.client().and_then(|c| self.clients.ip(c))
     }
 
     /// The message a frame row belongs to.
@@ -141,8 +154,8 @@ impl Messages {
             time("arrival", &|m| m.arrival()),
             time("first_seen", &|m| Some(m.first_seen)),
             time("last_seen", &|m| Some(m.last_seen())),
-            text(col::CLIENT_NAME, &|m| m.client_name()),
-            text(col::CLIENT_IP, &|m| m.client_ip()),
+            text(col::CLIENT_NAME, &|m| self.client_name(m)),
+            text(col::CLIENT_IP, &|m| self.client_ip(m)),
             text(col::FROM, &|m| m.from.map(Name::as_str)),
             Column::new(
                 col::SIZE.into(),

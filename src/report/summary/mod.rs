@@ -275,7 +275,7 @@ fn lower(text: &str) -> Cow<'_, str> {
 /// The domain a received message counts under: its sender's, or for the
 /// null sender the client's host name (its address if it has none), or
 /// `pickup` for local submission.
-fn sending_domain(m: &messages::Message) -> Cow<'static, str> {
+fn sending_domain(messages: &Messages, m: &messages::Message) -> Cow<'static, str> {
     let from = m.from.map_or("", messages::Name::as_str);
     if let Some((_, domain)) = from.rsplit_once('@') {
         return lower(domain);
@@ -283,7 +283,7 @@ fn sending_domain(m: &messages::Message) -> Cow<'static, str> {
     if !from.is_empty() {
         return lower(from);
     }
-    let (name, ip) = (m.client_name(), m.client_ip());
+    let (name, ip) = (messages.client_name(m), messages.client_ip(m));
     match (m.origin(), name, ip) {
         (Origin::Local, ..) => Cow::Borrowed("pickup"),
         (_, Some(name), _) if name != "unknown" => lower(name),
@@ -364,7 +364,10 @@ impl<'a> Summary<'a> {
                 .or_default();
             sender.messages += 1;
             sender.bytes += size;
-            let volume = self.sender_domains.entry(sending_domain(m)).or_default();
+            let volume = self
+                .sender_domains
+                .entry(sending_domain(messages, m))
+                .or_default();
             volume.messages += 1;
             volume.bytes += size;
             if let Some(arrival) = m.arrival() {
